@@ -1,0 +1,27 @@
+# The two set-up commands of the README: `make demo` and `make test`.
+# BLAS runs single-threaded unless the caller says otherwise (parallelism is at sweep level).
+export OPENBLAS_NUM_THREADS ?= 1
+
+.PHONY: setup demo test lint notebooks release
+
+setup:
+	@./scripts/setup.sh
+
+release: setup
+	swift build -c release --product offload
+
+## Installs what is missing, builds the CLI and solves configuration (a) of the
+## service-mode offloading model (spec S9, placeholder values).
+demo: release
+	.build/release/offload modes solve
+
+## Installs what is missing and runs every test.
+test: setup
+	swift test --disable-xctest
+
+lint:
+	swift format lint --strict --recursive Sources Tests Package.swift
+
+## Regenerates every CSV in notebooks-data/.
+notebooks: release
+	./scripts/regenerate-notebooks-data.sh .build/release/offload

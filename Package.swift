@@ -1,0 +1,106 @@
+// swift-tools-version: 6.1
+// OffloadLab: exact optimal policies and exact performance figures for offloading and
+// scheduling systems. Dependency direction (one way only):
+//   COpenBLAS <- LinearKernels <- MarkovSolvers <- {ServiceModeOffloading,
+//   MarkovMachineScheduling, TaskReplication} <- OffloadLab <- OffloadCLI
+import PackageDescription
+
+let internalChecks: [SwiftSetting] = [
+  .define("OFFLOADLAB_INTERNAL_CHECKS", .when(configuration: .debug))
+]
+
+let package = Package(
+  name: "OffloadLab",
+  products: [
+    .library(name: "OffloadLab", targets: ["OffloadLab"]),
+    .executable(name: "offload", targets: ["OffloadCLI"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+  ],
+  targets: [
+    .systemLibrary(
+      name: "COpenBLAS",
+      pkgConfig: "openblas",
+      providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
+    ),
+    .target(
+      name: "LinearKernels",
+      dependencies: ["COpenBLAS"],
+      swiftSettings: internalChecks
+    ),
+    .target(
+      name: "MarkovSolvers",
+      dependencies: ["LinearKernels"],
+      swiftSettings: internalChecks
+    ),
+    .target(
+      name: "ServiceModeOffloading",
+      dependencies: ["MarkovSolvers"],
+      swiftSettings: internalChecks
+    ),
+    .target(
+      name: "MarkovMachineScheduling",
+      dependencies: ["MarkovSolvers"],
+      swiftSettings: internalChecks
+    ),
+    .target(
+      name: "TaskReplication",
+      dependencies: ["MarkovSolvers"],
+      swiftSettings: internalChecks
+    ),
+    .target(
+      name: "OffloadLab",
+      dependencies: [
+        "LinearKernels", "MarkovSolvers", "ServiceModeOffloading",
+        "MarkovMachineScheduling", "TaskReplication",
+      ]
+    ),
+    .executableTarget(
+      name: "OffloadCLI",
+      dependencies: [
+        "OffloadLab",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]
+    ),
+    .target(
+      name: "TestSupport",
+      dependencies: ["LinearKernels", "MarkovSolvers"],
+      path: "Tests/TestSupport"
+    ),
+    .testTarget(
+      name: "LinearKernelsTests",
+      dependencies: [
+        "LinearKernels", "TestSupport",
+        .product(name: "PropertyBased", package: "swift-property-based"),
+      ]
+    ),
+    .testTarget(
+      name: "MarkovSolversTests",
+      dependencies: [
+        "MarkovSolvers", "TestSupport",
+        .product(name: "PropertyBased", package: "swift-property-based"),
+      ]
+    ),
+    .testTarget(
+      name: "ServiceModeOffloadingTests",
+      dependencies: ["ServiceModeOffloading", "TestSupport"]
+    ),
+    .testTarget(
+      name: "MarkovMachineSchedulingTests",
+      dependencies: ["MarkovMachineScheduling", "TestSupport"]
+    ),
+    .testTarget(
+      name: "TaskReplicationTests",
+      dependencies: [
+        "TaskReplication", "TestSupport",
+        .product(name: "PropertyBased", package: "swift-property-based"),
+      ]
+    ),
+    .testTarget(
+      name: "OffloadCLITests",
+      dependencies: ["OffloadCLI"]
+    ),
+  ]
+)

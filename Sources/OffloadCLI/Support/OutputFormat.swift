@@ -1,0 +1,123 @@
+import ArgumentParser
+import Foundation
+import OffloadLab
+
+/// `--format table|csv|json`, shared by every subcommand.
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable, Sendable {
+  case table, csv, json
+}
+
+/// Exit code of a result that did not converge (distinct from 64, invalid input).
+let notConvergedExitCode = ExitCode(2)
+
+/// Runs `body`, turning a `ParameterError` into a usage error (exit code 64) whose message
+/// names the parameter, the value and the valid range.
+func validatingParameters<T>(_ body: () throws -> T) throws -> T {
+  do {
+    return try body()
+  } catch let error as ParameterError {
+    throw ValidationError(error.description)
+  }
+}
+
+/// Writes to stderr (progress, warnings), keeping stdout clean for pipes.
+func printToStandardError(_ message: String) {
+  FileHandle.standardError.write(Data((message + "\n").utf8))
+}
+
+/// Prints each assumption warning on stderr.
+func report(_ warnings: [AssumptionWarning]) {
+  for warning in warnings { printToStandardError(warning.description) }
+}
+
+/// A rectangular table rendered as aligned text or CSV.
+struct TextTable {
+  var header: [String]
+  var rows: [[String]] = []
+
+  init(header: [String]) { self.header = header }
+
+  mutating func append(_ row: [String]) {
+    precondition(row.count == header.count, "row has \(row.count) cells, header \(header.count)")
+    rows.append(row)
+  }
+
+  /// Right-aligned columns separated by two spaces.
+  func renderText() -> String {
+    var widths = header.map(\.count)
+    for row in rows {
+      for (column, cell) in row.enumerated() { widths[column] = max(widths[column], cell.count) }
+    }
+    func line(_ cells: [String]) -> String {
+      cells.enumerated().map { column, cell in
+        String(repeating: " ", count: widths[column] - cell.count) + cell
+      }.joined(separator: "  ")
+    }
+    return ([line(header)] + rows.map(line)).joined(separator: "\n")
+  }
+
+  /// RFC 4180 CSV (cells with commas or quotes are quoted).
+  func renderCSV() -> String {
+    func escape(_ cell: String) -> String {
+      guard cell.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) else { return cell }
+      return "\"" + cell.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+    return ([header] + rows).map { $0.map(escape).joined(separator: ",") }.joined(separator: "\n")
+  }
+}
+
+/// Formats a number for tables and CSV: shortest round-trip text, `inf` for infinity.
+func formatNumber(_ value: Double) -> String {
+  if value.isNaN { return "nan" }
+  if value.isInfinite { return value > 0 ? "inf" : "-inf" }
+  return "\(value)"
+}
+
+/// Formats a number with a fixed count of significant digits for human-readable tables.
+func formatNumber(_ value: Double, significantDigits: Int) -> String {
+  if !value.isFinite { return formatNumber(value) }
+  return String(format: "%.\(significantDigits)g", value)
+}
+
+/// JSON output: encodes any `Encodable` value with sorted keys and pretty printing.
+/// Non-finite numbers are written as strings ("inf"), never as invalid JSON.
+func renderJSON<T: Encodable>(_ value: T) throws -> String {
+  let encoder = JSONEncoder()
+  encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+  encoder.nonConformingFloatEncodingStrategy = .convertToString(
+    positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+  return String(decoding: try encoder.encode(value), as: UTF8.self)
+}
+
+/// Writes `text` to `path`, creating or replacing the file.
+func write(_ text: String, toFile path: String) throws {
+  do {
+    try text.write(toFile: path, atomically: true, encoding: .utf8)
+  } catch {
+    throw ValidationError("cannot write file '\(path)': \(error.localizedDescription)")
+  }
+}
+
+/// Parses `start:stop:step` (inclusive, e.g. `0.05:0.95:0.05`) or a comma list.
+func parseRange(_ text: String, name: String) throws -> [Double] {
+  let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+  if parts.count == 3 {
+    guard let start = Double(parts[0]), let stop = Double(parts[1]), let step = Double(parts[2]),
+      step > 0, stop >= start
+    else {
+      throw ValidationError(
+        "malformed value '\(text)' for \(name): expected start:stop:step with step > 0")
+    }
+    let count = Int(((stop - start) / step + 1e-9).rounded(.down)) + 1
+    guard count <= 100_000 else {
+      throw ValidationError("invalid value '\(text)' for \(name): more than 100000 points")
+    }
+    return (0..<count).map { start + Double($0) * step }
+  }
+  let values = text.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
+  guard !values.isEmpty, values.allSatisfy({ $0 != nil }) else {
+    throw ValidationError(
+      "malformed value '\(text)' for \(name): expected start:stop:step or a comma list")
+  }
+  return values.map { $0! }
+}

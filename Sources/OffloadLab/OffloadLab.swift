@@ -1,0 +1,6 @@
+// Umbrella module: one import gives the numerics core and every model.
+@_exported import LinearKernels
+@_exported import MarkovMachineScheduling
+@_exported import MarkovSolvers
+@_exported import ServiceModeOffloading
+@_exported import TaskReplication
