@@ -92,7 +92,12 @@ enum BellmanKernels {
 
   /// One in-place Gauss–Seidel sweep of the Bellman operator restricted to `rows` (one
   /// selected row per state) or, when `rows` is nil, minimised over all candidates.
-  /// Returns `max |V_new − V_old|`.
+  ///
+  /// Each state's own equation is solved exactly (diagonal elimination): a candidate y of
+  /// state x contributes `(c(y) + γ Σ_{x'≠x} P(y,x') V(x')) / (1 − γ P(y,x))`, and the
+  /// minimum of these per-candidate fixed points is the fixed point of the minimum (every
+  /// candidate map is affine in V(x) with slope γP(y,x) < 1). The sweep stays a
+  /// γ-contraction in the sup norm. Returns `max |V_new − V_old|`.
   static func gaussSeidelSweep(
     _ process: DecisionProcess, discount: Double, values: inout [Double], rows selected: [Int32]?
   ) -> Double {
@@ -105,29 +110,35 @@ enum BellmanKernels {
             process.candidateStart.withUnsafeBufferPointer { candidateStart in
               process.candidateRows.withUnsafeBufferPointer { candidate in
                 values.withUnsafeMutableBufferPointer { v in
-                  func rowValue(_ row: Int) -> Double {
+                  func fixedPoint(_ row: Int, state: Int) -> Double {
                     var k = start[row]
                     let end = start[row + 1]
                     var sum = 0.0
+                    var diagonal = 0.0
                     while k < end {
-                      sum += probability[k] * v[Int(column[k])]
+                      let target = Int(column[k])
+                      if target == state {
+                        diagonal = probability[k]
+                      } else {
+                        sum += probability[k] * v[target]
+                      }
                       k += 1
                     }
-                    return cost[row] + discount * sum
+                    return (cost[row] + discount * sum) / (1 - discount * diagonal)
                   }
                   var state = 0
                   let states = process.stateCount
                   while state < states {
                     var best: Double
                     if let selected {
-                      best = rowValue(Int(selected[state]))
+                      best = fixedPoint(Int(selected[state]), state: state)
                     } else {
                       var k = candidateStart[state]
                       let end = candidateStart[state + 1]
-                      best = rowValue(Int(candidate[k]))
+                      best = fixedPoint(Int(candidate[k]), state: state)
                       k += 1
                       while k < end {
-                        best = min(best, rowValue(Int(candidate[k])))
+                        best = min(best, fixedPoint(Int(candidate[k]), state: state))
                         k += 1
                       }
                     }
