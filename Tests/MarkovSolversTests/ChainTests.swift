@@ -188,6 +188,16 @@ struct ChainTests {
     }
   }
 
+  /// {4, 5, 0} is not closed: all of state 0's mass leaves it, and the error names state 0
+  /// (not its position 2 in the list).
+  @Test func restrictionToAnOpenSetNamesTheLeakingState() throws {
+    let graph = try Self.handDrawnChain()
+    #expect(throws: ModelError.rowSumNotOne(row: 0, sum: 0)) {
+      try graph.restricted(to: [4, 5, 0])
+    }
+    #expect(try graph.restricted(to: [5, 4]).transitions.dense == Matrix(rows: [[0, 1], [1, 0]]))
+  }
+
   @Test func twoRecurrentClassesHaveNoUniqueDistribution() throws {
     let error = ChainError.multipleRecurrentClasses(count: 2, representatives: [1, 4])
     for method in stationaryMethods {
