@@ -59,7 +59,11 @@ public struct DiscreteTimeMarkovChain: Sendable {
   /// renumbered 0..<states.count in the given order.
   /// - Throws: `ModelError.rowSumNotOne` naming the first state whose mass leaves the set.
   public func restricted(to states: [Int]) throws(ModelError) -> DiscreteTimeMarkovChain {
-    try DiscreteTimeMarkovChain(transitions: Reachability.submatrix(transitions, states))
+    do {
+      return try DiscreteTimeMarkovChain(transitions: Reachability.submatrix(transitions, states))
+    } catch .rowSumNotOne(let position, let sum) {
+      throw .rowSumNotOne(row: states[position], sum: sum)
+    }
   }
 
   /// The chain restricted to its unique recurrent class reachable from `start`, with the

@@ -157,6 +157,8 @@ enum StationarySolvers {
     -> ([Double], SolverStatus, Int)
   {
     let n = transitions.rowCount
+    // A single absorbing state has P_jj = 1: the update would be 0/0.
+    if n == 1 { return ([1], .converged, 0) }
     let columns = transitions.transposed
     var pi = [Double](repeating: 1 / Double(n), count: n)
     var sweep = 0

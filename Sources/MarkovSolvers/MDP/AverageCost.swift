@@ -59,6 +59,7 @@ public struct RelativeValueIteration: Sendable {
     precondition(referenceState >= 0 && referenceState < process.stateCount,
       "reference state \(referenceState) outside 0..<\(process.stateCount)")
     var bias = initialBias ?? [Double](repeating: 0, count: process.stateCount)
+    precondition(bias.count == process.stateCount, "initialBias has \(bias.count) entries")
     var next = bias
     var rowValues = [Double](repeating: 0, count: process.rowCount)
     var lower = -Double.infinity

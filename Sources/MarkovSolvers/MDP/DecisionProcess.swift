@@ -80,7 +80,7 @@ public struct DecisionProcess: Sendable {
     var rows: [Int32] = []
     start.reserveCapacity(candidates.count + 1)
     for list in candidates {
-      for row in list { rows.append(Int32(truncatingIfNeeded: row)) }
+      for row in list { rows.append(Int32(clamping: row)) }
       start.append(rows.count)
     }
     try self.init(

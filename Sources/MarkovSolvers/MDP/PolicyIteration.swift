@@ -47,6 +47,7 @@ public enum PolicyEvaluation {
     switch resolved {
     case .gaussSeidel(let tolerance, let maxSweeps):
       var values = initialValues ?? [Double](repeating: 0, count: n)
+      precondition(values.count == n, "initialValues has \(values.count) entries, need \(n)")
       let factor = mdp.discountFactor / (1 - mdp.discountFactor)
       var sweeps = 0
       var bound = Double.infinity
@@ -199,6 +200,7 @@ public struct ModifiedPolicyIteration: DiscountedSolver {
     let start = (process.costs.min() ?? 0) / (1 - gamma)
     var values =
       initialValues ?? [Double](repeating: start, count: process.stateCount)
+    precondition(values.count == process.stateCount, "initialValues has \(values.count) entries")
     var next = values
     var rowValues = [Double](repeating: 0, count: process.rowCount)
     var iterations = 0

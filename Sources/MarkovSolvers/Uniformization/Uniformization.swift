@@ -44,7 +44,7 @@ public struct ContinuousTimeMDP: Sendable {
     var start = [0]
     var rows: [Int32] = []
     for list in candidates {
-      for row in list { rows.append(Int32(truncatingIfNeeded: row)) }
+      for row in list { rows.append(Int32(clamping: row)) }
       start.append(rows.count)
     }
     try self.init(
