@@ -68,9 +68,11 @@ public struct ReplicationOutcome: Sendable, Equatable, Codable {
 
 /// Whether the queues grow (spec A9.5).
 public enum QueueVerdict: String, Sendable, Codable {
-  /// The 95% interval of the growth slope lies above 0.
+  /// The 95% interval of the growth slope lies above 0 and the growth is material: the
+  /// mean slope times half the measured slots is at least 1 job and at least 10% of the
+  /// time-average total queue.
   case growing
-  /// The interval contains 0 or lies below it.
+  /// Not growing.
   case stable
   /// Fewer than two replications, or permanent congestion (no queues to judge).
   case undetermined
@@ -141,9 +143,14 @@ public struct MachineSimulator: Sendable {
       Estimate(samples: outcomes.map(value))
     }
     let slope = estimate(\.queueGrowthSlope)
-    let verdict: QueueVerdict =
-      outcomes.count < 2 || settings.permanentCongestion != nil
-      ? .undetermined : (slope.lower > 0 ? .growing : .stable)
+    let meanTotalQueue = estimate { $0.meanQueues.reduce(0, +) }.mean
+    let rise = slope.mean * Double(settings.slots) / 2
+    let verdict: QueueVerdict
+    if outcomes.count < 2 || settings.permanentCongestion != nil {
+      verdict = .undetermined
+    } else {
+      verdict = slope.lower > 0 && rise >= max(1, 0.1 * meanTotalQueue) ? .growing : .stable
+    }
     return SimulationResult(
       rule: table.rule, settings: settings, ages: users.map { user in estimate { $0.ages[user] } },
       samplingCost: estimate(\.samplingCost), totalCost: estimate(\.totalCost),
