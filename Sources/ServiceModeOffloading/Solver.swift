@@ -29,6 +29,11 @@ public struct ServiceModeSolver: Sendable {
   /// The tie rule of spec S4.3.
   public static let tieRule = TieRule(boundMultiple: 10, relativeFloor: 1e-10)
 
+  /// The discounted criterion with ε = 1e-12 (spec S4.1).
+  public static let `default`: ServiceModeSolver = {
+    do { return try ServiceModeSolver() } catch { preconditionFailure("default solver: \(error)") }
+  }()
+
   public var criterion: OptimalityCriterion
   /// ε, relative to `max(1, ‖V‖∞)` (discounted) or `max(1, |g|)` (average).
   public var tolerance: Double
