@@ -21,8 +21,15 @@ struct ModesDelayCommand: ParsableCommand {
   @Option(help: "Output format: table, csv or json.")
   var format: OutputFormat = .table
 
+  func validate() throws {
+    let specification = try model.singleSpecification()
+    _ = try model.solver()
+    _ = try thresholdPolicy.thresholds(
+      cloudBufferLimit: specification.cloudBufferLimit ?? specification.bufferLimit)
+  }
+
   func run() throws {
-    let model = try self.model.singleModel()
+    let model = try self.model.model(self.model.singleSpecification())
     let solver = try self.model.solver()
     let extra = try thresholdPolicy.policy(in: model.stateSpace).map { [("threshold", $0)] } ?? []
     report(model.parameters.warnings)
@@ -107,7 +114,7 @@ enum ModesDelayTable {
     let failed = rows.filter { !$0.converged }
     guard !failed.isEmpty else { return }
     printToStandardError(
-      "error: not converged: \(failed.map(\.name).joined(separator: ", ")); raise --tolerance")
+      "error: not converged: \(failed.map(\.name).joined(separator: ", ")); raise --max-iterations or --tolerance")
     throw notConvergedExitCode
   }
 }

@@ -49,6 +49,8 @@ struct ModesModelOptions: ParsableArguments {
   var criterion: OptimalityCriterion = .discounted
   @Option(parsing: .unconditional, help: "Relative tolerance of the certified error bound, in (0, 1).")
   var tolerance: Double = 1e-12
+  @Option(parsing: .unconditional, help: "Iteration limit of the solvers, >= 1; beyond it the command exits with code 2.")
+  var maxIterations: Int = 1_000_000
 
   /// The option spellings, in the order values are reported.
   private var numericOptions: [(flag: String, text: String?)] {
@@ -77,12 +79,23 @@ struct ModesModelOptions: ParsableArguments {
 
   /// The solver the options describe.
   func solver() throws -> ServiceModeSolver {
-    try validatingParameters { try ServiceModeSolver(criterion: criterion, tolerance: tolerance) }
+    try validatingParameters {
+      try ServiceModeSolver(criterion: criterion, tolerance: tolerance, maxIterations: maxIterations)
+    }
   }
 
-  /// The models to solve: one per value of the swept option (at most one option may list
-  /// several values), with that option's flag and the values.
-  func models() throws -> (sweptFlag: String?, points: [(value: Double, model: ServiceModeModel)]) {
+  /// A validated model description (parameters, truncation, discount), not yet compiled.
+  struct Specification {
+    var value: Double
+    var parameters: ServiceModeParameters
+    var bufferLimit: Int
+    var cloudBufferLimit: Int?
+    var discount: Discount
+  }
+
+  /// One specification per value of the swept option (at most one option may list several
+  /// values), with that option's flag. Validates everything; compiles nothing.
+  func specifications() throws -> (sweptFlag: String?, points: [Specification]) {
     var swept: (flag: String, values: [Double])?
     var single: [String: Double] = [:]
     for (flag, text) in numericOptions {
@@ -100,26 +113,39 @@ struct ModesModelOptions: ParsableArguments {
     let points = try (swept?.values ?? [.nan]).map { value in
       var options = single
       if let swept { options[swept.flag] = value }
-      return (value, try validatingParameters { try model(options) })
+      return try specification(options, value: value)
     }
     return (swept?.flag, points)
   }
 
-  /// The single model of `solve` and `delay`.
-  func singleModel() throws -> ServiceModeModel {
-    let (flag, points) = try models()
+  /// The single specification of `solve` and `delay`.
+  func singleSpecification() throws -> Specification {
+    let (flag, points) = try specifications()
     if let flag {
       throw ValidationError(
         "\(flag) lists several values; give one value, or use 'offload modes sweep' for ranges")
     }
-    return points[0].model
+    return points[0]
   }
 
-  private func model(_ values: [String: Double]) throws -> ServiceModeModel {
+  /// The compiled model of a specification.
+  func model(_ specification: Specification) throws -> ServiceModeModel {
+    try validatingParameters {
+      try ServiceModeModel(
+        parameters: specification.parameters, bufferLimit: specification.bufferLimit,
+        cloudBufferLimit: specification.cloudBufferLimit, uniformization: uniformization,
+        discount: specification.discount)
+    }
+  }
+
+  private func specification(_ values: [String: Double], value: Double) throws -> Specification {
     let rawFlags = ["--arrival-rate", "--sm1-cloud-rate", "--sm2-local-rate", "--sm2-cloud-rate"]
     let paperFlags = ["--load", "--cloud-speedup", "--local-fraction", "--local-rate"]
-    let parameters: ServiceModeParameters
-    if rawFlags.contains(where: { values[$0] != nil }) {
+    if values["--discount"] != nil && values["--continuous-discount"] != nil {
+      throw ValidationError("give either --discount (gamma) or --continuous-discount (beta), not both")
+    }
+    let raw = rawFlags.map { values[$0] }
+    if raw.contains(where: { $0 != nil }) {
       if let paper = paperFlags.first(where: { values[$0] != nil }) {
         throw ValidationError(
           "\(paper) cannot be combined with raw rates (\(rawFlags.joined(separator: ", ")))")
@@ -128,29 +154,33 @@ struct ModesModelOptions: ParsableArguments {
         throw ValidationError(
           "raw rates need all of \(rawFlags.joined(separator: ", ")); \(missing) is missing")
       }
-      parameters = try ServiceModeParameters(
-        arrivalRate: values["--arrival-rate"]!, sm1CloudRate: values["--sm1-cloud-rate"]!,
-        sm2LocalRate: values["--sm2-local-rate"]!, sm2CloudRate: values["--sm2-cloud-rate"]!)
-    } else {
+    }
+    return try validatingParameters {
       let defaults = configuration.values
-      parameters = try ServiceModeParameters(
-        load: values["--load"] ?? defaults.load,
-        cloudSpeedup: values["--cloud-speedup"] ?? defaults.cloudSpeedup,
-        localFraction: values["--local-fraction"] ?? defaults.localFraction,
-        localRate: values["--local-rate"] ?? 1)
+      let parameters =
+        try raw.contains { $0 != nil }
+        ? ServiceModeParameters(
+          arrivalRate: raw[0]!, sm1CloudRate: raw[1]!, sm2LocalRate: raw[2]!,
+          sm2CloudRate: raw[3]!)
+        : ServiceModeParameters(
+          load: values["--load"] ?? defaults.load,
+          cloudSpeedup: values["--cloud-speedup"] ?? defaults.cloudSpeedup,
+          localFraction: values["--local-fraction"] ?? defaults.localFraction,
+          localRate: values["--local-rate"] ?? 1)
+      let specification = Specification(
+        value: value, parameters: parameters,
+        bufferLimit: try integer(values["--buffer"], "buffer limit (B)", minimum: 2)
+          ?? PaperConfiguration.bufferLimit,
+        cloudBufferLimit: try integer(
+          values["--cloud-buffer"], "cloud buffer limit (B2)", minimum: 1),
+        discount: values["--continuous-discount"].map { .continuous($0) }
+          ?? .discrete(values["--discount"] ?? PaperConfiguration.discountFactor))
+      try ServiceModeModel.validate(
+        parameters: parameters, bufferLimit: specification.bufferLimit,
+        cloudBufferLimit: specification.cloudBufferLimit, uniformization: uniformization,
+        discount: specification.discount)
+      return specification
     }
-    if values["--discount"] != nil && values["--continuous-discount"] != nil {
-      throw ValidationError("give either --discount (gamma) or --continuous-discount (beta), not both")
-    }
-    let discount: Discount =
-      values["--continuous-discount"].map { .continuous($0) }
-      ?? .discrete(values["--discount"] ?? PaperConfiguration.discountFactor)
-    return try ServiceModeModel(
-      parameters: parameters,
-      bufferLimit: try integer(values["--buffer"], "buffer limit (B)", minimum: 2)
-        ?? PaperConfiguration.bufferLimit,
-      cloudBufferLimit: try integer(values["--cloud-buffer"], "cloud buffer limit (B2)", minimum: 1),
-      uniformization: uniformization, discount: discount)
   }
 
   private func integer(_ value: Double?, _ name: String, minimum: Int) throws(ParameterError) -> Int? {
@@ -173,8 +203,8 @@ struct ModesThresholdOptions: ParsableArguments {
       + "from n = 1."))
   var cloudIdleThresholds: String?
 
-  /// The threshold policy for `space`, if one was given.
-  func policy(in space: ServiceModeStateSpace) throws -> ServiceModePolicy? {
+  /// The thresholds given, extended to n = B2, or nil.
+  func thresholds(cloudBufferLimit: Int) throws -> ServiceModeThresholds? {
     guard cloudBusyThresholds != nil || cloudIdleThresholds != nil else { return nil }
     guard let busyText = cloudBusyThresholds else {
       throw ValidationError("--cloud-idle-thresholds needs --cloud-busy-thresholds")
@@ -182,11 +212,14 @@ struct ModesThresholdOptions: ParsableArguments {
     let busy = try Self.parse(busyText, flag: "--cloud-busy-thresholds")
     let idle = try cloudIdleThresholds.map { try Self.parse($0, flag: "--cloud-idle-thresholds") }
       ?? (busy.count > 1 ? Array(busy.dropFirst()) : busy)
-    let thresholds = try validatingParameters {
-      try ServiceModeThresholds(
-        extending: busy, cloudIdle: idle, cloudBufferLimit: space.cloudBufferLimit)
+    return try validatingParameters {
+      try ServiceModeThresholds(extending: busy, cloudIdle: idle, cloudBufferLimit: cloudBufferLimit)
     }
-    return .thresholdPolicy(thresholds, in: space)
+  }
+
+  /// The threshold policy for `space`, if thresholds were given.
+  func policy(in space: ServiceModeStateSpace) throws -> ServiceModePolicy? {
+    try thresholds(cloudBufferLimit: space.cloudBufferLimit).map { .thresholdPolicy($0, in: space) }
   }
 
   private static func parse(_ text: String, flag: String) throws -> [Int?] {

@@ -33,8 +33,20 @@ struct ModesSolveCommand: ParsableCommand {
   @Option(name: .customLong("svg"), help: "Write the grid slices as an SVG heatmap.")
   var svgPath: String?
 
+  func validate() throws {
+    let specification = try model.singleSpecification()
+    _ = try model.solver()
+    _ = try validatingParameters {
+      try ServiceModeAnalysis.window(
+        window,
+        for: ServiceModeStateSpace(
+          bufferLimit: specification.bufferLimit,
+          cloudBufferLimit: specification.cloudBufferLimit ?? specification.bufferLimit))
+    }
+  }
+
   func run() throws {
-    let model = try self.model.singleModel()
+    let model = try self.model.model(self.model.singleSpecification())
     let solver = try self.model.solver()
     let analysis = try validatingParameters {
       try ServiceModeAnalysis(model: model, solver: solver, window: window)
@@ -58,7 +70,7 @@ struct ModesSolveCommand: ParsableCommand {
     for solution in [analysis.solution, analysis.doubledSolution] where !solution.converged {
       printToStandardError(
         "error: the solve with B = \(solution.model.stateSpace.bufferLimit) did not converge "
-          + "within its iteration limit; raise --tolerance")
+          + "within --max-iterations; raise it or --tolerance")
       throw notConvergedExitCode
     }
   }

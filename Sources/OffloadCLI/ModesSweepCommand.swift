@@ -34,29 +34,38 @@ struct ModesSweepCommand: ParsableCommand {
     guard threads >= 1 else {
       throw ValidationError("invalid value \(threads) for --threads: must be an integer >= 1")
     }
+    _ = try model.solver()
+    for point in try sweptOptions().specifications().points {
+      _ = try thresholdPolicy.thresholds(
+        cloudBufferLimit: point.cloudBufferLimit ?? point.bufferLimit)
+    }
+  }
+
+  /// The model options, with the Fig. 5 load range when no option lists several values.
+  private func sweptOptions() throws -> ModesModelOptions {
+    guard try model.specifications().sweptFlag == nil else { return model }
+    guard model.load == nil && model.arrivalRate == nil else {
+      throw ValidationError(
+        "sweep needs one option with several values, e.g. --load 0.1:0.9:0.1 or --arrival-rate 1:5:1")
+    }
+    var options = model
+    options.load = Self.defaultLoads
+    return options
   }
 
   func run() throws {
-    var options = model
-    var (flag, points) = try options.models()
-    if flag == nil {
-      guard options.isPaperSetting || options.arrivalRate == nil else {
-        throw ValidationError("sweep needs one option with several values, e.g. --arrival-rate 1:5:1")
-      }
-      options.load = Self.defaultLoads
-      (flag, points) = try options.models()
-    }
+    let options = try sweptOptions()
+    let (flag, points) = try options.specifications()
     let sweptFlag = flag ?? "--load"
     let column = String(sweptFlag.dropFirst(2))
-    let models = points.map(\.model)
+    let models = try points.map(options.model)
     for warning in Set(models.flatMap { $0.parameters.warnings.map(\.description) }).sorted() {
       printToStandardError(warning)
     }
     let thresholdPolicy = self.thresholdPolicy
-    // Threshold lists are validated once, before the parallel part.
-    _ = try thresholdPolicy.policy(in: models[0].stateSpace)
     let results = try PolicyComparison.sweep(models, solver: try options.solver(), threads: threads) {
       model in
+      // Validated in validate(), so the thresholds are well formed here.
       ((try? thresholdPolicy.policy(in: model.stateSpace)) ?? nil).map { [("threshold", $0)] } ?? []
     }
     let values = points.map(\.value)

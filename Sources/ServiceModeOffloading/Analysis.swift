@@ -15,19 +15,14 @@ public struct ServiceModeAnalysis: Sendable {
   public let truncation: TruncationCheck
 
   /// Solves `model` and its doubled truncation, then checks the structure on the window.
-  /// - Parameter window: W, default `min(B, B2)/2` (`B/2` when B2 = B); at most `min(B, B2)`.
+  /// - Parameter window: W, see `window(_:for:)`.
   /// - Throws: `ParameterError` if the window is out of range or the doubled model is too
   ///   large.
   /// - Complexity: two solves (the doubled one has 4 times the states).
   public init(model: ServiceModeModel, solver: ServiceModeSolver, window: Int? = nil)
     throws(ParameterError)
   {
-    let space = model.stateSpace
-    let limit = min(space.bufferLimit, space.cloudBufferLimit)
-    let window = window ?? Swift.max(1, limit / 2)
-    guard window >= 1, window <= limit else {
-      throw .outOfRange("window (W)", window, valid: "an integer in 1...\(limit) (min(B, B2))")
-    }
+    let window = try Self.window(window, for: model.stateSpace)
     let models = [model, try model.doubled()]
     let solutions = concurrentMap(2, threads: 2) { solver.solve(models[$0]) }
     solution = solutions[0]
@@ -36,5 +31,19 @@ public struct ServiceModeAnalysis: Sendable {
       policy: solution.policy, rowValues: solution.rowValues, window: window)
     truncation = TruncationCheck(
       policy: solution.policy, doubled: doubledSolution.policy, window: window)
+  }
+
+  /// The window W for a state space: `requested`, or by default `min(B, B2)/2` (`B/2` when
+  /// B2 = B), at least 1.
+  /// - Throws: `ParameterError` unless `1 <= W <= min(B, B2)`.
+  public static func window(_ requested: Int?, for space: ServiceModeStateSpace)
+    throws(ParameterError) -> Int
+  {
+    let limit = min(space.bufferLimit, space.cloudBufferLimit)
+    let window = requested ?? max(1, limit / 2)
+    guard window >= 1, window <= limit else {
+      throw .outOfRange("window (W)", window, valid: "an integer in 1...\(limit) (min(B, B2))")
+    }
+    return window
   }
 }

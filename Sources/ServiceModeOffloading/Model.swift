@@ -73,6 +73,33 @@ public struct ServiceModeModel: Sendable {
     parameters: ServiceModeParameters, bufferLimit: Int, cloudBufferLimit: Int? = nil,
     uniformization: UniformizationConvention = .sum, discount: Discount = .discrete(0.99)
   ) throws(ParameterError) {
+    let (space, nu, gamma, beta) = try Self.resolve(
+      parameters, bufferLimit, cloudBufferLimit, uniformization, discount)
+    self.parameters = parameters
+    self.stateSpace = space
+    self.uniformization = uniformization
+    self.uniformizationRate = nu
+    self.discountFactor = gamma
+    self.continuousDiscount = beta
+    self.discount = discount
+    self.process = Self.compile(parameters, space, rate: nu)
+  }
+
+  /// Runs the checks of `init` without compiling the model (cheap; for validating input
+  /// before a long computation).
+  /// - Throws: `ParameterError` exactly when `init` would.
+  public static func validate(
+    parameters: ServiceModeParameters, bufferLimit: Int, cloudBufferLimit: Int? = nil,
+    uniformization: UniformizationConvention = .sum, discount: Discount = .discrete(0.99)
+  ) throws(ParameterError) {
+    _ = try resolve(parameters, bufferLimit, cloudBufferLimit, uniformization, discount)
+  }
+
+  /// The state space, ν, γ and β of the arguments of `init`, validated.
+  private static func resolve(
+    _ parameters: ServiceModeParameters, _ bufferLimit: Int, _ cloudBufferLimit: Int?,
+    _ uniformization: UniformizationConvention, _ discount: Discount
+  ) throws(ParameterError) -> (ServiceModeStateSpace, Double, Double, Double) {
     let space = try ServiceModeStateSpace(
       bufferLimit: bufferLimit, cloudBufferLimit: cloudBufferLimit ?? bufferLimit)
     let nu = uniformization.rate(for: parameters)
@@ -81,21 +108,13 @@ public struct ServiceModeModel: Sendable {
       guard gamma > 0, gamma < 1 else {
         throw .outOfRange("discount factor (gamma)", gamma, valid: "in (0, 1)")
       }
-      discountFactor = gamma
-      continuousDiscount = Uniformization.continuousDiscount(rate: nu, discountFactor: gamma)
+      return (space, nu, gamma, Uniformization.continuousDiscount(rate: nu, discountFactor: gamma))
     case .continuous(let beta):
       guard beta > 0, beta.isFinite else {
         throw .outOfRange("continuous discount (beta)", beta, valid: "finite and > 0")
       }
-      continuousDiscount = beta
-      discountFactor = Uniformization.discountFactor(rate: nu, continuousDiscount: beta)
+      return (space, nu, Uniformization.discountFactor(rate: nu, continuousDiscount: beta), beta)
     }
-    self.discount = discount
-    self.parameters = parameters
-    self.stateSpace = space
-    self.uniformization = uniformization
-    self.uniformizationRate = nu
-    self.process = Self.compile(parameters, space, rate: nu)
   }
 
   /// The discounted MDP `(process, γ)`.
