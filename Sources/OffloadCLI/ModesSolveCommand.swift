@@ -62,7 +62,8 @@ struct ModesSolveCommand: ParsableCommand {
       try write(
         ModesReport.policySVG(
           analysis.solution.policy, window: analysis.structure.window,
-          title: "Optimal policy (B = \(model.stateSpace.bufferLimit), rho = \(ModesReport.short(model.parameters.load)), K = "
+          title: "Optimal policy on the window xb, x2 <= \(analysis.structure.window) "
+            + "(B = \(model.stateSpace.bufferLimit), rho = \(ModesReport.short(model.parameters.load)), K = "
             + "\(ModesReport.short(model.parameters.cloudSpeedup)), f = "
             + "\(ModesReport.short(model.parameters.localFraction)))"),
         toFile: path)
