@@ -63,13 +63,17 @@ class Run:
 def run_measured(command: list[str], timeout: float, env: dict | None = None):
     """Run `command` in its own process; (exit code, stdout, wall seconds, peak RSS bytes).
 
-    The peak is the child's own ru_maxrss from wait4 (Linux: KiB), not the maximum over
-    all children. A run past `timeout` is killed and reported with exit code None.
+    The peak is the largest VmHWM of /proc/PID/status seen while polling (every 20 ms):
+    the high-water mark of the program's own address space. wait4's ru_maxrss is not used:
+    it carries over the RSS of the forked harness (hundreds of MiB once a model is loaded)
+    across exec. A run past `timeout` is killed and reported with exit code None.
     """
     start = time.perf_counter()
     with tempfile.TemporaryFile(mode="w+") as output:
         process = subprocess.Popen(command, stdout=output, env=env, text=True)
+        peak = 0
         while True:
+            peak = max(peak, high_water_mark(process.pid))
             pid, status, usage = os.wait4(process.pid, os.WNOHANG)
             if pid:
                 break
@@ -82,7 +86,19 @@ def run_measured(command: list[str], timeout: float, env: dict | None = None):
         process.returncode = os.waitstatus_to_exitcode(status)
         output.seek(0)
         text = output.read()
-    return process.returncode, text, time.perf_counter() - start, usage.ru_maxrss * 1024
+    return process.returncode, text, time.perf_counter() - start, peak
+
+
+def high_water_mark(pid: int) -> int:
+    """VmHWM of a running process in bytes (0 once it has exited)."""
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
 
 
 def reference_solution(model: mdp_format.Model, runs: dict[str, Run]):
@@ -203,7 +219,8 @@ class Harness:
             return python_dir
         export_dir = directory / "offload-model"
         command = [str(self.offload), "modes", "export", "--buffer", str(buffer),
-                   "--tolerance", repr(self.args.tolerance), "--output", str(export_dir)]
+                   "--tolerance", repr(self.args.tolerance), "--tolerance-mode", "absolute",
+                   "--output", str(export_dir)]
         self.say("$ " + " ".join(command))
         code, _, seconds, _ = run_measured(command, self.args.timeout)
         if code != 0:
@@ -246,7 +263,8 @@ class Harness:
     def run_offload(self, buffer: int, model: mdp_format.Model) -> Run:
         """`offload modes bench` for OffloadLab's own time and memory."""
         command = [str(self.offload), "modes", "bench", "--buffer", str(buffer),
-                   "--tolerance", repr(self.args.tolerance), "--format", "json"]
+                   "--tolerance", repr(self.args.tolerance), "--tolerance-mode", "absolute",
+                   "--format", "json"]
         self.say("$ " + " ".join(command))
         code, output, _, peak = run_measured(command, self.args.timeout)
         run = Run("offloadlab", buffer, model.state_count, peak_bytes=peak)

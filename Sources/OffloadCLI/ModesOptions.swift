@@ -5,6 +5,8 @@ import OffloadLab
 extension PaperConfiguration: ExpressibleByArgument {}
 extension UniformizationConvention: ExpressibleByArgument {}
 extension OptimalityCriterion: ExpressibleByArgument {}
+extension ServiceModeSolver.DiscountedMethod: ExpressibleByArgument {}
+extension ServiceModeSolver.ToleranceMode: ExpressibleByArgument {}
 
 /// The model options shared by `modes solve`, `delay` and `sweep`. Every numeric option
 /// takes one value, or (for `sweep`, one option at a time) a range `start:stop:step` or a
@@ -49,6 +51,11 @@ struct ModesModelOptions: ParsableArguments {
   var criterion: OptimalityCriterion = .discounted
   @Option(parsing: .unconditional, help: "Relative tolerance of the certified error bound, in (0, 1).")
   var tolerance: Double = 1e-12
+  @Option(
+    help: "Discounted solver: gauss-seidel (matrix-free symmetric sweeps) or jacobi (sparse, spec S4.1).")
+  var method: ServiceModeSolver.DiscountedMethod = .gaussSeidel
+  @Option(help: "Whether --tolerance is relative (times max(1, sup|V|)) or absolute.")
+  var toleranceMode: ServiceModeSolver.ToleranceMode = .relative
   @Option(parsing: .unconditional, help: "Iteration limit of the solvers, >= 1; beyond it the command exits with code 2.")
   var maxIterations: Int = 1_000_000
 
@@ -80,7 +87,11 @@ struct ModesModelOptions: ParsableArguments {
   /// The solver the options describe.
   func solver() throws -> ServiceModeSolver {
     try validatingParameters {
-      try ServiceModeSolver(criterion: criterion, tolerance: tolerance, maxIterations: maxIterations)
+      var solver = try ServiceModeSolver(
+        criterion: criterion, tolerance: tolerance, maxIterations: maxIterations)
+      solver.discountedMethod = method
+      solver.toleranceMode = toleranceMode
+      return solver
     }
   }
 
@@ -126,6 +137,16 @@ struct ModesModelOptions: ParsableArguments {
         "\(flag) lists several values; give one value, or use 'offload modes sweep' for ranges")
     }
     return points[0]
+  }
+
+  /// `4(B + 1)(B2 + 1)`, the state count of a specification, without compiling anything.
+  func stateCount(_ specification: Specification) throws -> Int {
+    try validatingParameters {
+      try ServiceModeStateSpace(
+        bufferLimit: specification.bufferLimit,
+        cloudBufferLimit: specification.cloudBufferLimit ?? specification.bufferLimit
+      ).stateCount
+    }
   }
 
   /// The compiled model of a specification.

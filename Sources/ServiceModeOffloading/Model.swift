@@ -96,7 +96,7 @@ public struct ServiceModeModel: Sendable {
   }
 
   /// The state space, ν, γ and β of the arguments of `init`, validated.
-  private static func resolve(
+  static func resolve(
     _ parameters: ServiceModeParameters, _ bufferLimit: Int, _ cloudBufferLimit: Int?,
     _ uniformization: UniformizationConvention, _ discount: Discount
   ) throws(ParameterError) -> (ServiceModeStateSpace, Double, Double, Double) {

@@ -11,9 +11,11 @@ public enum OptimalityCriterion: String, Sendable, CaseIterable {
 
 /// Computes an optimal policy of a `ServiceModeModel` with the core's solvers.
 ///
-/// - Discounted: Jacobi value iteration from `V = 0` with MacQueen–Porteus bounds (spec
-///   S4.1), stopped when the certified bound `‖V − V*‖∞` is at most
-///   `tolerance · max(1, ‖V‖∞)`.
+/// - Discounted: value iteration from `V = 0` with MacQueen–Porteus bounds (spec S4.1),
+///   stopped when the certified bound `‖V − V*‖∞` is at most `tolerance · max(1, ‖V‖∞)`
+///   (or `tolerance` with `toleranceMode = .absolute`). The default sweep is matrix-free
+///   symmetric Gauss–Seidel (`ServiceModeGridOperator`, certified by a Jacobi step every
+///   10 sweeps); `.jacobi` is the plain sparse iteration of the spec.
 /// - Average: relative value iteration (`H(empty) = 0`), stopped when the Odoni bracket
 ///   `min(TH − H) <= g* <= max(TH − H)` is at most `tolerance · max(1, |g|)` wide (spec
 ///   S7.2). With ν the sum of rates every post-decision state keeps a self-loop (SM1 and SM2
@@ -26,6 +28,20 @@ public enum OptimalityCriterion: String, Sendable, CaseIterable {
 ///
 /// Spec: service-modes.md S4.
 public struct ServiceModeSolver: Sendable {
+  /// How the discounted criterion is iterated.
+  public enum DiscountedMethod: String, Sendable, CaseIterable {
+    /// Matrix-free symmetric Gauss–Seidel with diagonal elimination (default; about 4
+    /// times fewer sweeps than Jacobi, each without a stored matrix).
+    case gaussSeidel = "gauss-seidel"
+    /// Jacobi value iteration on the sparse model (spec S4.1 as written).
+    case jacobi
+  }
+
+  /// Whether `tolerance` bounds the error relative to `max(1, ‖V‖∞)` or absolutely.
+  public enum ToleranceMode: String, Sendable, CaseIterable {
+    case relative, absolute
+  }
+
   /// The tie rule of spec S4.3.
   public static let tieRule = TieRule(boundMultiple: 10, relativeFloor: 1e-10)
 
@@ -38,6 +54,20 @@ public struct ServiceModeSolver: Sendable {
   /// ε, relative to `max(1, ‖V‖∞)` (discounted) or `max(1, |g|)` (average).
   public var tolerance: Double
   public var maxIterations: Int
+  public var discountedMethod: DiscountedMethod = .gaussSeidel
+  public var toleranceMode: ToleranceMode = .relative
+
+  /// The stopping threshold of the certified bound.
+  public var certifiedTolerance: Tolerance {
+    toleranceMode == .relative ? .relative(tolerance) : .absolute(tolerance)
+  }
+
+  /// Value iteration as configured, for the discounted criterion.
+  public var valueIteration: ValueIteration {
+    ValueIteration(
+      tolerance: certifiedTolerance, maxIterations: maxIterations,
+      ordering: discountedMethod == .jacobi ? .jacobi : .gaussSeidel, tieRule: Self.tieRule)
+  }
 
   /// - Throws: `ParameterError` unless `0 < tolerance < 1` and `maxIterations >= 1`.
   public init(
@@ -61,10 +91,10 @@ public struct ServiceModeSolver: Sendable {
   public func solve(_ model: ServiceModeModel) -> ServiceModeSolution {
     switch criterion {
     case .discounted:
-      let solution = ValueIteration(
-        tolerance: .relative(tolerance), maxIterations: maxIterations, ordering: .jacobi,
-        tieRule: Self.tieRule
-      ).solve(model.discountedMDP)
+      let solution =
+        discountedMethod == .jacobi
+        ? valueIteration.solve(model.discountedMDP)
+        : valueIteration.solve(operator: ServiceModeGridOperator(model))
       return ServiceModeSolution(
         model: model, criterion: criterion, candidatePolicy: solution.policy,
         values: solution.values, discount: model.discountFactor, status: solution.status,
@@ -72,7 +102,7 @@ public struct ServiceModeSolver: Sendable {
         tieTolerance: solution.tieTolerance, gainBounds: nil, method: solution.method)
     case .average:
       let solution = RelativeValueIteration(
-        tolerance: .relative(tolerance), maxIterations: maxIterations,
+        tolerance: certifiedTolerance, maxIterations: maxIterations,
         aperiodicity: model.uniformization == .sum ? 1 : 0.5, referenceState: 0,
         tieRule: Self.tieRule
       ).solve(model.process)

@@ -17,7 +17,10 @@
 /// - Complexity: O(transitions + candidates) per Jacobi sweep; a Gauss–Seidel sweep reads
 ///   each candidate's row once per state that lists it.
 public struct ValueIteration: DiscountedSolver {
-  public enum Ordering: String, Sendable, CaseIterable { case jacobi, gaussSeidel }
+  public enum Ordering: String, Sendable, CaseIterable {
+    case jacobi
+    case gaussSeidel = "gauss-seidel"
+  }
 
   public var tolerance: Tolerance
   public var maxIterations: Int
@@ -45,12 +48,16 @@ public struct ValueIteration: DiscountedSolver {
   }
 
   public func solve(_ mdp: DiscountedMDP) -> MDPSolution {
-    let process = mdp.process
-    let gamma = mdp.discountFactor
+    solve(operator: mdp)
+  }
+
+  /// Value iteration on any Bellman operator (sparse or matrix-free), with the stopping
+  /// rule and certificate above.
+  public func solve(operator bellman: some BellmanOperator) -> MDPSolution {
+    let gamma = bellman.discountFactor
     let factor = gamma / (1 - gamma)
-    var values = initialValues ?? [Double](repeating: 0, count: process.stateCount)
-    precondition(values.count == process.stateCount, "initialValues has \(values.count) entries")
-    var rowValues = [Double](repeating: 0, count: process.rowCount)
+    var values = initialValues ?? [Double](repeating: 0, count: bellman.stateCount)
+    precondition(values.count == bellman.stateCount, "initialValues has \(values.count) entries")
     var next = values
     var iterations = 0
     var errorBound = Double.infinity
@@ -60,26 +67,33 @@ public struct ValueIteration: DiscountedSolver {
       let certify = ordering == .jacobi || iterations % certificationInterval == 0
         || iterations == maxIterations
       if certify {
-        BellmanKernels.rowValues(process, discount: gamma, values: values, into: &rowValues)
-        let (lower, upper) = BellmanKernels.minimize(
-          process, rowValues: rowValues, previous: values, into: &next)
+        let (lower, upper) = bellman.apply(values, into: &next)
         swap(&values, &next)
         errorBound = factor * (upper - lower) / 2
-        // Re-centre on the bracket's midpoint: removes the constant error mode, which
-        // Gauss–Seidel alone damps only at rate ≈ γ.
+        // The bound is that of the bracket's midpoint, so the returned values are the
+        // midpoint. Jacobi also continues from it (removing the constant error mode, damped
+        // only at rate γ otherwise); Gauss–Seidel continues from T V, because on the
+        // service-mode grid (B >= 30) re-centring stalled its convergence.
         let midpointShift = factor * (upper + lower) / 2
-        for state in values.indices { values[state] += midpointShift }
-        if errorBound <= tolerance.threshold(scale: BellmanKernels.supNorm(values)) {
+        let scale = values.reduce(0) { max($0, abs($1 + midpointShift)) }
+        let converged = errorBound <= tolerance.threshold(scale: scale)
+        if ordering == .jacobi || converged || iterations == maxIterations {
+          for state in values.indices { values[state] += midpointShift }
+        }
+        if converged {
           status = .converged
           break
         }
       } else {
-        _ = BellmanKernels.gaussSeidelSweep(process, discount: gamma, values: &values, rows: nil)
+        bellman.gaussSeidelSweep(&values, sweep: iterations)
       }
     }
-    return DiscountedSolutionBuilder.finish(
-      mdp, values: values, errorBound: errorBound, status: status, iterations: iterations,
-      tieRule: tieRule, method: "value iteration (\(ordering.rawValue))")
+    let (policy, tieTolerance) = bellman.greedyPolicy(
+      values, tieRule: tieRule, errorBound: errorBound)
+    return MDPSolution(
+      values: values, policy: policy, status: status, iterations: iterations,
+      errorBound: errorBound, tieTolerance: tieTolerance,
+      method: "value iteration (\(ordering.rawValue))")
   }
 }
 
@@ -89,17 +103,10 @@ enum DiscountedSolutionBuilder {
     _ mdp: DiscountedMDP, values: [Double], errorBound: Double, status: SolverStatus,
     iterations: Int, tieRule: TieRule, method: String
   ) -> MDPSolution {
-    var rowValues = [Double](repeating: 0, count: mdp.process.rowCount)
-    BellmanKernels.rowValues(
-      mdp.process, discount: mdp.discountFactor, values: values, into: &rowValues)
-    let tieTolerance = tieRule.tolerance(
-      errorBound: errorBound, scale: BellmanKernels.supNorm(rowValues))
+    let (policy, tieTolerance) = mdp.greedyPolicy(values, tieRule: tieRule, errorBound: errorBound)
     return MDPSolution(
-      values: values,
-      policy: BellmanKernels.greedyPolicy(
-        mdp.process, rowValues: rowValues, tieTolerance: tieTolerance),
-      status: status, iterations: iterations, errorBound: errorBound,
-      tieTolerance: tieTolerance, method: method)
+      values: values, policy: policy, status: status, iterations: iterations,
+      errorBound: errorBound, tieTolerance: tieTolerance, method: method)
   }
 
   /// The certified bound of arbitrary values: `‖V − V*‖∞ <= ‖TV − V‖∞ / (1 − γ)`, with the

@@ -1,0 +1,62 @@
+/// The Bellman operator of a discounted minimisation MDP, as value iteration needs it:
+///
+/// ```
+/// (T V)(x) = min_{a ∈ A(x)} [ c(x, a) + γ Σ P(x' | x, a) V(x') ]
+/// ```
+///
+/// `DiscountedMDP` conforms through its sparse rows. A model with a regular state space
+/// (a queueing grid) can conform matrix-free, computing transitions from the state's
+/// coordinates, so that `ValueIteration` solves it with the same stopping rule and
+/// certificate but without storing a matrix.
+public protocol BellmanOperator: Sendable {
+  var stateCount: Int { get }
+  /// γ in [0, 1).
+  var discountFactor: Double { get }
+
+  /// One Jacobi step `next = T values`; returns `(min, max)` of `next − values` (the
+  /// MacQueen–Porteus differences). `next` has `stateCount` entries on entry.
+  func apply(_ values: [Double], into next: inout [Double]) -> (lower: Double, upper: Double)
+
+  /// One in-place Gauss–Seidel sweep of T in which each state's own equation is solved
+  /// exactly (diagonal elimination). `sweep` counts sweeps from 1, so that an operator may
+  /// alternate orderings (symmetric Gauss–Seidel). Must remain a γ-contraction in the sup
+  /// norm so that value iteration keeps its guarantees.
+  func gaussSeidelSweep(_ values: inout [Double], sweep: Int)
+
+  /// The greedy policy of `values`: per state, the position in its action list of the
+  /// lowest-index action whose value is within the tie tolerance of the minimum, with the
+  /// tolerance `tieRule.tolerance(errorBound:scale:)` at scale `max |c + γ P V|`.
+  func greedyPolicy(_ values: [Double], tieRule: TieRule, errorBound: Double)
+    -> (policy: [Int], tieTolerance: Double)
+}
+
+extension DiscountedMDP: BellmanOperator {
+  /// - Complexity: O(transitions + candidates).
+  public func apply(_ values: [Double], into next: inout [Double]) -> (
+    lower: Double, upper: Double
+  ) {
+    var rowValues = [Double](repeating: 0, count: process.rowCount)
+    BellmanKernels.rowValues(process, discount: discountFactor, values: values, into: &rowValues)
+    return BellmanKernels.minimize(process, rowValues: rowValues, previous: values, into: &next)
+  }
+
+  /// Sweeps states in index order.
+  /// - Complexity: each candidate's row is read once per state that lists it.
+  public func gaussSeidelSweep(_ values: inout [Double], sweep: Int) {
+    _ = BellmanKernels.gaussSeidelSweep(process, discount: discountFactor, values: &values, rows: nil)
+  }
+
+  /// - Complexity: O(transitions + candidates).
+  public func greedyPolicy(_ values: [Double], tieRule: TieRule, errorBound: Double)
+    -> (policy: [Int], tieTolerance: Double)
+  {
+    var rowValues = [Double](repeating: 0, count: process.rowCount)
+    BellmanKernels.rowValues(process, discount: discountFactor, values: values, into: &rowValues)
+    let tieTolerance = tieRule.tolerance(
+      errorBound: errorBound, scale: BellmanKernels.supNorm(rowValues))
+    return (
+      BellmanKernels.greedyPolicy(process, rowValues: rowValues, tieTolerance: tieTolerance),
+      tieTolerance
+    )
+  }
+}

@@ -1,0 +1,116 @@
+import ArgumentParser
+import Foundation
+import OffloadLab
+
+/// `offload modes bench`: times the discounted solver alone on one model.
+struct ModesBenchCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "bench",
+    abstract: "Time one certified discounted solve (no structure checks, no 2B re-solve).",
+    discussion: """
+      Takes the model flags of 'solve'. The time covers the solve only (model set-up \
+      excluded). With the default matrix-free method no sparse matrix is stored \
+      (about \(ModesMemory.matrixFreeBytesPerState) bytes per state); the run is refused, \
+      before allocating, when the estimate exceeds the machine's memory.
+      Exit code 2 when the solve does not converge within --max-iterations.
+      """)
+
+  @OptionGroup var model: ModesModelOptions
+
+  @Option(help: "Output format: table, csv or json (seconds, states, iterations, errorBound).")
+  var format: OutputFormat = .table
+
+  func validate() throws {
+    _ = try model.singleSpecification()
+    let solver = try model.solver()
+    guard solver.criterion == .discounted else {
+      throw ValidationError("bench times the discounted solver; --criterion must be discounted")
+    }
+  }
+
+  func run() throws {
+    let specification = try model.singleSpecification()
+    let solver = try model.solver()
+    let states = try model.stateCount(specification)
+    try ModesMemory.check(states: states, method: solver.discountedMethod)
+    let solve: () -> MDPSolution
+    switch solver.discountedMethod {
+    case .gaussSeidel:
+      let grid = try validatingParameters {
+        try ServiceModeGridOperator(
+          parameters: specification.parameters, bufferLimit: specification.bufferLimit,
+          cloudBufferLimit: specification.cloudBufferLimit,
+          uniformization: model.uniformization, discount: specification.discount)
+      }
+      solve = { solver.valueIteration.solve(operator: grid) }
+    case .jacobi:
+      let compiled = try model.model(specification)
+      solve = { solver.valueIteration.solve(compiled.discountedMDP) }
+    }
+    let clock = ContinuousClock()
+    var solution: MDPSolution?
+    let elapsed = clock.measure { solution = solve() }
+    guard let solution else { return }
+    let seconds =
+      Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+    let result = ModesBenchJSON(
+      seconds: seconds, states: states, iterations: solution.iterations,
+      errorBound: solution.errorBound, converged: solution.status == .converged,
+      method: solution.method + ", " + solver.discountedMethod.rawValue,
+      tolerance: solver.tolerance, toleranceMode: solver.toleranceMode.rawValue)
+    switch format {
+    case .json: print(try renderJSON(result))
+    case .table, .csv:
+      var table = TextTable(header: ["seconds", "states", "iterations", "error_bound", "converged", "method"])
+      table.append([
+        formatNumber(seconds), String(states), String(solution.iterations),
+        formatNumber(solution.errorBound), result.converged ? "yes" : "NO", result.method,
+      ])
+      print(format == .csv ? table.renderCSV() : table.renderText())
+    }
+    if !result.converged {
+      printToStandardError("error: the solve did not converge within --max-iterations")
+      throw notConvergedExitCode
+    }
+  }
+}
+
+/// The JSON document of `modes bench` (keys `seconds`, `states`, `iterations`, `errorBound`
+/// are a contract of issue 6).
+struct ModesBenchJSON: Encodable {
+  var seconds: Double
+  var states: Int
+  var iterations: Int
+  var errorBound: Double
+  var converged: Bool
+  var method: String
+  var tolerance: Double
+  var toleranceMode: String
+}
+
+/// Memory estimates of a discounted solve, checked before anything is allocated.
+enum ModesMemory {
+  /// Two value vectors, the row values and the policy read at the end.
+  static let matrixFreeBytesPerState = 32
+  /// The sparse model (≤ 5 transitions of 12 bytes, ≤ 4 candidates of 4 bytes, row and
+  /// candidate offsets, costs) plus the same vectors as the matrix-free method.
+  static let sparseBytesPerState = 160
+
+  /// - Throws: `ValidationError` (exit 64) naming the need and the machine's memory when
+  ///   `states` would not fit.
+  static func check(states: Int, method: ServiceModeSolver.DiscountedMethod) throws {
+    let perState = method == .gaussSeidel ? matrixFreeBytesPerState : sparseBytesPerState
+    let (needed, overflow) = states.multipliedReportingOverflow(by: perState)
+    let available = ProcessInfo.processInfo.physicalMemory
+    guard !overflow, UInt64(needed) <= available else {
+      throw ValidationError(
+        "the model has \(states) states and needs about \(gibibytes(Double(states) * Double(perState))) "
+          + "(\(perState) bytes per state with --method \(method.rawValue)); "
+          + "this machine has \(gibibytes(Double(available))): lower --buffer or --cloud-buffer")
+    }
+  }
+
+  private static func gibibytes(_ bytes: Double) -> String {
+    String(format: "%.2f GiB", bytes / 1_073_741_824)
+  }
+}

@@ -1,0 +1,241 @@
+import MarkovSolvers
+
+/// The discounted Bellman operator of the service-mode model computed matrix-free from the
+/// state coordinates, for value iteration on large grids.
+///
+/// It is exactly the operator of `ServiceModeModel.discountedMDP` (the same rows, summed in
+/// the same order, so a Jacobi step is bitwise identical), but stores nothing per state:
+///
+/// ```
+/// W(y) = |y| + γ [ p_dep V(dep y) + stay(y) V(y) + p_l2 1{yl=1, y2<B2} V(y + 2)
+///                  + p_λ 1{yb<B} V(y + 4(B2+1)) ]
+/// V(x) = min_{y ∈ R(x)} W(y)
+/// ```
+///
+/// with `dep y = y − 4` (SM2 cloud departure, `p_dep = μ_c2/ν`) when `y2 >= 1`, else
+/// `y − 1` (SM1 departure, `μ_c1/ν`) when `y1 = 1`. The Gauss–Seidel sweep solves each
+/// state's idle candidate exactly (its only self-loop), `V(x) = min( (|x| + γ Σ_{e≠stay})
+/// / (1 − γ stay(x)), min_{y ≠ x} W(y) )`, and alternates forward and backward sweeps
+/// (symmetric Gauss–Seidel), which about halves the sweeps of a one-way order here.
+///
+/// Memory: nothing beyond the caller's value vectors (8 bytes per state each).
+/// Spec: service-modes.md S3.4, S4.1.
+/// - Complexity: O(states) per sweep, at most 4 candidates of at most 5 transitions each.
+public struct ServiceModeGridOperator: BellmanOperator {
+  public let stateSpace: ServiceModeStateSpace
+  public let discountFactor: Double
+  private let arrival: Double
+  private let sm1Departure: Double
+  private let sm2Departure: Double
+  private let localCompletion: Double
+
+  /// The operator of a compiled model (same rates, ν and γ).
+  public init(_ model: ServiceModeModel) {
+    self.init(
+      parameters: model.parameters, stateSpace: model.stateSpace, rate: model.uniformizationRate,
+      discountFactor: model.discountFactor)
+  }
+
+  /// The operator without compiling a sparse model (for grids too large to store one).
+  /// - Throws: `ParameterError` exactly when `ServiceModeModel.init` would.
+  public init(
+    parameters: ServiceModeParameters, bufferLimit: Int, cloudBufferLimit: Int? = nil,
+    uniformization: UniformizationConvention = .sum, discount: Discount = .discrete(0.99)
+  ) throws(ParameterError) {
+    let (space, nu, gamma, _) = try ServiceModeModel.resolve(
+      parameters, bufferLimit, cloudBufferLimit, uniformization, discount)
+    self.init(parameters: parameters, stateSpace: space, rate: nu, discountFactor: gamma)
+  }
+
+  private init(
+    parameters: ServiceModeParameters, stateSpace: ServiceModeStateSpace, rate nu: Double,
+    discountFactor: Double
+  ) {
+    self.stateSpace = stateSpace
+    self.discountFactor = discountFactor
+    arrival = parameters.arrivalRate / nu
+    sm1Departure = parameters.sm1CloudRate / nu
+    sm2Departure = parameters.sm2CloudRate / nu
+    localCompletion = parameters.sm2LocalRate / nu
+  }
+
+  public var stateCount: Int { stateSpace.stateCount }
+
+  /// The terms of row y: `W(y) = |y| + γ (departure + stay·V(y) + local + arrival)`.
+  /// `stay` is computed as in `ServiceModeModel.compile`, so the rows are identical.
+  @inline(__always)
+  private func rowTerms(
+    _ v: UnsafeMutablePointer<Double>, row y: Int, base yb: Int, local yl: Int, sm1 y1: Int,
+    sm2Queue y2: Int
+  ) -> (departure: Double, stay: Double, local: Double, arrival: Double) {
+    var moving = 0.0
+    var departure = 0.0
+    if y2 >= 1 {
+      moving = sm2Departure
+      departure = sm2Departure * v[y - 4]
+    } else if y1 == 1 {
+      moving = sm1Departure
+      departure = sm1Departure * v[y - 1]
+    }
+    var local = 0.0
+    var arrival = 0.0
+    if yl == 1 && y2 < stateSpace.cloudBufferLimit {
+      moving += localCompletion
+      local = localCompletion * v[y + 2]
+    }
+    if yb < stateSpace.bufferLimit {
+      moving += self.arrival
+      arrival = self.arrival * v[y + stateSpace.baseStride]
+    }
+    return (departure, Swift.max(0, 1 - moving), local, arrival)
+  }
+
+  /// `W(y)`, summed in the CSR row's column order (departure, stay, local, arrival).
+  @inline(__always)
+  private func rowValue(
+    _ v: UnsafeMutablePointer<Double>, row y: Int, base yb: Int, local yl: Int, sm1 y1: Int,
+    sm2Queue y2: Int
+  ) -> Double {
+    let t = rowTerms(v, row: y, base: yb, local: yl, sm1: y1, sm2Queue: y2)
+    var sum = t.departure
+    if t.stay > 0 { sum += t.stay * v[y] }
+    return Double(yb + yl + y1 + y2) + discountFactor * (sum + t.local + t.arrival)
+  }
+
+  /// `min_{y ∈ R(x), y ≠ x} W(y)` (the assignment candidates; +∞ if there are none).
+  @inline(__always)
+  private func bestAssignment(
+    _ v: UnsafeMutablePointer<Double>, state x: Int, base xb: Int, local xl: Int, sm1 x1: Int,
+    sm2Queue x2: Int
+  ) -> Double {
+    let step = stateSpace.baseStride
+    var best = Double.infinity
+    if xb >= 1 && x1 == 0 {
+      best = Swift.min(
+        best, rowValue(v, row: x + 1 - step, base: xb - 1, local: xl, sm1: 1, sm2Queue: x2))
+    }
+    if xb >= 1 && xl == 0 {
+      best = Swift.min(
+        best, rowValue(v, row: x + 2 - step, base: xb - 1, local: 1, sm1: x1, sm2Queue: x2))
+    }
+    if xb >= 2 && x1 == 0 && xl == 0 {
+      best = Swift.min(
+        best, rowValue(v, row: x + 3 - 2 * step, base: xb - 2, local: 1, sm1: 1, sm2Queue: x2))
+    }
+    return best
+  }
+
+  /// Calls `body(x, xb, xl, x1, x2)` for every state in index order, or in reverse.
+  @inline(__always)
+  private func forEachState(
+    reversed: Bool, _ body: (_ x: Int, _ xb: Int, _ xl: Int, _ x1: Int, _ x2: Int) -> Void
+  ) {
+    let b = stateSpace.bufferLimit
+    let b2 = stateSpace.cloudBufferLimit
+    let step = stateSpace.baseStride
+    if reversed {
+      for xb in stride(from: b, through: 0, by: -1) {
+        for x2 in stride(from: b2, through: 0, by: -1) {
+          let line = xb * step + 4 * x2
+          body(line + 3, xb, 1, 1, x2)
+          body(line + 2, xb, 1, 0, x2)
+          body(line + 1, xb, 0, 1, x2)
+          body(line, xb, 0, 0, x2)
+        }
+      }
+    } else {
+      for xb in 0...b {
+        for x2 in 0...b2 {
+          let line = xb * step + 4 * x2
+          body(line, xb, 0, 0, x2)
+          body(line + 1, xb, 0, 1, x2)
+          body(line + 2, xb, 1, 0, x2)
+          body(line + 3, xb, 1, 1, x2)
+        }
+      }
+    }
+  }
+
+  /// - Complexity: O(states); reads each row once for W and each state's candidates once.
+  public func apply(_ values: [Double], into next: inout [Double]) -> (
+    lower: Double, upper: Double
+  ) {
+    precondition(values.count == stateCount && next.count == stateCount, "vector length")
+    var values = values
+    var lower = Double.infinity
+    var upper = -Double.infinity
+    let step = stateSpace.baseStride
+    values.withUnsafeMutableBufferPointer { old in
+      next.withUnsafeMutableBufferPointer { w in
+        let v = old.baseAddress!
+        let out = w.baseAddress!
+        // Pass 1: W(y) for every row. Pass 2, descending: V(x) = min over R(x), whose
+        // assignment rows have lower indices and still hold W.
+        forEachState(reversed: false) { y, yb, yl, y1, y2 in
+          out[y] = rowValue(v, row: y, base: yb, local: yl, sm1: y1, sm2Queue: y2)
+        }
+        forEachState(reversed: true) { x, xb, xl, x1, x2 in
+          var best = out[x]
+          if xb >= 1 && x1 == 0 { best = Swift.min(best, out[x + 1 - step]) }
+          if xb >= 1 && xl == 0 { best = Swift.min(best, out[x + 2 - step]) }
+          if xb >= 2 && x1 == 0 && xl == 0 { best = Swift.min(best, out[x + 3 - 2 * step]) }
+          out[x] = best
+          let change = best - v[x]
+          lower = Swift.min(lower, change)
+          upper = Swift.max(upper, change)
+        }
+      }
+    }
+    return (lower, upper)
+  }
+
+  /// Odd sweeps run forward in index order, even sweeps backward.
+  /// - Complexity: O(states), up to 4 row evaluations per state.
+  public func gaussSeidelSweep(_ values: inout [Double], sweep: Int) {
+    precondition(values.count == stateCount, "vector length")
+    let gamma = discountFactor
+    values.withUnsafeMutableBufferPointer { buffer in
+      let v = buffer.baseAddress!
+      forEachState(reversed: sweep % 2 == 0) { x, xb, xl, x1, x2 in
+        let t = rowTerms(v, row: x, base: xb, local: xl, sm1: x1, sm2Queue: x2)
+        let idle =
+          (Double(xb + xl + x1 + x2) + gamma * (t.departure + t.local + t.arrival))
+          / (1 - gamma * t.stay)
+        v[x] = Swift.min(
+          idle, bestAssignment(v, state: x, base: xb, local: xl, sm1: x1, sm2Queue: x2))
+      }
+    }
+  }
+
+  /// - Complexity: O(states).
+  public func greedyPolicy(_ values: [Double], tieRule: TieRule, errorBound: Double)
+    -> (policy: [Int], tieTolerance: Double)
+  {
+    precondition(values.count == stateCount, "vector length")
+    var values = values
+    var rowValues = [Double](repeating: 0, count: stateCount)
+    var scale = 0.0
+    values.withUnsafeMutableBufferPointer { old in
+      rowValues.withUnsafeMutableBufferPointer { w in
+        forEachState(reversed: false) { y, yb, yl, y1, y2 in
+          w[y] = rowValue(old.baseAddress!, row: y, base: yb, local: yl, sm1: y1, sm2Queue: y2)
+          scale = Swift.max(scale, abs(w[y]))
+        }
+      }
+    }
+    let tieTolerance = tieRule.tolerance(errorBound: errorBound, scale: scale)
+    let step = stateSpace.baseStride
+    var policy = [Int](repeating: 0, count: stateCount)
+    forEachState(reversed: false) { x, xb, xl, x1, x2 in
+      // Candidate rows in action order; nil where the action is not admissible.
+      let candidates: [Int?] = [
+        x, xb >= 1 && x1 == 0 ? x + 1 - step : nil, xb >= 1 && xl == 0 ? x + 2 - step : nil,
+        xb >= 2 && x1 == 0 && xl == 0 ? x + 3 - 2 * step : nil,
+      ]
+      let admissible = candidates.compactMap { $0 }
+      let best = admissible.map { rowValues[$0] }.min()!
+      policy[x] = admissible.firstIndex { rowValues[$0] <= best + tieTolerance }!
+    }
+    return (policy, tieTolerance)
+  }
+}
