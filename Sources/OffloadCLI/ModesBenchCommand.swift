@@ -17,10 +17,18 @@ struct ModesBenchCommand: ParsableCommand {
 
   @OptionGroup var model: ModesModelOptions
 
+  @Option(
+    parsing: .unconditional,
+    help: "Threads of the Gauss-Seidel sweep, >= 1 (2 are used at most); results do not depend on it.")
+  var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+
   @Option(help: "Output format: table, csv or json (seconds, states, iterations, errorBound).")
   var format: OutputFormat = .table
 
   func validate() throws {
+    guard jobs >= 1 else {
+      throw ValidationError("invalid value \(jobs) for --jobs: must be an integer >= 1")
+    }
     _ = try model.singleSpecification()
     let solver = try model.solver()
     guard solver.criterion == .discounted else {
@@ -36,13 +44,14 @@ struct ModesBenchCommand: ParsableCommand {
     let solve: () -> MDPSolution
     switch solver.discountedMethod {
     case .gaussSeidel:
-      let grid = try validatingParameters {
+      var grid = try validatingParameters {
         try ServiceModeGridOperator(
           parameters: specification.parameters, bufferLimit: specification.bufferLimit,
           cloudBufferLimit: specification.cloudBufferLimit,
           uniformization: model.uniformization, discount: specification.discount)
       }
-      solve = { solver.valueIteration.solve(operator: grid) }
+      grid.threads = jobs
+      solve = { [grid] in solver.valueIteration.solve(operator: grid) }
     case .jacobi:
       let compiled = try model.model(specification)
       solve = { solver.valueIteration.solve(compiled.discountedMDP) }

@@ -1,4 +1,6 @@
+import Foundation
 import MarkovSolvers
+import Synchronization
 
 /// The discounted Bellman operator of the service-mode model computed matrix-free from the
 /// state coordinates, for value iteration on large grids.
@@ -60,6 +62,9 @@ public struct ServiceModeGridOperator: BellmanOperator {
   }
 
   public var stateCount: Int { stateSpace.stateCount }
+
+  /// Threads of a Gauss–Seidel sweep (1 or 2 are used); results do not depend on it.
+  public var threads = 1
 
   /// The terms of row y: `W(y) = |y| + γ (departure + stay·V(y) + local + arrival)`.
   /// `stay` is computed as in `ServiceModeModel.compile`, so the rows are identical.
@@ -125,35 +130,41 @@ public struct ServiceModeGridOperator: BellmanOperator {
     return best
   }
 
+  /// Calls `body(x, xb, xl, x1, x2)` for every state of base level `xb` in index order,
+  /// or in reverse.
+  @inline(__always)
+  private func forEachState(
+    onLevel xb: Int, reversed: Bool,
+    _ body: (_ x: Int, _ xb: Int, _ xl: Int, _ x1: Int, _ x2: Int) -> Void
+  ) {
+    let b2 = stateSpace.cloudBufferLimit
+    let level = xb * stateSpace.baseStride
+    if reversed {
+      for x2 in stride(from: b2, through: 0, by: -1) {
+        let line = level + 4 * x2
+        body(line + 3, xb, 1, 1, x2)
+        body(line + 2, xb, 1, 0, x2)
+        body(line + 1, xb, 0, 1, x2)
+        body(line, xb, 0, 0, x2)
+      }
+    } else {
+      for x2 in 0...b2 {
+        let line = level + 4 * x2
+        body(line, xb, 0, 0, x2)
+        body(line + 1, xb, 0, 1, x2)
+        body(line + 2, xb, 1, 0, x2)
+        body(line + 3, xb, 1, 1, x2)
+      }
+    }
+  }
+
   /// Calls `body(x, xb, xl, x1, x2)` for every state in index order, or in reverse.
   @inline(__always)
   private func forEachState(
     reversed: Bool, _ body: (_ x: Int, _ xb: Int, _ xl: Int, _ x1: Int, _ x2: Int) -> Void
   ) {
     let b = stateSpace.bufferLimit
-    let b2 = stateSpace.cloudBufferLimit
-    let step = stateSpace.baseStride
-    if reversed {
-      for xb in stride(from: b, through: 0, by: -1) {
-        for x2 in stride(from: b2, through: 0, by: -1) {
-          let line = xb * step + 4 * x2
-          body(line + 3, xb, 1, 1, x2)
-          body(line + 2, xb, 1, 0, x2)
-          body(line + 1, xb, 0, 1, x2)
-          body(line, xb, 0, 0, x2)
-        }
-      }
-    } else {
-      for xb in 0...b {
-        for x2 in 0...b2 {
-          let line = xb * step + 4 * x2
-          body(line, xb, 0, 0, x2)
-          body(line + 1, xb, 0, 1, x2)
-          body(line + 2, xb, 1, 0, x2)
-          body(line + 3, xb, 1, 1, x2)
-        }
-      }
-    }
+    for xb in 0...b { forEachState(onLevel: reversed ? b - xb : xb, reversed: reversed, body) }
   }
 
   /// - Complexity: O(states); reads each row once for W and each state's candidates once.
@@ -189,21 +200,61 @@ public struct ServiceModeGridOperator: BellmanOperator {
     return (lower, upper)
   }
 
-  /// Odd sweeps run forward in index order, even sweeps backward.
+  /// Odd sweeps run forward, even sweeps backward, over base levels in a fixed
+  /// interleaved order: step j relaxes level j of the lower half `0..<h` and then level
+  /// `h + j` of the upper half (`h = ⌈(B+1)/2⌉`; mirrored backward). Levels of one step are
+  /// at least 3 apart and a state reads only levels `xb − 2 ... xb + 1`, so with
+  /// `threads >= 2` the two halves run on two threads in lockstep (one barrier per step)
+  /// and compute exactly the sequential result.
   /// - Complexity: O(states), up to 4 row evaluations per state.
   public func gaussSeidelSweep(_ values: inout [Double], sweep: Int) {
     precondition(values.count == stateCount, "vector length")
-    let gamma = discountFactor
+    let reversed = sweep % 2 == 0
+    let levels = stateSpace.bufferLimit + 1
+    let half = (levels + 1) / 2
+    let lowerLevel: @Sendable (Int) -> Int = { step in reversed ? half - 1 - step : step }
+    let upperLevel: @Sendable (Int) -> Int? = { step in
+      let level = reversed ? levels - 1 - step : half + step
+      return level >= half && level < levels ? level : nil
+    }
     values.withUnsafeMutableBufferPointer { buffer in
-      let v = buffer.baseAddress!
-      forEachState(reversed: sweep % 2 == 0) { x, xb, xl, x1, x2 in
-        let t = rowTerms(v, row: x, base: xb, local: xl, sm1: x1, sm2Queue: x2)
-        let idle =
-          (Double(xb + xl + x1 + x2) + gamma * (t.departure + t.local + t.arrival))
-          / (1 - gamma * t.stay)
-        v[x] = Swift.min(
-          idle, bestAssignment(v, state: x, base: xb, local: xl, sm1: x1, sm2Queue: x2))
+      let v = SharedValues(base: buffer.baseAddress!)
+      if threads < 2 || levels < 8 {
+        for step in 0..<half {
+          relax(v.base, level: lowerLevel(step), reversed: reversed)
+          if let level = upperLevel(step) { relax(v.base, level: level, reversed: reversed) }
+        }
+        return
       }
+      let barrier = SpinBarrier()
+      let finished = DispatchSemaphore(value: 0)
+      let worker = Thread { [self] in
+        for step in 0..<half {
+          if let level = upperLevel(step) { relax(v.base, level: level, reversed: reversed) }
+          barrier.wait()
+        }
+        finished.signal()
+      }
+      worker.start()
+      for step in 0..<half {
+        relax(v.base, level: lowerLevel(step), reversed: reversed)
+        barrier.wait()
+      }
+      finished.wait()
+    }
+  }
+
+  /// Gauss–Seidel update of every state of one base level, in place.
+  @inline(__always)
+  private func relax(_ v: UnsafeMutablePointer<Double>, level: Int, reversed: Bool) {
+    let gamma = discountFactor
+    forEachState(onLevel: level, reversed: reversed) { x, xb, xl, x1, x2 in
+      let t = rowTerms(v, row: x, base: xb, local: xl, sm1: x1, sm2Queue: x2)
+      let idle =
+        (Double(xb + xl + x1 + x2) + gamma * (t.departure + t.local + t.arrival))
+        / (1 - gamma * t.stay)
+      v[x] = Swift.min(
+        idle, bestAssignment(v, state: x, base: xb, local: xl, sm1: x1, sm2Queue: x2))
     }
   }
 
@@ -237,5 +288,32 @@ public struct ServiceModeGridOperator: BellmanOperator {
       policy[x] = admissible.firstIndex { rowValues[$0] <= best + tieTolerance }!
     }
     return (policy, tieTolerance)
+  }
+}
+
+/// The value vector's base address, shared by the two halves of a sweep, which write
+/// disjoint levels and read nothing the other half writes in the same step.
+private struct SharedValues: @unchecked Sendable {
+  let base: UnsafeMutablePointer<Double>
+}
+
+/// A reusable barrier for two threads that spins (yielding after a while): a sweep step
+/// lasts microseconds, far shorter than a sleep and wake-up.
+private final class SpinBarrier: Sendable {
+  private let arrived = Atomic<Int>(0)
+  private let generation = Atomic<Int>(0)
+
+  func wait() {
+    let current = generation.load(ordering: .acquiring)
+    if arrived.add(1, ordering: .acquiringAndReleasing).newValue == 2 {
+      arrived.store(0, ordering: .relaxed)
+      generation.add(1, ordering: .releasing)
+      return
+    }
+    var spins = 0
+    while generation.load(ordering: .acquiring) == current {
+      spins += 1
+      if spins > 1000 { sched_yield() }
+    }
   }
 }

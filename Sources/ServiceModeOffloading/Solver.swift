@@ -56,6 +56,9 @@ public struct ServiceModeSolver: Sendable {
   public var maxIterations: Int
   public var discountedMethod: DiscountedMethod = .gaussSeidel
   public var toleranceMode: ToleranceMode = .relative
+  /// Threads of the matrix-free Gauss–Seidel sweep (1 or 2 are used); the result is the
+  /// same for every value.
+  public var threads = 1
 
   /// The stopping threshold of the certified bound.
   public var certifiedTolerance: Tolerance {
@@ -85,6 +88,13 @@ public struct ServiceModeSolver: Sendable {
     self.maxIterations = maxIterations
   }
 
+  /// The matrix-free operator of `model` with this solver's thread count.
+  public func gridOperator(_ model: ServiceModeModel) -> ServiceModeGridOperator {
+    var grid = ServiceModeGridOperator(model)
+    grid.threads = threads
+    return grid
+  }
+
   /// Solves the model under `criterion`.
   /// - Complexity: O(states) per iteration (at most 5 transitions and 4 candidates per
   ///   state).
@@ -94,7 +104,7 @@ public struct ServiceModeSolver: Sendable {
       let solution =
         discountedMethod == .jacobi
         ? valueIteration.solve(model.discountedMDP)
-        : valueIteration.solve(operator: ServiceModeGridOperator(model))
+        : valueIteration.solve(operator: gridOperator(model))
       return ServiceModeSolution(
         model: model, criterion: criterion, candidatePolicy: solution.policy,
         values: solution.values, discount: model.discountFactor, status: solution.status,

@@ -36,4 +36,22 @@ struct GridOperatorTests {
     #expect(maxAbsDifference(jacobi.values, gaussSeidel.values) <= jacobi.errorBound + gaussSeidel.errorBound)
     #expect(jacobi.policy == gaussSeidel.policy)
   }
+
+  @Test("Two threads give the one-thread values bit for bit")
+  func resultsDoNotDependOnTheThreadCount() throws {
+    let model = try ServiceModeModel(
+      parameters: ServiceModeParameters(load: 0.7, cloudSpeedup: 4, localFraction: 0.5), bufferLimit: 20,
+      cloudBufferLimit: 7)
+    var one = ServiceModeGridOperator(model)
+    var two = one
+    one.threads = 1
+    two.threads = 2
+    let solver = ValueIteration(tolerance: .absolute(1e-9), ordering: .gaussSeidel)
+    let first = solver.solve(operator: one)
+    let second = solver.solve(operator: two)
+    #expect(first.status == .converged)
+    #expect(first.values == second.values)
+    #expect(first.policy == second.policy)
+    #expect(first.iterations == second.iterations)
+  }
 }
