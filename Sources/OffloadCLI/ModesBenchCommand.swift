@@ -38,9 +38,10 @@ struct ModesBenchCommand: ParsableCommand {
 
   func run() throws {
     let specification = try model.singleSpecification()
-    let solver = try model.solver()
+    var solver = try model.solver()
+    solver.progress = ProgressReporter("bench").solverCallback
     let states = try model.stateCount(specification)
-    try ModesMemory.check(states: states, method: solver.discountedMethod)
+    try ModesMemory.check(states: states, sparse: solver.discountedMethod == .jacobi)
     let solve: () -> MDPSolution
     switch solver.discountedMethod {
     case .gaussSeidel:
@@ -95,31 +96,4 @@ struct ModesBenchJSON: Encodable {
   var method: String
   var tolerance: Double
   var toleranceMode: String
-}
-
-/// Memory estimates of a discounted solve, checked before anything is allocated.
-enum ModesMemory {
-  /// Two value vectors, the row values and the policy read at the end.
-  static let matrixFreeBytesPerState = 32
-  /// The sparse model (≤ 5 transitions of 12 bytes, ≤ 4 candidates of 4 bytes, row and
-  /// candidate offsets, costs) plus the same vectors as the matrix-free method.
-  static let sparseBytesPerState = 160
-
-  /// - Throws: `ValidationError` (exit 64) naming the need and the machine's memory when
-  ///   `states` would not fit.
-  static func check(states: Int, method: ServiceModeSolver.DiscountedMethod) throws {
-    let perState = method == .gaussSeidel ? matrixFreeBytesPerState : sparseBytesPerState
-    let (needed, overflow) = states.multipliedReportingOverflow(by: perState)
-    let available = ProcessInfo.processInfo.physicalMemory
-    guard !overflow, UInt64(needed) <= available else {
-      throw ValidationError(
-        "the model has \(states) states and needs about \(gibibytes(Double(states) * Double(perState))) "
-          + "(\(perState) bytes per state with --method \(method.rawValue)); "
-          + "this machine has \(gibibytes(Double(available))): lower --buffer or --cloud-buffer")
-    }
-  }
-
-  private static func gibibytes(_ bytes: Double) -> String {
-    String(format: "%.2f GiB", bytes / 1_073_741_824)
-  }
 }

@@ -32,8 +32,6 @@ struct ModesExportCommand: ParsableCommand {
 
   func run() throws {
     let specification = try model.singleSpecification()
-    let states = try model.stateCount(specification)
-    try ModesMemory.check(states: states, method: .jacobi)
     let compiled = try model.model(specification)
     let solver = try model.solver()
     let solution = solver.solve(compiled)

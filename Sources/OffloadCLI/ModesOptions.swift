@@ -150,8 +150,10 @@ struct ModesModelOptions: ParsableArguments {
   }
 
   /// The compiled model of a specification.
+  /// - Throws: `ValidationError` (exit 64) before allocating if it would not fit in memory.
   func model(_ specification: Specification) throws -> ServiceModeModel {
-    try validatingParameters {
+    try ModesMemory.check(states: stateCount(specification), sparse: true)
+    return try validatingParameters {
       try ServiceModeModel(
         parameters: specification.parameters, bufferLimit: specification.bufferLimit,
         cloudBufferLimit: specification.cloudBufferLimit, uniformization: uniformization,
@@ -253,5 +255,33 @@ struct ModesThresholdOptions: ParsableArguments {
       }
       return value
     }
+  }
+}
+
+/// Memory estimates of a solve, checked before anything is allocated (issue 6: refuse a
+/// model that would not fit, saying how much it needs).
+enum ModesMemory {
+  /// Two value vectors, the row values and the policy read at the end.
+  static let matrixFreeBytesPerState = 32
+  /// The sparse model (≤ 5 transitions of 12 bytes, ≤ 4 candidates of 4 bytes, row and
+  /// candidate offsets, costs) plus the same vectors as the matrix-free method.
+  static let sparseBytesPerState = 160
+
+  /// - Throws: `ValidationError` (exit 64) naming the need and the machine's memory when
+  ///   `states` would not fit.
+  static func check(states: Int, sparse: Bool) throws {
+    let perState = sparse ? sparseBytesPerState : matrixFreeBytesPerState
+    let (needed, overflow) = states.multipliedReportingOverflow(by: perState)
+    let available = ProcessInfo.processInfo.physicalMemory
+    guard !overflow, UInt64(needed) <= available else {
+      throw ValidationError(
+        "the model has \(states) states and needs about \(gibibytes(Double(states) * Double(perState))) "
+          + "(\(perState) bytes per state\(sparse ? " with a stored sparse model" : "")); "
+          + "this machine has \(gibibytes(Double(available))): lower --buffer or --cloud-buffer")
+    }
+  }
+
+  private static func gibibytes(_ bytes: Double) -> String {
+    String(format: "%.2f GiB", bytes / 1_073_741_824)
   }
 }

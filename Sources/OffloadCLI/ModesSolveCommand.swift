@@ -46,8 +46,15 @@ struct ModesSolveCommand: ParsableCommand {
   }
 
   func run() throws {
-    let model = try self.model.model(self.model.singleSpecification())
-    let solver = try self.model.solver()
+    let specification = try self.model.singleSpecification()
+    var doubled = specification
+    doubled.bufferLimit *= 2
+    doubled.cloudBufferLimit = 2 * (specification.cloudBufferLimit ?? specification.bufferLimit)
+    // The truncation check solves the model again with B and B2 doubled.
+    try ModesMemory.check(states: self.model.stateCount(doubled), sparse: true)
+    let model = try self.model.model(specification)
+    var solver = try self.model.solver()
+    solver.progress = ProgressReporter("solve").solverCallback
     let analysis = try validatingParameters {
       try ServiceModeAnalysis(model: model, solver: solver, window: window)
     }

@@ -59,6 +59,8 @@ public struct ServiceModeSolver: Sendable {
   /// Threads of the matrix-free Gauss–Seidel sweep (1 or 2 are used); the result is the
   /// same for every value.
   public var threads = 1
+  /// Passed to value iteration (discounted criterion): sweeps so far and current bound.
+  public var progress: (@Sendable (_ iterations: Int, _ errorBound: Double) -> Void)?
 
   /// The stopping threshold of the certified bound.
   public var certifiedTolerance: Tolerance {
@@ -67,9 +69,11 @@ public struct ServiceModeSolver: Sendable {
 
   /// Value iteration as configured, for the discounted criterion.
   public var valueIteration: ValueIteration {
-    ValueIteration(
+    var solver = ValueIteration(
       tolerance: certifiedTolerance, maxIterations: maxIterations,
       ordering: discountedMethod == .jacobi ? .jacobi : .gaussSeidel, tieRule: Self.tieRule)
+    solver.progress = progress
+    return solver
   }
 
   /// - Throws: `ParameterError` unless `0 < tolerance < 1` and `maxIterations >= 1`.

@@ -6,7 +6,8 @@ struct ModesGoldenTests {
   @Test func solveMatchesTheGoldenText() throws {
     let result = try runOffload(["modes", "solve"])
     #expect(result.exitCode == 0)
-    #expect(result.standardError.isEmpty)
+    // Nothing on stderr but progress lines (printed when a slow debug build passes 2 s).
+    #expect(result.standardError.split(separator: "\n").allSatisfy { $0.hasPrefix("solve: ") })
     #expect(result.standardOutput == modesSolveGolden + "\n")
   }
 

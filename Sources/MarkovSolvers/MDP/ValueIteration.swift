@@ -30,6 +30,9 @@ public struct ValueIteration: DiscountedSolver {
   public var initialValues: [Double]?
   /// Gauss–Seidel sweeps between two Jacobi certification steps.
   public var certificationInterval: Int
+  /// Called after every certification with the sweeps so far and the current bound (for
+  /// progress reports on long solves).
+  public var progress: (@Sendable (_ iterations: Int, _ errorBound: Double) -> Void)?
 
   public init(
     tolerance: Tolerance = .absolute(1e-8), maxIterations: Int = 1_000_000,
@@ -80,6 +83,7 @@ public struct ValueIteration: DiscountedSolver {
         if ordering == .jacobi || converged || iterations == maxIterations {
           for state in values.indices { values[state] += midpointShift }
         }
+        progress?(iterations, errorBound)
         if converged {
           status = .converged
           break
