@@ -1,0 +1,115 @@
+import LinearKernels
+
+/// The result of an average-cost solver: the optimal gain bracketed by certified bounds.
+public struct AverageCostSolution: Sendable {
+  /// Midpoint of the bracket, the reported long-run average cost per stage.
+  public let gain: Double
+  /// Certified bounds `gainLowerBound <= g* <= gainUpperBound` (Odoni bounds).
+  public let gainLowerBound: Double
+  public let gainUpperBound: Double
+  /// Relative values h with `h(referenceState) = 0`.
+  public let bias: [Double]
+  public let policy: [Int]
+  public let status: SolverStatus
+  public let iterations: Int
+  /// `(gainUpperBound − gainLowerBound) / 2`: a certified bound on `|gain − g*|`.
+  public var errorBound: Double { (gainUpperBound - gainLowerBound) / 2 }
+  public let method: String
+}
+
+/// Relative value iteration for the average-cost criterion (White 1963; Puterman 2005,
+/// §8.5.5), with the aperiodicity transformation of weight τ:
+///
+/// ```
+/// (T h)(x) = min_{y∈R(x)} [ c(y) + Σ P(y,x') h(x') ]
+/// h ← h + τ (T h − h),  then h ← h − h(reference)
+/// ```
+///
+/// Stopping rule and certificate (Odoni 1969): `min(T h − h) <= g* <= max(T h − h)` for
+/// every h when the optimal gain is the same from every state (unichain or weakly
+/// communicating models); it stops when the bracket width is at most `tolerance` (relative:
+/// times `max(1, |g|)`). τ < 1 makes every transformed chain aperiodic, so the bracket
+/// closes; τ = 1/2 is the classical choice.
+/// - Complexity: O(transitions + candidates) per iteration.
+public struct RelativeValueIteration: Sendable {
+  public var tolerance: Tolerance
+  public var maxIterations: Int
+  /// τ in (0, 1].
+  public var aperiodicity: Double
+  public var referenceState: Int
+  public var tieRule: TieRule
+  public var initialBias: [Double]?
+
+  public init(
+    tolerance: Tolerance = .relative(1e-10), maxIterations: Int = 1_000_000,
+    aperiodicity: Double = 0.5, referenceState: Int = 0, tieRule: TieRule = TieRule(),
+    initialBias: [Double]? = nil
+  ) {
+    precondition(tolerance.value > 0, "tolerance \(tolerance) must be > 0")
+    precondition(aperiodicity > 0 && aperiodicity <= 1, "aperiodicity \(aperiodicity) must be in (0, 1]")
+    self.tolerance = tolerance
+    self.maxIterations = maxIterations
+    self.aperiodicity = aperiodicity
+    self.referenceState = referenceState
+    self.tieRule = tieRule
+    self.initialBias = initialBias
+  }
+
+  public func solve(_ process: DecisionProcess) -> AverageCostSolution {
+    precondition(referenceState >= 0 && referenceState < process.stateCount,
+      "reference state \(referenceState) outside 0..<\(process.stateCount)")
+    var bias = initialBias ?? [Double](repeating: 0, count: process.stateCount)
+    precondition(bias.count == process.stateCount, "initialBias has \(bias.count) entries")
+    var next = bias
+    var rowValues = [Double](repeating: 0, count: process.rowCount)
+    var lower = -Double.infinity
+    var upper = Double.infinity
+    var iterations = 0
+    var status = SolverStatus.iterationLimitReached
+    while iterations < maxIterations {
+      iterations += 1
+      BellmanKernels.rowValues(process, discount: 1, values: bias, into: &rowValues)
+      (lower, upper) = BellmanKernels.minimize(
+        process, rowValues: rowValues, previous: bias, into: &next)
+      let gainScale = max(abs(lower), abs(upper))
+      if upper - lower <= tolerance.threshold(scale: gainScale) {
+        status = .converged
+        break
+      }
+      let reference = bias[referenceState] + aperiodicity * (next[referenceState] - bias[referenceState])
+      for state in bias.indices {
+        bias[state] += aperiodicity * (next[state] - bias[state]) - reference
+      }
+    }
+    let tieTolerance = tieRule.tolerance(
+      errorBound: upper - lower, scale: BellmanKernels.supNorm(rowValues))
+    return AverageCostSolution(
+      gain: (lower + upper) / 2, gainLowerBound: lower, gainUpperBound: upper, bias: bias,
+      policy: BellmanKernels.greedyPolicy(process, rowValues: rowValues, tieTolerance: tieTolerance),
+      status: status, iterations: iterations,
+      method: "relative value iteration (τ = \(aperiodicity))")
+  }
+}
+
+/// Average-cost evaluation of one stationary policy.
+public struct AverageCostEvaluation: Sendable {
+  /// `g = Σ_x π(x) c(π(x))`.
+  public let gain: Double
+  /// The stationary distribution of the induced chain, with its residual certificate.
+  public let stationary: StationaryDistribution
+}
+
+extension PolicyEvaluation {
+  /// The long-run average cost of a policy, `g = Σ π(x) c_π(x)` with π the stationary
+  /// distribution of the induced chain (which must have a single recurrent class).
+  /// - Throws: `ChainError.multipleRecurrentClasses` if the gain depends on the start.
+  /// - Complexity: that of `stationaryDistribution(method:)`.
+  public static func averageCost(
+    _ process: DecisionProcess, policy: [Int], method: StationaryMethod = .automatic()
+  ) throws(ChainError) -> AverageCostEvaluation {
+    let chain = process.inducedChain(policy: policy)
+    let stationary = try chain.stationaryDistribution(method: method)
+    let gain = chain.longRunAverage(of: process.costs(policy: policy), distribution: stationary)
+    return AverageCostEvaluation(gain: gain, stationary: stationary)
+  }
+}

@@ -1,0 +1,178 @@
+import LinearKernels
+
+/// The inner loops every solver shares, written over unsafe buffers (RECIPE §7).
+enum BellmanKernels {
+  /// `W(y) = c(y) + γ Σ P(y, x') V(x')` for every row y (one fused sparse product).
+  /// - Complexity: O(transitions).
+  static func rowValues(
+    _ process: DecisionProcess, discount: Double, values: [Double], into rowValues: inout [Double]
+  ) {
+    let p = process.transitions
+    p.rowStart.withUnsafeBufferPointer { start in
+      p.columnIndex.withUnsafeBufferPointer { column in
+        p.values.withUnsafeBufferPointer { probability in
+          process.costs.withUnsafeBufferPointer { cost in
+            values.withUnsafeBufferPointer { v in
+              rowValues.withUnsafeMutableBufferPointer { w in
+                var row = 0
+                let rows = p.rowCount
+                while row < rows {
+                  var k = start[row]
+                  let end = start[row + 1]
+                  var sum = 0.0
+                  while k < end {
+                    sum += probability[k] * v[Int(column[k])]
+                    k += 1
+                  }
+                  w[row] = cost[row] + discount * sum
+                  row += 1
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /// `V(x) = min over candidates y of x of W(y)`; returns (min, max) of `V − previous`.
+  static func minimize(
+    _ process: DecisionProcess, rowValues: [Double], previous: [Double],
+    into values: inout [Double]
+  ) -> (lower: Double, upper: Double) {
+    var lower = Double.infinity
+    var upper = -Double.infinity
+    process.candidateStart.withUnsafeBufferPointer { start in
+      process.candidateRows.withUnsafeBufferPointer { candidate in
+        rowValues.withUnsafeBufferPointer { w in
+          previous.withUnsafeBufferPointer { old in
+            values.withUnsafeMutableBufferPointer { v in
+              var state = 0
+              let states = process.stateCount
+              while state < states {
+                var k = start[state]
+                let end = start[state + 1]
+                var best = w[Int(candidate[k])]
+                k += 1
+                while k < end {
+                  best = min(best, w[Int(candidate[k])])
+                  k += 1
+                }
+                let change = best - old[state]
+                lower = min(lower, change)
+                upper = max(upper, change)
+                v[state] = best
+                state += 1
+              }
+            }
+          }
+        }
+      }
+    }
+    return (lower, upper)
+  }
+
+  /// The greedy policy on row values: the lowest action index whose value is within
+  /// `tieTolerance` of the state's minimum.
+  static func greedyPolicy(_ process: DecisionProcess, rowValues w: [Double], tieTolerance: Double)
+    -> [Int]
+  {
+    var policy = [Int](repeating: 0, count: process.stateCount)
+    for state in 0..<process.stateCount {
+      let range = process.candidateStart[state]..<process.candidateStart[state + 1]
+      var best = Double.infinity
+      for k in range { best = min(best, w[Int(process.candidateRows[k])]) }
+      for k in range where w[Int(process.candidateRows[k])] <= best + tieTolerance {
+        policy[state] = k - range.lowerBound
+        break
+      }
+    }
+    return policy
+  }
+
+  /// One in-place Gauss–Seidel sweep of the Bellman operator restricted to `rows` (one
+  /// selected row per state) or, when `rows` is nil, minimised over all candidates.
+  ///
+  /// Each state's own equation is solved exactly (diagonal elimination): a candidate y of
+  /// state x contributes `(c(y) + γ Σ_{x'≠x} P(y,x') V(x')) / (1 − γ P(y,x))`, and the
+  /// minimum of these per-candidate fixed points is the fixed point of the minimum (every
+  /// candidate map is affine in V(x) with slope γP(y,x) < 1). The sweep stays a
+  /// γ-contraction in the sup norm. Returns `max |V_new − V_old|`.
+  static func gaussSeidelSweep(
+    _ process: DecisionProcess, discount: Double, values: inout [Double], rows selected: [Int32]?
+  ) -> Double {
+    var largestChange = 0.0
+    let p = process.transitions
+    p.rowStart.withUnsafeBufferPointer { start in
+      p.columnIndex.withUnsafeBufferPointer { column in
+        p.values.withUnsafeBufferPointer { probability in
+          process.costs.withUnsafeBufferPointer { cost in
+            process.candidateStart.withUnsafeBufferPointer { candidateStart in
+              process.candidateRows.withUnsafeBufferPointer { candidate in
+                values.withUnsafeMutableBufferPointer { v in
+                  func fixedPoint(_ row: Int, state: Int) -> Double {
+                    var k = start[row]
+                    let end = start[row + 1]
+                    var sum = 0.0
+                    var diagonal = 0.0
+                    while k < end {
+                      let target = Int(column[k])
+                      if target == state {
+                        diagonal = probability[k]
+                      } else {
+                        sum += probability[k] * v[target]
+                      }
+                      k += 1
+                    }
+                    return (cost[row] + discount * sum) / (1 - discount * diagonal)
+                  }
+                  var state = 0
+                  let states = process.stateCount
+                  while state < states {
+                    var best: Double
+                    if let selected {
+                      best = fixedPoint(Int(selected[state]), state: state)
+                    } else {
+                      var k = candidateStart[state]
+                      let end = candidateStart[state + 1]
+                      best = fixedPoint(Int(candidate[k]), state: state)
+                      k += 1
+                      while k < end {
+                        best = min(best, fixedPoint(Int(candidate[k]), state: state))
+                        k += 1
+                      }
+                    }
+                    largestChange = max(largestChange, abs(best - v[state]))
+                    v[state] = best
+                    state += 1
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+    return largestChange
+  }
+
+  /// `V(x) = c(π(x)) + γ Σ P(π(x), x') V(x')` (one Jacobi step of a fixed policy).
+  static func policyStep(
+    _ process: DecisionProcess, discount: Double, rows selected: [Int32], values: [Double],
+    into next: inout [Double]
+  ) {
+    let p = process.transitions
+    for state in 0..<process.stateCount {
+      let row = Int(selected[state])
+      var sum = 0.0
+      for k in p.rowStart[row]..<p.rowStart[row + 1] {
+        sum += p.values[k] * values[Int(p.columnIndex[k])]
+      }
+      next[state] = process.costs[row] + discount * sum
+    }
+  }
+
+  static func supNorm(_ values: [Double]) -> Double {
+    values.reduce(0) { max($0, abs($1)) }
+  }
+}

@@ -1,0 +1,131 @@
+import ArgumentParser
+import Foundation
+import OffloadLab
+
+/// `offload machine optimal`: the optimal sampling + scheduling policy under permanent
+/// congestion as an average-cost MDP, against both paper policies (spec A10).
+struct MachineOptimalCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "optimal",
+    abstract: "Optimal sampling + scheduling under permanent congestion (MDP, N <= 3) vs both paper policies.",
+    discussion: """
+      Beyond the paper (spec A10): states = server knowledge (serving j, or an idle belief \
+      state) x ages capped at A; actions in an idle slot = wait, or sample and serve j if \
+      free; cost (1/N) sum v_i + L 1{sample}. Relative value iteration brackets g*; the best \
+      phi1 and max-age pairs of (12)/(16) are evaluated in the same model; their gaps \
+      compare their exact closed forms with g* (JSON also has the in-model gaps). The default cap is the smallest whose truncation error on \
+      the best max-age policy's mean ages is <= --cap-accuracy (exact chains of A6).
+      """)
+
+  @OptionGroup var model: MachineModelOptions
+
+  @Option(help: ArgumentHelp("Several q values (start:stop:step or a comma list) instead of --flip-probability.", valueName: "values"))
+  var qValues: String?
+
+  @Option(help: "Age cap A of the MDP (default: automatic, see --cap-accuracy).")
+  var ageCap: Int?
+
+  @Option(help: "Truncation error on the best max-age mean ages that fixes the automatic cap, > 0.")
+  var capAccuracy = 1e-6
+
+  @Option(help: "Belief error accepted where the idle belief chains are cut (A10.1), in (0, 0.5).")
+  var beliefTolerance = 1e-6
+
+  @Option(help: "Width of the gain bracket at which relative value iteration stops, > 0.")
+  var tolerance = 1e-6
+
+  @Option(help: "Iteration limit of relative value iteration.")
+  var maxIterations = 1_000_000
+
+  @OptionGroup var optimization: MachineOptimizerOptions
+
+  @Option(help: "Output format.")
+  var format = OutputFormat.table
+
+  func run() throws {
+    let base = try model.parameters(defaultService: [0.4, 0.9])
+    try require(tolerance > 0, .outOfRange("tolerance", tolerance, valid: "> 0"))
+    try require(capAccuracy > 0, .outOfRange("cap accuracy", capAccuracy, valid: "> 0"))
+    try require(
+      maxIterations >= 1, .outOfRange("max iterations", maxIterations, valid: "an integer >= 1"))
+    let flips = try qValues.map { try parseRange($0, name: "--q-values") } ?? [base.flipProbability]
+    let optimizer = try optimization.optimizer()
+    var rows: [OptimalRow] = []
+    for q in flips {
+      let parameters = try validatingParameters {
+        try MachineParameters(
+          flipProbability: q, busyAfterCompletionProbability: base.busyAfterCompletionProbability,
+          serviceProbabilities: base.serviceProbabilities, samplingCost: base.samplingCost)
+      }
+      let cap = ageCap ?? automaticCap(parameters, optimizer)
+      let mdp = try validatingParameters {
+        try OptimalSchedulingModel(parameters: parameters, ageCap: cap, beliefTolerance: beliefTolerance)
+      }
+      let clock = Date()
+      let label = "q = \(formatNumber(q, significantDigits: 4)), A = \(cap)"
+      let report = mdp.analyze(
+        tolerance: tolerance, maxIterations: maxIterations, optimizer: optimizer
+      ) { machineProgress("\(label): \($0)") }
+      let seconds = Date().timeIntervalSince(clock)
+      machineProgress("\(label): done in \(formatNumber(seconds, significantDigits: 3)) s")
+      rows.append(OptimalRow(flipProbability: q, seconds: seconds, report: report))
+    }
+    switch format {
+    case .json: print(try renderJSON(rows))
+    case .csv: print(Self.table(rows).renderCSV())
+    case .table: print(Self.table(rows).renderText())
+    }
+    let converged = rows.allSatisfy { row in
+      [row.report.optimal, row.report.bestRandomized.inModel, row.report.bestMaxAge.inModel]
+        .allSatisfy { $0.status == .converged }
+    }
+    if !converged {
+      printToStandardError("relative value iteration reached --max-iterations before the bracket closed")
+      throw notConvergedExitCode
+    }
+  }
+
+  /// The smallest cap whose truncation error on the best max-age pair's mean ages is at
+  /// most `capAccuracy` (A6.1's automatic cap).
+  private func automaticCap(_ parameters: MachineParameters, _ optimizer: SubsetOptimizer) -> Int {
+    var optimizer = optimizer
+    optimizer.weighting = .perUser
+    let best = optimizer.optimizeMaxAge(parameters, subset: parameters.allUsers)
+    let exact = ExactEvaluation.evaluate(
+      parameters, subset: parameters.allUsers, policy: best.policy, accuracy: capAccuracy)
+    return exact.ageCaps.max() ?? 2
+  }
+
+  static func table(_ rows: [OptimalRow]) -> TextTable {
+    var table = TextTable(
+      header: [
+        "q", "g*", "bracket", "phi1 closed", "phi1 in MDP", "phi1 gap %", "max-age closed",
+        "max-age in MDP", "max-age gap %", "sampling rate", "max-age share", "mass at cap", "A",
+        "idle states", "states", "iterations", "seconds",
+      ])
+    for row in rows {
+      let report = row.report
+      func number(_ value: Double, _ digits: Int = 6) -> String {
+        formatNumber(value, significantDigits: digits)
+      }
+      table.append([
+        number(row.flipProbability, 4), number(report.optimal.gain, 7),
+        number(report.optimal.upperBound - report.optimal.lowerBound, 2),
+        number(report.bestRandomized.closedForm, 7), number(report.bestRandomized.inModel.gain, 7),
+        number(report.bestRandomized.gapPercent, 3), number(report.bestMaxAge.closedForm, 7),
+        number(report.bestMaxAge.inModel.gain, 7), number(report.bestMaxAge.gapPercent, 3),
+        number(report.samplingRate, 4), number(report.maxAgeShare, 4), number(report.massAtCap, 2),
+        String(report.ageCap), String(report.idleStateCount), String(report.stateCount),
+        String(report.optimal.iterations), number(row.seconds, 3),
+      ])
+    }
+    return table
+  }
+}
+
+/// One q of `optimal`.
+struct OptimalRow: Encodable {
+  var flipProbability: Double
+  var seconds: Double
+  var report: OptimalPolicyReport
+}

@@ -1,0 +1,168 @@
+import Foundation
+import ArgumentParser
+import OffloadLab
+
+extension SchedulingRule: ExpressibleByArgument {}
+extension AgeWeighting: ExpressibleByArgument {}
+extension SamplingCostKind: ExpressibleByArgument {}
+
+/// The model flags shared by the `machine` subcommands (spec A1). Lists are comma
+/// separated; each subcommand supplies its own defaults for q_i and p_i.
+struct MachineModelOptions: ParsableArguments {
+  @Option(help: "q: flip probability of the idle machine (free <-> busy per slot), in (0, 1).")
+  var flipProbability = 0.5
+
+  @Option(
+    name: .customLong("busy-after-completion"),
+    help: "s: probability that the machine is internally busy right after a completion, in [0, 1].")
+  var busyAfterCompletion = 0.5
+
+  @Option(
+    help: ArgumentHelp(
+      "q_i list: per-slot service completion probability of each user, each in (0, 1].",
+      valueName: "q1,q2,..."))
+  var serviceProbabilities: String?
+
+  @Option(
+    help: ArgumentHelp(
+      "p_i list: per-slot job arrival probability of each user, each in [0, 1).",
+      valueName: "p1,p2,..."))
+  var arrivalProbabilities: String?
+
+  @Option(help: "L: cost of one sample of the machine's state, >= 0.")
+  var samplingCost = 5.0
+
+  /// The validated parameters; missing lists take the command's defaults (missing
+  /// arrivals with given service probabilities mean no arrivals).
+  func parameters(defaultService: [Double], defaultArrivals: [Double]? = nil) throws
+    -> MachineParameters
+  {
+    try validatingParameters {
+      let service = try serviceProbabilities.map {
+        try parseList($0, name: "service probabilities (q_i)")
+      }
+      let arrivals = try arrivalProbabilities.map {
+        try parseList($0, name: "arrival probabilities (p_i)")
+      }
+      return try MachineParameters(
+        flipProbability: flipProbability, busyAfterCompletionProbability: busyAfterCompletion,
+        serviceProbabilities: service ?? defaultService,
+        arrivalProbabilities: arrivals ?? (service == nil ? defaultArrivals : nil),
+        samplingCost: samplingCost)
+    }
+  }
+}
+
+/// The flags of the subset problems (12) and (16) (spec A8).
+struct MachineOptimizerOptions: ParsableArguments {
+  @Option(help: "Age weight w in w * sum_{k in S} Delta_k + S: 1/N (default), sum or mean (1/|S|).")
+  var weight = AgeWeighting.perUser
+
+  @Option(help: "Sampling cost of phi1 inside problem (12): exact (Theorem 2) or bound (S_ub).")
+  var sKind = SamplingCostKind.exact
+
+  @Option(help: "Nelder-Mead starting points of the multistart for phi1's schedule, >= 1.")
+  var starts = 12
+
+  @Option(help: "Seed of the multistart (and of simulations where they take one).")
+  var seed: UInt64 = 1
+
+  func optimizer() throws -> SubsetOptimizer {
+    try require(starts >= 1, .outOfRange("starts", starts, valid: "an integer >= 1"))
+    return SubsetOptimizer(
+      weighting: weight, samplingCostKind: sKind, starts: starts, seed: seed)
+  }
+
+  /// The two lookup tables, or constant tables when `samplingProbability` is given.
+  func tables(_ parameters: MachineParameters, samplingProbability: Double?) throws
+    -> (randomized: PolicyTable, maxAge: PolicyTable)
+  {
+    if let samplingProbability {
+      return try validatingParameters {
+        (
+          try PolicyTable.constant(
+            parameters, rule: .randomized, samplingProbability: samplingProbability,
+            weighting: weight),
+          try PolicyTable.constant(
+            parameters, rule: .maxAge, samplingProbability: samplingProbability,
+            weighting: weight)
+        )
+      }
+    }
+    let optimizer = try optimizer()
+    return (optimizer.table(parameters, rule: .randomized), optimizer.table(parameters, rule: .maxAge))
+  }
+}
+
+/// The flags of a simulation run (spec A7).
+struct MachineSimulationOptions: ParsableArguments {
+  @Option(help: "Measured slots per replication.")
+  var slots = 1_000_000
+
+  @Option(help: "Slots simulated before measuring.")
+  var warmUp = 10_000
+
+  @Option(help: "Independent replications R (seeds seed, seed+1, ...); 95% t intervals.")
+  var replications = 4
+
+  @Option(help: "Seed of the first replication.")
+  var simulationSeed: UInt64 = 1
+
+  func settings(permanentCongestion: UserSubset? = nil) throws -> SimulationSettings {
+    try validatingParameters {
+      try SimulationSettings(
+        slots: slots, warmUpSlots: warmUp, replications: replications, seed: simulationSeed,
+        permanentCongestion: permanentCongestion)
+    }
+  }
+}
+
+/// The default model of the CLI: the paper's Fig. 4 users (q_i) and low arrival regime (p_i).
+enum MachineDefaults {
+  static let service = [0.1, 0.4, 0.6, 0.9]
+  static let lowArrivals = [0.01, 0.02, 0.05, 0.06]
+  static let highArrivals = [0.05, 0.2, 0.5, 0.6]
+}
+
+/// Parses `--subset` (1-based users, comma separated; default: every user).
+func parseSubset(_ text: String?, _ parameters: MachineParameters) throws -> UserSubset {
+  guard let text else { return parameters.allUsers }
+  let users = try text.split(separator: ",").map { part -> Int in
+    guard let user = Int(part.trimmingCharacters(in: .whitespaces)) else {
+      throw ValidationError(
+        ParameterError.malformed(
+          name: "--subset (S)", value: text, expected: "a comma list of users 1...N"
+        ).description)
+    }
+    return user - 1
+  }
+  return try validatingParameters { try parameters.subset(users: users) }
+}
+
+/// Formats a list of numbers as `a/b/c` for one table cell.
+func formatList(_ values: [Double], significantDigits: Int = 6) -> String {
+  values.map { formatNumber($0, significantDigits: significantDigits) }.joined(separator: "/")
+}
+
+/// Prints progress on stderr, prefixed by the command.
+func machineProgress(_ message: String) {
+  printToStandardError("machine: " + message)
+}
+
+/// Parses a comma list of numbers, naming the flag in the error.
+func parseList(_ text: String, name: String) throws(ParameterError) -> [Double] {
+  let parts = text.split(separator: ",", omittingEmptySubsequences: false)
+  var values: [Double] = []
+  for part in parts {
+    guard let value = Double(part.trimmingCharacters(in: .whitespaces)) else {
+      throw .malformed(name: name, value: text, expected: "a comma list of numbers")
+    }
+    values.append(value)
+  }
+  return values
+}
+
+/// Throws the usage error (exit code 64) of `error` unless `condition` holds.
+func require(_ condition: Bool, _ error: @autoclosure () -> ParameterError) throws {
+  if !condition { throw ValidationError(error().description) }
+}

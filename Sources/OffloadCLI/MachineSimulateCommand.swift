@@ -1,0 +1,109 @@
+import ArgumentParser
+import OffloadLab
+
+/// `offload machine simulate`: slot-exact simulation of the system with queues (spec A7).
+struct MachineSimulateCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "simulate",
+    abstract: "Slot-exact seeded simulation with queues under phi1 and/or max-age (A7).",
+    discussion: """
+      Policies come from the tables of problems (12)/(16) (or --sampling-probability on \
+      every subset). Each estimate is a mean over independent replications with a 95% \
+      Student-t interval. The queue verdict is 'growing' when the interval of the slope of \
+      the total queue over the second half lies above 0 and the rise it implies over that \
+      half is at least 1 job and 10% of the mean total queue (A9.5). With \
+      --permanent-congestion the queues of --subset never empty and nothing arrives: the \
+      estimates are then compared with Theorems 1-4.
+      """)
+
+  @OptionGroup var model: MachineModelOptions
+  @OptionGroup var optimization: MachineOptimizerOptions
+  @OptionGroup var simulation: MachineSimulationOptions
+
+  @Option(help: "randomized (phi1) or max-age; omitted: both.")
+  var policy: SchedulingRule?
+
+  @Option(help: "mu on every subset (uniform pi for phi1) instead of the optimised tables, in (0, 1].")
+  var samplingProbability: Double?
+
+  @Flag(help: "Simulate permanent congestion of --subset instead of the system with arrivals.")
+  var permanentCongestion = false
+
+  @Option(help: ArgumentHelp("S for --permanent-congestion (1-based list; default: every user).", valueName: "i,j,..."))
+  var subset: String?
+
+  @Option(help: "Output format.")
+  var format = OutputFormat.table
+
+  func run() throws {
+    let parameters = try model.parameters(
+      defaultService: MachineDefaults.service, defaultArrivals: MachineDefaults.lowArrivals)
+    report(parameters.warnings)
+    let congested = permanentCongestion ? try parseSubset(subset, parameters) : nil
+    let settings = try simulation.settings(permanentCongestion: congested)
+    let tables = try optimization.tables(parameters, samplingProbability: samplingProbability)
+    let rules = policy.map { [$0] } ?? SchedulingRule.allCases
+    var results: [MachineSimulationReport] = []
+    for rule in rules {
+      let table = rule == .randomized ? tables.randomized : tables.maxAge
+      machineProgress("simulating \(rule.rawValue): \(settings.replications) x \(settings.slots) slots")
+      let result = MachineSimulator(parameters: parameters, table: table, settings: settings).run {
+        finished, total in machineProgress("  \(rule.rawValue): replication \(finished)/\(total) done")
+      }
+      let closed = congested.map { ClosedForms.performance(parameters, subset: $0, policy: table[$0].policy) }
+      results.append(MachineSimulationReport(result, closedForm: closed))
+    }
+    switch format {
+    case .json: print(try renderJSON(results))
+    case .csv: print(MachineSimulationReport.table(results).renderCSV())
+    case .table: print(MachineSimulationReport.table(results).renderText())
+    }
+  }
+}
+
+/// One policy's simulation estimates, with the closed forms under permanent congestion.
+struct MachineSimulationReport: Encodable {
+  var result: SimulationResult
+  var closedForm: SubsetPerformance?
+
+  init(_ result: SimulationResult, closedForm: SubsetPerformance?) {
+    self.result = result
+    self.closedForm = closedForm
+  }
+
+  /// Long form: one row per (policy, quantity, user).
+  static func table(_ reports: [MachineSimulationReport]) -> TextTable {
+    var table = TextTable(
+      header: ["policy", "quantity", "user", "mean", "ci95", "closed form", "verdict"])
+    for report in reports {
+      let result = report.result
+      let verdict = result.verdict.rawValue
+      func row(_ quantity: String, _ user: String, _ estimate: Estimate, _ closed: Double?) {
+        table.append([
+          result.rule.rawValue, quantity, user, formatNumber(estimate.mean, significantDigits: 7),
+          formatNumber(estimate.halfWidth, significantDigits: 3),
+          closed.map { formatNumber($0, significantDigits: 7) } ?? "", verdict,
+        ])
+      }
+      let members = report.closedForm?.subset.users ?? Array(result.ages.indices)
+      for (index, user) in members.enumerated() {
+        row("age", String(user + 1), result.ages[user], report.closedForm?.ages[index])
+      }
+      row("samplingCost", "", result.samplingCost, report.closedForm?.samplingCost)
+      row("totalCost", "", result.totalCost, nil)
+      guard report.closedForm == nil else { continue }
+      for user in result.ages.indices {
+        row("meanQueue", String(user + 1), result.meanQueues[user], nil)
+        row("throughput", String(user + 1), result.throughput[user], nil)
+      }
+      for user in result.ages.indices {
+        table.append([
+          result.rule.rawValue, "finalQueue", String(user + 1),
+          formatNumber(result.finalQueues[user], significantDigits: 7), "", "", verdict,
+        ])
+      }
+      row("queueGrowthSlope", "", result.queueGrowthSlope, nil)
+    }
+    return table
+  }
+}

@@ -1,0 +1,153 @@
+import ArgumentParser
+import OffloadLab
+
+/// `offload modes delay`: exact mean delay of the optimal policies and the baselines
+/// (spec S6, S7).
+struct ModesDelayCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "delay",
+    abstract: "Exact mean delay, mean jobs, blocking and SM2 share of the optimal and baseline policies.",
+    discussion: """
+      Policies: optimal (discounted-optimal), optimal-average (average-optimal), \
+      offload-only, non-idling, and a threshold policy if --cloud-busy-thresholds is given. \
+      Figures come from the stationary distribution and Little's law (spec S7.1); they are \
+      the truncated system's, so check the blocking probability. --criterion is not used: \
+      both criteria are reported.
+      """)
+
+  @OptionGroup var model: ModesModelOptions
+  @OptionGroup var thresholdPolicy: ModesThresholdOptions
+
+  @Option(help: "Output format: table, csv or json.")
+  var format: OutputFormat = .table
+
+  func validate() throws {
+    let specification = try model.singleSpecification()
+    _ = try model.solver()
+    _ = try thresholdPolicy.thresholds(
+      cloudBufferLimit: specification.cloudBufferLimit ?? specification.bufferLimit)
+  }
+
+  func run() throws {
+    let model = try self.model.model(self.model.singleSpecification())
+    let solver = try self.model.solver()
+    let extra = try thresholdPolicy.policy(in: model.stateSpace).map { [("threshold", $0)] } ?? []
+    report(model.parameters.warnings)
+    let rows = try PolicyComparison.evaluate(model, solver: solver, extra: extra)
+    let truncated = OffloadOnlyClosedForm.truncated(
+      model.parameters, bufferLimit: model.stateSpace.bufferLimit)
+    let infinite = OffloadOnlyClosedForm.meanDelay(model.parameters)
+    switch format {
+    case .table:
+      let closedForm = [
+        "offload-only closed form (M/M/1 with room for B + 1 jobs): mean delay "
+          + "\(ModesReport.short(truncated.meanDelay)), blocking "
+          + "\(ModesReport.short(truncated.blockingProbability))",
+        "offload-only without buffer limit: "
+          + (infinite.map { "mean delay 1/(mu_c1 - lambda) = \(ModesReport.short($0))" }
+            ?? "unstable (rho >= K/(1+K)), no finite delay"),
+      ]
+      let lines: [String] =
+        ["Service-mode offloading: exact long-run delay (spec S7)"]
+        + ModesReport.modelLines(model, provenance: self.model.provenance) + [""]
+        + [ModesDelayTable.table(rows, format: .table).renderText(), ""] + closedForm
+        + ModesDelayTable.notes(rows)
+      print(lines.joined(separator: "\n"))
+    case .csv:
+      print(ModesDelayTable.table(rows, format: .csv).renderCSV())
+    case .json:
+      print(
+        try renderJSON(
+          ModesDelayJSON(
+            parameters: ModesParametersJSON(model), policies: rows.map(ModesPolicyJSON.init),
+            offloadOnlyClosedForm: .init(
+              truncatedMeanDelay: truncated.meanDelay,
+              truncatedBlockingProbability: truncated.blockingProbability,
+              infiniteBufferMeanDelay: infinite),
+            warnings: model.parameters.warnings.map(\.description))))
+    }
+    try ModesDelayTable.exitIfNotConverged(rows)
+  }
+}
+
+/// The policy table shared by `delay` and `sweep`.
+enum ModesDelayTable {
+  /// Blocking probability above which a figure depends on the truncation (spec S12).
+  static let truncationDependent = 1e-6
+
+  /// Header of the per-policy columns.
+  static let header = [
+    "policy", "mean_delay", "mean_jobs", "blocking_probability", "sm1_share", "sm2_share",
+    "reachable_states", "converged",
+  ]
+
+  /// One row's cells: full precision for CSV, six digits for text.
+  static func cells(_ row: PolicyDelay, format: OutputFormat) -> [String] {
+    let number: (Double) -> String = { format == .csv ? formatNumber($0) : ModesReport.short($0) }
+    let f = row.figures
+    return [
+      row.name, number(f.meanDelay), number(f.meanJobs), number(f.blockingProbability),
+      number(f.sm1Share), number(f.sm2Share), String(f.reachableStates),
+      row.converged ? "yes" : "NO",
+    ]
+  }
+
+  static func table(_ rows: [PolicyDelay], format: OutputFormat) -> TextTable {
+    var table = TextTable(header: header)
+    for row in rows { table.append(cells(row, format: format)) }
+    return table
+  }
+
+  /// Notes on figures that depend on the truncation.
+  static func notes(_ rows: [PolicyDelay]) -> [String] {
+    let dependent = rows.filter { $0.figures.blockingProbability > truncationDependent }
+    guard !dependent.isEmpty else { return [] }
+    return [
+      "note: blocking probability > \(formatNumber(truncationDependent)) for "
+        + dependent.map(\.name).joined(separator: ", ")
+        + ": those figures are the truncated system's and depend on B"
+    ]
+  }
+
+  /// Exits with `notConvergedExitCode` if any figure did not converge.
+  static func exitIfNotConverged(_ rows: [PolicyDelay]) throws {
+    let failed = rows.filter { !$0.converged }
+    guard !failed.isEmpty else { return }
+    printToStandardError(
+      "error: not converged: \(failed.map(\.name).joined(separator: ", ")); raise --max-iterations or --tolerance")
+    throw notConvergedExitCode
+  }
+}
+
+/// One policy in the JSON documents of `delay` and `sweep` (key names are a contract).
+struct ModesPolicyJSON: Encodable {
+  var name: String
+  var meanDelay, meanJobs, blockingProbability, sm1Share, sm2Share: Double
+  var effectiveArrivalRate, stationaryResidual: Double
+  var reachableStates: Int
+  var converged: Bool
+
+  init(_ row: PolicyDelay) {
+    let f = row.figures
+    name = row.name
+    (meanDelay, meanJobs, blockingProbability) = (f.meanDelay, f.meanJobs, f.blockingProbability)
+    (sm1Share, sm2Share) = (f.sm1Share, f.sm2Share)
+    (effectiveArrivalRate, stationaryResidual) = (f.effectiveArrivalRate, f.residual)
+    reachableStates = f.reachableStates
+    converged = row.converged
+  }
+}
+
+/// The JSON document of `modes delay`.
+struct ModesDelayJSON: Encodable {
+  struct ClosedForm: Encodable {
+    var truncatedMeanDelay: Double
+    var truncatedBlockingProbability: Double
+    /// nil (null) when Offload-Only is unstable.
+    var infiniteBufferMeanDelay: Double?
+  }
+  var parameters: ModesParametersJSON
+  var policies: [ModesPolicyJSON]
+  var offloadOnlyClosedForm: ClosedForm
+  var warnings: [String]
+}

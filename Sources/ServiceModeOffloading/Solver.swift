@@ -1,0 +1,136 @@
+import MarkovSolvers
+
+/// The optimality criterion of a solve.
+public enum OptimalityCriterion: String, Sendable, CaseIterable {
+  /// Minimise `E Σ γ^k |x_k|` on the uniformized chain (the paper's criterion).
+  case discounted
+  /// Minimise the long-run mean number of jobs (equivalently the mean delay, by Little's
+  /// law, when nothing is lost).
+  case average
+}
+
+/// Computes an optimal policy of a `ServiceModeModel` with the core's solvers.
+///
+/// - Discounted: Jacobi value iteration from `V = 0` with MacQueen–Porteus bounds (spec
+///   S4.1), stopped when the certified bound `‖V − V*‖∞` is at most
+///   `tolerance · max(1, ‖V‖∞)`.
+/// - Average: relative value iteration (`H(empty) = 0`), stopped when the Odoni bracket
+///   `min(TH − H) <= g* <= max(TH − H)` is at most `tolerance · max(1, |g|)` wide (spec
+///   S7.2). With ν the sum of rates every post-decision state keeps a self-loop (SM1 and SM2
+///   cloud departures exclude each other), so every policy's chain is aperiodic and no
+///   aperiodicity transformation is needed (τ = 1); with the `max` convention τ = 1/2.
+///
+/// In both cases the policy is read off the final values with the tie rule of spec S4.3:
+/// candidates within `max(10 · bound, 1e-10 · max|W|)` of the minimum are ties, won by the
+/// first of idle, SM1, SM2, SM1+SM2.
+///
+/// Spec: service-modes.md S4.
+public struct ServiceModeSolver: Sendable {
+  /// The tie rule of spec S4.3.
+  public static let tieRule = TieRule(boundMultiple: 10, relativeFloor: 1e-10)
+
+  /// The discounted criterion with ε = 1e-12 (spec S4.1).
+  public static let `default`: ServiceModeSolver = {
+    do { return try ServiceModeSolver() } catch { preconditionFailure("default solver: \(error)") }
+  }()
+
+  public var criterion: OptimalityCriterion
+  /// ε, relative to `max(1, ‖V‖∞)` (discounted) or `max(1, |g|)` (average).
+  public var tolerance: Double
+  public var maxIterations: Int
+
+  /// - Throws: `ParameterError` unless `0 < tolerance < 1` and `maxIterations >= 1`.
+  public init(
+    criterion: OptimalityCriterion = .discounted, tolerance: Double = 1e-12,
+    maxIterations: Int = 1_000_000
+  ) throws(ParameterError) {
+    guard tolerance > 0, tolerance < 1 else {
+      throw .outOfRange("tolerance", tolerance, valid: "in (0, 1)")
+    }
+    guard maxIterations >= 1 else {
+      throw .outOfRange("maximum iterations", maxIterations, valid: "an integer >= 1")
+    }
+    self.criterion = criterion
+    self.tolerance = tolerance
+    self.maxIterations = maxIterations
+  }
+
+  /// Solves the model under `criterion`.
+  /// - Complexity: O(states) per iteration (at most 5 transitions and 4 candidates per
+  ///   state).
+  public func solve(_ model: ServiceModeModel) -> ServiceModeSolution {
+    switch criterion {
+    case .discounted:
+      let solution = ValueIteration(
+        tolerance: .relative(tolerance), maxIterations: maxIterations, ordering: .jacobi,
+        tieRule: Self.tieRule
+      ).solve(model.discountedMDP)
+      return ServiceModeSolution(
+        model: model, criterion: criterion, candidatePolicy: solution.policy,
+        values: solution.values, discount: model.discountFactor, status: solution.status,
+        iterations: solution.iterations, errorBound: solution.errorBound,
+        tieTolerance: solution.tieTolerance, gainBounds: nil, method: solution.method)
+    case .average:
+      let solution = RelativeValueIteration(
+        tolerance: .relative(tolerance), maxIterations: maxIterations,
+        aperiodicity: model.uniformization == .sum ? 1 : 0.5, referenceState: 0,
+        tieRule: Self.tieRule
+      ).solve(model.process)
+      return ServiceModeSolution(
+        model: model, criterion: criterion, candidatePolicy: solution.policy,
+        values: solution.bias, discount: 1, status: solution.status,
+        iterations: solution.iterations, errorBound: solution.errorBound,
+        tieTolerance: nil, gainBounds: solution.gainLowerBound...solution.gainUpperBound, method: solution.method)
+    }
+  }
+}
+
+/// An optimal policy with its values and the facts needed to trust them.
+public struct ServiceModeSolution: Sendable {
+  public let model: ServiceModeModel
+  public let criterion: OptimalityCriterion
+  public let policy: ServiceModePolicy
+  /// Discounted: V on the discrete-time scale of spec S3.4 (`V_DT = (ν + β) V_CT`).
+  /// Average: the relative values H with `H(empty) = 0`.
+  public let values: [Double]
+  /// The candidates' values per post-decision state y: `W(y) = |y| + γ Σ P(y, x') V(x')`
+  /// (γ = 1 for the average criterion), so that `V(x) = min_{y ∈ R(x)} W(y)`.
+  public let rowValues: [Double]
+  public let status: SolverStatus
+  public let iterations: Int
+  /// Discounted: certified `‖values − V*‖∞`. Average: certified `|g − g*|`, the half-width
+  /// of `gainBounds`.
+  public let errorBound: Double
+  /// The tie tolerance the policy was read with (spec S4.3).
+  public let tieTolerance: Double
+  /// Average criterion: the Odoni bracket on the optimal long-run mean number of jobs.
+  public let gainBounds: ClosedRange<Double>?
+  public let method: String
+
+  public var converged: Bool { status == .converged }
+
+  init(
+    model: ServiceModeModel, criterion: OptimalityCriterion, candidatePolicy: [Int],
+    values: [Double], discount: Double, status: SolverStatus, iterations: Int,
+    errorBound: Double, tieTolerance: Double?, gainBounds: ClosedRange<Double>?, method: String
+  ) {
+    self.model = model
+    self.criterion = criterion
+    self.policy = ServiceModePolicy(candidateIndices: candidatePolicy, of: model)
+    self.values = values
+    let expected = model.process.transitions.multiply(values)
+    self.rowValues = zip(model.process.costs, expected).map { $0 + discount * $1 }
+    self.status = status
+    self.iterations = iterations
+    self.errorBound = errorBound
+    // Relative value iteration does not report its tolerance; it is the rule applied to the
+    // bracket width and these row values (the same ones it read its policy from).
+    self.tieTolerance =
+      tieTolerance
+      ?? ServiceModeSolver.tieRule.tolerance(
+        errorBound: gainBounds.map { $0.upperBound - $0.lowerBound } ?? 0,
+        scale: rowValues.reduce(0) { Swift.max($0, abs($1)) })
+    self.gainBounds = gainBounds
+    self.method = method
+  }
+}

@@ -1,0 +1,129 @@
+import Foundation
+import Testing
+
+@Suite("offload machine")
+struct MachineCommandTests {
+  /// The JSON contract of `evaluate` on the hand value of A14: one user, one-slot jobs,
+  /// q = s = 1/2, μ = 1: Δ = 2, S = L = 5, total (1/N, N = 1) = 7.
+  @Test(arguments: ["randomized", "max-age"])
+  func evaluateJSONContractOnTheHandValue(_ policy: String) throws {
+    let result = try runOffload([
+      "machine", "evaluate", "--policy", policy, "--service-probabilities", "1",
+      "--flip-probability", "0.5", "--busy-after-completion", "0.5", "--sampling-cost", "5",
+      "--sampling-probability", "1", "--format", "json",
+    ])
+    #expect(result.exitCode == 0, "\(result.standardError)")
+    let json = try #require(
+      try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any])
+    let ages = try #require(json["ages"] as? [Double])
+    #expect(ages.count == 1 && abs(ages[0] - 2) < 1e-12)
+    #expect(abs(try #require(json["samplingCost"] as? Double) - 5) < 1e-12)
+    #expect(abs(try #require(json["totalCost"] as? Double) - 7) < 1e-12)
+    let check = try #require(json["exactCheck"] as? [String: Any])
+    #expect(try #require(check["maxAbsDifference"] as? Double) <= 1e-10)
+  }
+
+  @Test func evaluateTableShowsEveryMemberOfTheSubset() throws {
+    let result = try runOffload([
+      "machine", "evaluate", "--subset", "2,4", "--sampling-probability", "0.7",
+      "--schedule", "0.4,0.6",
+    ])
+    #expect(result.exitCode == 0, "\(result.standardError)")
+    let rows = result.standardOutput.split(separator: "\n")
+    #expect(rows.first?.contains("age (closed form)") == true)
+    #expect(rows.count > 3 && rows[1].hasPrefix("   2") && rows[2].hasPrefix("   4"))
+    #expect(result.standardOutput.contains("exact check: max |closed form - exact|"))
+  }
+
+  @Test func optimizePrintsOneRowPerSubset() throws {
+    let result = try runOffload([
+      "machine", "optimize", "--service-probabilities", "0.5,0.8", "--starts", "2", "--format", "csv",
+    ])
+    #expect(result.exitCode == 0, "\(result.standardError)")
+    let lines = result.standardOutput.split(separator: "\n")
+    #expect(lines.first == "subset,phi1 mu,phi1 pi,phi1 objective,max-age mu,max-age objective")
+    #expect(lines.count == 4)
+  }
+
+  @Test func stabilityLabelsReconstructions() throws {
+    let result = try runOffload(["machine", "stability", "--starts", "2"])
+    #expect(result.exitCode == 0, "\(result.standardError)")
+    for label in ["R1", "R1'", "R1-chi", "R2", "R2-chi", "R2-family", "load"] {
+      #expect(result.standardOutput.contains(label))
+    }
+    #expect(result.standardOutput.contains("reconstruction, not the paper's statement"))
+  }
+
+  @Test func simulateReportsProgressAndEstimates() throws {
+    let result = try runOffload([
+      "machine", "simulate", "--service-probabilities", "0.5,0.8", "--arrival-probabilities",
+      "0.05,0.1", "--slots", "20000", "--replications", "2", "--policy", "max-age", "--format", "csv",
+    ])
+    #expect(result.exitCode == 0, "\(result.standardError)")
+    #expect(result.standardError.contains("replication 2/2 done"))
+    #expect(result.standardOutput.hasPrefix("policy,quantity,user,mean,ci95,closed form,verdict"))
+    #expect(result.standardOutput.contains("max-age,queueGrowthSlope"))
+  }
+
+  @Test func figure4WritesCSVAndSVG() throws {
+    let svg = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "machine-figure4-\(ProcessInfo.processInfo.processIdentifier).svg")
+    defer { try? FileManager.default.removeItem(at: svg) }
+    let result = try runOffload([
+      "machine", "figure4", "--q-values", "0.5", "--slots", "5000", "--replications", "2",
+      "--starts", "2", "--format", "csv", "--svg", svg.path,
+    ])
+    #expect(result.exitCode == 0, "\(result.standardError)")
+    let lines = result.standardOutput.split(separator: "\n")
+    #expect(lines.count == 5)
+    #expect(lines.first?.hasPrefix("regime,q,policy,totalCost,ci95") == true)
+    #expect(try String(contentsOf: svg, encoding: .utf8).contains("<svg"))
+  }
+
+  @Test func optimalComparesBothPaperPolicies() throws {
+    let result = try runOffload([
+      "machine", "optimal", "--age-cap", "30", "--starts", "2", "--format", "json",
+    ])
+    #expect(result.exitCode == 0, "\(result.standardError)")
+    #expect(result.standardOutput.contains("\"bestRandomized\""))
+    #expect(result.standardOutput.contains("\"bestMaxAge\""))
+    #expect(result.standardError.contains("relative value iteration"))
+  }
+
+  /// Invalid input: exit code 64 and a message naming the parameter, the value and the
+  /// valid range.
+  @Test(arguments: [
+    (["evaluate", "--flip-probability", "1.5"], "invalid value 1.5 for flip probability (q): must be in (0, 1)"),
+    (["evaluate", "--busy-after-completion=-0.2"],
+      "invalid value -0.2 for busy-after-completion probability (s): must be in [0, 1]"),
+    (["evaluate", "--service-probabilities", "0.5,0"],
+      "invalid value 0 for service probability q_2: must be in (0, 1]"),
+    (["evaluate", "--service-probabilities", "0.5,x"],
+      "malformed value '0.5,x' for service probabilities (q_i): expected a comma list of numbers"),
+    (["simulate", "--service-probabilities", "0.5", "--arrival-probabilities", "1"],
+      "invalid value 1 for arrival probability p_1: must be in [0, 1)"),
+    (["evaluate", "--sampling-cost=-1"], "invalid value -1 for sampling cost (L): must be finite and >= 0"),
+    (["evaluate", "--sampling-probability", "0"],
+      "invalid value 0 for sampling probability (mu): must be in (0, 1]"),
+    (["evaluate", "--schedule", "0.5,0.5,0.25,0.25"],
+      "invalid value 1.5 for schedule (pi) sum: must be 1 (within 1e-9; pi is a distribution over S)"),
+    (["evaluate", "--subset", "5"], "invalid value 5 for subset (S) member: must be a user in 1...4"),
+    (["evaluate", "--accuracy", "0"], "invalid value 0 for accuracy: must be > 0"),
+    (["evaluate", "--policy", "max-age", "--literal-cap", "1", "--subset", "1,2"],
+      "invalid value 1 for age cap (A) of the literal max-age chain"),
+    (["optimize", "--starts", "0"], "invalid value 0 for starts: must be an integer >= 1"),
+    (["simulate", "--slots", "0"], "invalid value 0 for slots: must be an integer >= 1"),
+    (["simulate", "--replications", "0"], "invalid value 0 for replications (R): must be an integer >= 1"),
+    (["figure4", "--q-values", "0:1"], "malformed value '0:1' for --q-values"),
+    (["figure4", "--q-values", "1"], "invalid value 1 for flip probability (q): must be in (0, 1)"),
+    (["optimal", "--service-probabilities", "0.5,0.5,0.5,0.5"], "invalid value 4 for number of users (N) of the optimal-policy MDP: must be <= 3"),
+    (["optimal", "--service-probabilities", "0.5,0.5", "--tolerance", "0"],
+      "invalid value 0 for tolerance: must be > 0"),
+    (["evaluate", "--policy", "greedy"], "The value 'greedy' is invalid for '--policy <policy>'"),
+  ])
+  func invalidInputExitsWith64(_ arguments: [String], _ message: String) throws {
+    let result = try runOffload(["machine"] + arguments)
+    #expect(result.exitCode == 64)
+    #expect(result.standardError.contains(message), "\(result.standardError)")
+  }
+}

@@ -1,0 +1,143 @@
+import Foundation
+import Testing
+
+@Suite("offload modes: errors, formats and files")
+struct ModesCommandTests {
+  /// Every invalid input: exit code 64 and a message naming the parameter, the value and
+  /// the valid range (or what is inconsistent).
+  @Test(arguments: [
+    (["solve", "--load", "-1"], "invalid value -1 for load (rho): must be finite and > 0"),
+    (["solve", "--load=-1"], "invalid value -1 for load (rho): must be finite and > 0"),
+    (["solve", "--cloud-speedup", "0"], "invalid value 0 for cloud speed-up (K): must be finite and > 0"),
+    (["delay", "--local-fraction", "1.5"], "invalid value 1.5 for local fraction (f): must be in (0, 1)"),
+    (["solve", "--local-rate", "-2"], "invalid value -2 for local rate (mu0): must be finite and > 0"),
+    (["solve", "--arrival-rate", "0", "--sm1-cloud-rate", "5", "--sm2-local-rate", "2", "--sm2-cloud-rate", "9"],
+     "invalid value 0 for arrival rate (lambda): must be finite and > 0"),
+    (["solve", "--arrival-rate", "3", "--sm1-cloud-rate", "-5", "--sm2-local-rate", "2", "--sm2-cloud-rate", "9"],
+     "invalid value -5 for SM1 cloud rate (mu_c1): must be finite and > 0"),
+    (["solve", "--arrival-rate", "3", "--sm1-cloud-rate", "5", "--sm2-local-rate", "0", "--sm2-cloud-rate", "9"],
+     "invalid value 0 for SM2 local rate (mu_l2): must be finite and > 0"),
+    (["solve", "--arrival-rate", "3", "--sm1-cloud-rate", "5", "--sm2-local-rate", "2", "--sm2-cloud-rate", "5"],
+     "invalid value 5 for SM2 cloud rate (mu_c2): must be > the SM1 cloud rate mu_c1 = 5"),
+    (["solve", "--arrival-rate", "3"], "raw rates need all of --arrival-rate, --sm1-cloud-rate, "
+      + "--sm2-local-rate, --sm2-cloud-rate; --sm1-cloud-rate is missing"),
+    (["solve", "--load", "0.5", "--arrival-rate", "3", "--sm1-cloud-rate", "5", "--sm2-local-rate", "2",
+      "--sm2-cloud-rate", "9"], "--load cannot be combined with raw rates"),
+    (["solve", "--buffer", "1"], "invalid value 1 for buffer limit (B): must be an integer >= 2"),
+    (["solve", "--buffer", "2.5"], "invalid value 2.5 for buffer limit (B): must be an integer >= 2"),
+    (["solve", "--cloud-buffer", "0"], "invalid value 0 for cloud buffer limit (B2): must be an integer >= 1"),
+    (["solve", "--discount", "1"], "invalid value 1 for discount factor (gamma): must be in (0, 1)"),
+    (["solve", "--continuous-discount", "-0.1"], "invalid value -0.1 for continuous discount (beta): must be finite and > 0"),
+    (["solve", "--discount", "0.9", "--continuous-discount", "0.1"], "give either --discount (gamma) or --continuous-discount (beta), not both"),
+    (["solve", "--tolerance", "0"], "invalid value 0 for tolerance: must be in (0, 1)"),
+    (["solve", "--max-iterations", "0"], "invalid value 0 for maximum iterations: must be an integer >= 1"),
+    (["solve", "--buffer", "6", "--window", "7"], "invalid value 7 for window (W): must be an integer in 1...6 (min(B, B2))"),
+    (["solve", "--load", "0.1:0.3:0.1"], "--load lists several values; give one value, or use 'offload modes sweep' for ranges"),
+    (["solve", "--load", "abc"], "malformed value 'abc' for --load: expected start:stop:step or a comma list"),
+    (["delay", "--cloud-busy-thresholds", "2,x"], "malformed value '2,x' for --cloud-busy-thresholds: expected a comma list of integers >= 1 or 'none'"),
+    (["delay", "--cloud-busy-thresholds", "2,0"], "invalid value 0 for cloud-busy thresholds (T1): must be an integer >= 1 or 'none'"),
+    (["delay", "--cloud-idle-thresholds", "2"], "--cloud-idle-thresholds needs --cloud-busy-thresholds"),
+    (["sweep", "--load", "0.1:0.3:0.1", "--buffer", "4:6:1"], "only one option may list several values: --load and --buffer both do"),
+    (["sweep", "--load", "0.5"], "sweep needs one option with several values"),
+    (["sweep", "--threads", "0"], "invalid value 0 for --threads: must be an integer >= 1"),
+    (["solve", "--uniformization", "tight"], "The value 'tight' is invalid for '--uniformization <uniformization>'"),
+  ])
+  func invalidInputExitsWithUsageError(arguments: [String], message: String) throws {
+    let result = try runOffload(["modes"] + arguments)
+    #expect(result.exitCode == 64)
+    #expect(result.standardError.contains(message), "stderr: \(result.standardError)")
+    #expect(result.standardOutput.isEmpty)
+  }
+
+  @Test func nonConvergenceExitsWithCodeTwo() throws {
+    for command in ["solve", "delay"] {
+      let result = try runOffload(["modes", command, "--buffer", "4", "--max-iterations", "3"])
+      #expect(result.exitCode == 2, "\(command)")
+      #expect(result.standardError.contains("error:"), "\(command)")
+    }
+  }
+
+  @Test func failingAssumptionsWarnOnStandardError() throws {
+    // f = 0.1 <= 1/K = 0.2 and rho = 1.1 outside the stability region: solved anyway.
+    let result = try runOffload(["modes", "delay", "--local-fraction", "0.1", "--load", "1.1", "--buffer", "6"])
+    #expect(result.exitCode == 0)
+    #expect(result.standardError.contains("warning: assumption f > 1/K fails"))
+    #expect(result.standardError.contains("warning: assumption lambda < maximal throughput fails"))
+  }
+
+  private func json(_ arguments: [String]) throws -> [String: Any] {
+    let result = try runOffload(["modes"] + arguments + ["--format", "json"])
+    #expect(result.exitCode == 0)
+    let object = try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8))
+    return try #require(object as? [String: Any])
+  }
+
+  @Test func solveJSONKeepsTheContractKeys() throws {
+    let document = try json(["solve", "--config", "b", "--buffer", "12"])
+    let solver = try #require(document["solver"] as? [String: Any])
+    #expect(solver["converged"] as? Bool == true)
+    #expect((solver["iterations"] as? Int ?? 0) > 0)
+    #expect((solver["errorBound"] as? Double ?? 1) < 1e-6)
+    let structure = try #require(document["structure"] as? [String: Any])
+    for key in ["cloudFirst", "switchTypeWindow", "urgencyMonotoneWindow", "truncationStable"] {
+      #expect(structure[key] as? Bool != nil, "structure.\(key)")
+    }
+    let thresholds = try #require(document["thresholds"] as? [String: Any])
+    // W = B/2 = 6: T1(n) for n = 0...6, T0(n) for n = 1...6.
+    #expect((thresholds["cloudBusy"] as? [Any])?.count == 7)
+    #expect((thresholds["cloudIdle"] as? [Any])?.count == 6)
+  }
+
+  @Test func thresholdsAreNullWhereSM2IsNeverChosen() throws {
+    // f = 0.95, K = 20: an SM2 job's local stage alone has mean f/mu0 = 0.95, while at
+    // (xb, 0, 1, 0) with xb <= B = 8 a job waiting for SM1 is done after at most 9 SM1
+    // services of mean 1/20, 0.45 in all; T1(0) is "none" (JSON null).
+    let document = try json(["solve", "--load", "0.1", "--local-fraction", "0.95", "--cloud-speedup", "20", "--buffer", "8"])
+    let thresholds = try #require(document["thresholds"] as? [String: Any])
+    let busy = try #require(thresholds["cloudBusy"] as? [Any])
+    #expect(busy.first is NSNull)
+  }
+
+  @Test func delayJSONKeepsTheContractKeys() throws {
+    let document = try json(["delay", "--buffer", "10", "--cloud-busy-thresholds", "3,2,1"])
+    let policies = try #require(document["policies"] as? [[String: Any]])
+    #expect(policies.map { $0["name"] as? String } == ["optimal", "optimal-average", "offload-only", "non-idling", "threshold"])
+    for policy in policies {
+      for key in ["meanDelay", "meanJobs", "blockingProbability", "sm2Share"] {
+        #expect(policy[key] as? Double != nil, "\(key)")
+      }
+    }
+    // Offload-Only never uses SM2 (hand fact).
+    #expect(policies[2]["sm2Share"] as? Double == 0)
+  }
+
+  @Test func sweepOutputDoesNotDependOnTheThreadCount() throws {
+    let arguments = ["modes", "sweep", "--load", "0.2:0.8:0.3", "--buffer", "8", "--format", "csv"]
+    let one = try runOffload(arguments + ["--threads", "1"])
+    let two = try runOffload(arguments + ["--threads", "2"])
+    #expect(one.exitCode == 0 && two.exitCode == 0)
+    #expect(one.standardOutput == two.standardOutput)
+    let lines = one.standardOutput.split(separator: "\n")
+    // Header, then 3 loads x 4 policies, ordered by load.
+    #expect(lines.count == 13)
+    #expect(lines[0].hasPrefix("load,policy,mean_delay,"))
+    #expect(lines[1].hasPrefix("0.2,optimal,") && lines[12].hasPrefix("0.8,non-idling,"))
+  }
+
+  @Test func heatmapCSVAndSVGFilesAreWritten() throws {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent(UUID().uuidString)
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let csv = folder.appendingPathComponent("policy.csv").path
+    let svg = folder.appendingPathComponent("policy.svg").path
+    let result = try runOffload(["modes", "solve", "--buffer", "6", "--heatmap-csv", csv, "--svg", svg])
+    #expect(result.exitCode == 0)
+    let rows = try String(contentsOfFile: csv, encoding: .utf8).split(separator: "\n")
+    // Header plus 4 (B + 1)(B2 + 1) = 4 * 7 * 7 = 196 states.
+    #expect(rows.count == 197)
+    #expect(rows[0] == "xb,xl,x1,x2,action,value,decision_gap")
+    #expect(rows[1].hasPrefix("0,0,0,0,0,"))
+    let picture = try String(contentsOfFile: svg, encoding: .utf8)
+    #expect(picture.hasPrefix("<svg") && picture.contains("SM1+SM2"))
+  }
+}
