@@ -37,16 +37,14 @@ struct ReplicasJointFailureCommand: ParsableCommand {
   var format: OutputFormat = .table
 
   func run() throws {
-    let pool = try poolOptions.makePool()
-    let problem = try job.problem(pool: pool)
-    let copies = try job.copyCount(for: problem)
+    let (problem, copies) = try job.resolve(poolOptions)
     let (jointFailure, bound, simple) = try validatingParameters {
       (
         try problem.jointFailure(copyCount: copies, rule: rule),
         try problem.lowerBound(copyCount: copies), try problem.withoutReplication()
       )
     }
-    noteUnusedDevices(pool: pool, copyCount: copies)
+    noteUnusedDevices(pool: problem.pool, copyCount: copies)
     let report = Report(
       m: problem.taskCount, copies: copies,
       replicationFactor: Double(copies) / Double(problem.taskCount), rule: rule.rawValue,

@@ -23,13 +23,11 @@ struct ReplicasCompareCommand: ParsableCommand {
   var format: OutputFormat = .table
 
   func run() throws {
-    let pool = try poolOptions.makePool()
-    let problem = try job.problem(pool: pool)
-    let copies = try job.copyCount(for: problem)
+    let (problem, copies) = try job.resolve(poolOptions)
     let rows = try validatingParameters {
       try compareRules(problem: problem, copyCount: copies, target: targetOption.target)
     }
-    noteUnusedDevices(pool: pool, copyCount: copies)
+    noteUnusedDevices(pool: problem.pool, copyCount: copies)
     var table = TextTable(
       header: ["rule", "PJF", "PJF / bound"]
         + (targetOption.target == nil ? [] : ["minimal M", "minimal r"]))
@@ -93,12 +91,14 @@ func compareRules(problem: ReplicationProblem, copyCount: Int, target: Double?) 
         row.minimumCopies = minimal.minimumCopies
         row.replicationFactor = minimal.replicationFactor
       } catch let error as UnreachableTarget {
-        row.unreachable = "unreachable (PJF \(probabilityText(error.jointFailureAtLargest.probability)) at M = \(error.largestCopyCount))"
+        row.unreachable =
+          "unreachable (PJF \(probabilityText(error.jointFailureAtLargest.probability)) at M = \(error.largestCopyCount))"
       }
     }
     rows.append(row)
   }
-  var boundRow = RuleComparison(rule: "Jensen lower bound (any assignment)", pjf: bound, ratioToBound: 1)
+  var boundRow = RuleComparison(
+    rule: "Jensen lower bound (any assignment)", pjf: bound, ratioToBound: 1)
   if let target {
     let copies = try problem.minimalCopiesLowerBound(targetFailureProbability: target)
     boundRow.minimumCopies = copies

@@ -8,8 +8,7 @@ struct ReplicasCurveCommand: ParsableCommand {
     commandName: "curve",
     abstract: "PJF as a function of r on a grid (paper's rule, outer-in, LPT, Jensen bound).")
 
-  @Option(help: ArgumentHelp("Number of unique tasks m (an integer >= 1).", valueName: "m"))
-  var tasks: Int
+  @OptionGroup var taskOption: ReplicasTasksOption
 
   @Option(
     help: ArgumentHelp(
@@ -28,14 +27,15 @@ struct ReplicasCurveCommand: ParsableCommand {
 
   func run() throws {
     let factors = try parseRange(replicationRange, name: "--replication-range")
-    let pool = try poolOptions.makePool()
-    let problem = try validatingParameters { try ReplicationProblem(pool: pool, taskCount: tasks) }
+    let problem = try taskOption.problem(poolOptions)
     let points = try validatingParameters {
-      try problem.curve(copyCounts: try factors.map { try problem.copyCount(replicationFactor: $0) })
+      try problem.curve(
+        copyCounts: try factors.map { try problem.copyCount(replicationFactor: $0) })
     }
     var table = TextTable(
       header: [
-        "replication_factor", "copies", "pjf_paper", "pjf_outer_in", "pjf_lpt", "jensen_lower_bound",
+        "replication_factor", "copies", "pjf_paper", "pjf_outer_in", "pjf_lpt",
+        "jensen_lower_bound",
       ])
     for point in points {
       table.append([
@@ -66,7 +66,8 @@ struct ReplicasCurveCommand: ParsableCommand {
         name: "LPT",
         points: points.map { ($0.replicationFactor, $0.longestProcessingTime.probability) }),
       SVG.Series(
-        name: "Jensen bound", points: points.map { ($0.replicationFactor, $0.lowerBound.probability) }),
+        name: "Jensen bound",
+        points: points.map { ($0.replicationFactor, $0.lowerBound.probability) }),
     ]
     if let target = targetOption.target, let first = points.first, let last = points.last {
       series.append(
@@ -75,7 +76,8 @@ struct ReplicasCurveCommand: ParsableCommand {
           points: [(first.replicationFactor, target), (last.replicationFactor, target)]))
     }
     return SVG.lineChart(
-      title: "Probability of joint failure, m = \(tasks)", xLabel: "replication factor r",
+      title: "Probability of joint failure, m = \(taskOption.tasks)",
+      xLabel: "replication factor r",
       yLabel: "PJF", series: series, logY: true)
   }
 

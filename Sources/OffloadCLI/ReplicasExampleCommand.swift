@@ -19,10 +19,14 @@ struct ReplicasExampleCommand: ParsableCommand {
   @Argument(help: "The example number: 1, 2 or 3.")
   var number: Int
 
-  @Option(help: ArgumentHelp("First seed of the SplitMix64 draws (an integer in [0, 2^64 - 1]).", valueName: "seed"))
+  @Option(
+    help: ArgumentHelp(
+      "First seed of the SplitMix64 draws (an integer in [0, 2^64 - 1]).", valueName: "seed"))
   var seed: UInt64 = 1
 
-  @Option(help: ArgumentHelp("Number of consecutive seeds for the spread (an integer in [1, 1000]).", valueName: "n"))
+  @Option(
+    help: ArgumentHelp(
+      "Number of consecutive seeds for the spread (an integer in [1, 1000]).", valueName: "n"))
   var seedCount: Int = 20
 
   @Option(help: "Output format: table, csv or json.")
@@ -82,7 +86,8 @@ func paperExample1() throws -> PaperExample {
   let minimal = try problem.minimalReplication(targetFailureProbability: delta)
   let floors = try problem.targetFloors()
   var example = PaperExample(title: "Example 1: p = 0.05 %, m = 10000, delta = 1 %")
-  example.add("minimal r (1 <= r < 2)", paper: "1.9985", tool: formatNumber(minimal.replicationFactor))
+  example.add(
+    "minimal r (1 <= r < 2)", paper: "1.9985", tool: formatNumber(minimal.replicationFactor))
   example.add("copies M = floor(r m)", paper: "19,985", tool: String(minimal.minimumCopies))
   example.add(
     "tasks without a replica (2m - M)", paper: "15", tool: String(2 * m - minimal.minimumCopies))
@@ -91,7 +96,8 @@ func paperExample1() throws -> PaperExample {
   if let atTwo = floors.atTwo, let belowTwo = floors.belowTwo {
     example.add(
       "delta floor at r = 2: 1 - (1 - p^2)^m", paper: "0.250%",
-      tool: String(format: "%.3f%%", atTwo.probability * 100) + " (\(probabilityText(atTwo.probability)))")
+      tool: String(format: "%.3f%%", atTwo.probability * 100)
+        + " (\(probabilityText(atTwo.probability)))")
     example.add(
       "delta floor for 1 <= r < 2: 1 - (1-p)(1-p^2)^(m-1)", paper: "(0.250% stated for r < 2)",
       tool: String(format: "%.3f%%", belowTwo.probability * 100))
@@ -132,13 +138,15 @@ func paperExample2(seeds: [UInt64]) throws -> PaperExample {
   let outerIn = try first.jointFailure(copyCount: copies, rule: .outerIn).probability
   let lpt = try first.jointFailure(copyCount: copies, rule: .longestProcessingTime).probability
   let bound = try first.lowerBound(copyCount: copies).probability
-  var example = PaperExample(title: "Example 2: heterogeneous grid of 10000 devices, m = 5000, r = 2")
+  var example = PaperExample(
+    title: "Example 2: heterogeneous grid of 10000 devices, m = 5000, r = 2")
   example.add(
     "PJF at r = 2, paper's rule (seed \(seeds[0]))", paper: "26.40%", tool: percentText(paperRule))
   example.add(
     "same over \(seeds.count) seeds: mean (min - max)", paper: "(one draw)",
     tool: spreadText(spread, format: percentText))
-  example.add("PJF at r = 2, outer-in (optimal for <= 2 copies)", paper: "-", tool: percentText(outerIn))
+  example.add(
+    "PJF at r = 2, outer-in (optimal for <= 2 copies)", paper: "-", tool: percentText(outerIn))
   example.add("PJF at r = 2, LPT", paper: "-", tool: percentText(lpt))
   example.add("Jensen lower bound (any assignment)", paper: "-", tool: percentText(bound))
   example.add(
@@ -168,19 +176,25 @@ func paperExample3(seeds: [UInt64]) throws -> PaperExample {
   let spread = try seeds.map {
     try problem(seed: $0).minimalReplication(targetFailureProbability: delta).replicationFactor
   }
-  let lpt = try first.minimalReplication(targetFailureProbability: delta, rule: .longestProcessingTime)
+  let lpt = try first.minimalReplication(
+    targetFailureProbability: delta, rule: .longestProcessingTime)
   let bound = try first.minimalCopiesLowerBound(targetFailureProbability: delta)
-  // The paper's apparent set-up: the homogeneous formula at the grid's mean p, solved for
-  // a real r (the continuous relaxation of §3's closed form), ignoring the stream.
-  let grid = first.pool.gridFaultProbabilities
-  let meanProbability = grid.reduce(0, +) / Double(grid.count)
-  let homogeneous = try ReplicationProblem(
-    pool: try .homogeneous(faultProbability: meanProbability), taskCount: m)
+  // The apparent set-up behind 3.956822: the homogeneous formula at the grid's mean p,
+  // solved for a real r (the continuous relaxation of §3's closed form), stream ignored.
+  func meanProblem(_ problem: ReplicationProblem) throws -> ReplicationProblem {
+    let grid = problem.pool.gridFaultProbabilities
+    let mean = grid.reduce(0, +) / Double(grid.count)
+    return try ReplicationProblem(pool: try .homogeneous(faultProbability: mean), taskCount: m)
+  }
+  func continuous(_ problem: ReplicationProblem) throws -> Double {
+    try meanProblem(problem).continuousReplicationFactor(targetFailureProbability: delta) ?? 1
+  }
+  let homogeneous = try meanProblem(first)
+  let meanProbability = homogeneous.pool.homogeneousFaultProbability ?? 0
   let homogeneousMinimal = try homogeneous.minimalReplication(targetFailureProbability: delta)
-  let continuous = continuousReplicationFactor(
-    faultProbability: meanProbability, taskCount: m, target: delta,
-    base: homogeneousMinimal.minimumCopies / m)
-  var example = PaperExample(title: "Example 3: Example 2 grid plus a stream at 35% +- 12%, m = 5000, delta = 1%")
+  let continuousSpread = try seeds.map { try continuous(try problem(seed: $0)) }
+  var example = PaperExample(
+    title: "Example 3: Example 2 grid plus a stream at 35% +- 12%, m = 5000, delta = 1%")
   example.add(
     "minimal r, paper's rule, grid + stream (seed \(seeds[0]))", paper: "about 3.956822",
     tool: "\(formatNumber(paperRule.replicationFactor)) (M* = \(paperRule.minimumCopies))")
@@ -194,32 +208,29 @@ func paperExample3(seeds: [UInt64]) throws -> PaperExample {
     "Jensen lower bound on r (any assignment)", paper: "-",
     tool: bound.map { formatNumber(Double($0) / Double(m)) } ?? "none")
   example.add(
-    "homogeneous formula at the grid's mean p = \(formatNumber(meanProbability, significantDigits: 4)), real r",
-    paper: "3.956822", tool: formatNumber(continuous, significantDigits: 7))
+    "homogeneous formula at the grid's mean p = "
+      + "\(formatNumber(meanProbability, significantDigits: 4)), real r",
+    paper: "3.956822", tool: formatNumber(try continuous(first), significantDigits: 7))
+  example.add(
+    "same over \(seeds.count) seeds: mean (min - max)", paper: "-",
+    tool: spreadText(continuousSpread) { formatNumber($0, significantDigits: 7) })
   example.add(
     "same, least integer M (r* = M*/m)", paper: "-",
-    tool: "\(formatNumber(homogeneousMinimal.replicationFactor)) (M* = \(homogeneousMinimal.minimumCopies))")
+    tool: "\(formatNumber(homogeneousMinimal.replicationFactor)) "
+      + "(M* = \(homogeneousMinimal.minimumCopies))")
   example.explanations = [
-    "3.956822 x 5000 = 19784.11 is not an integer: PJF depends on r only through M = floor(r m), "
-      + "so the exact answer is a multiple of 1/m and the paper's value comes from a continuous solver.",
-    "It matches the homogeneous formula solved for a real r at the grid's mean fault probability "
-      + "(one draw), which ignores the stream and the spread of p; the paper's set-up is not stated.",
-    "On the heterogeneous grid plus stream the paper's rule needs r* = \(formatNumber(paperRule.replicationFactor)): "
-      + "it gives the least reliable devices (stream, 30% class) the same tasks; LPT balances the loads "
-      + "and needs \(formatNumber(lpt.replicationFactor)).",
+    "3.956822 x 5000 = 19784.11 is not an integer: PJF depends on r only through "
+      + "M = floor(r m), so the exact answer is a multiple of 1/m; the paper's value comes "
+      + "from a continuous solver.",
+    "3.956822 lies within the seed spread of the homogeneous formula solved for a real r at "
+      + "the grid's mean fault probability, which ignores the stream and the spread of p; "
+      + "that set-up is the likely one, but the paper does not state it.",
+    "On the grid plus stream the paper's rule needs r* = "
+      + "\(formatNumber(paperRule.replicationFactor)): it gives task j the j-th least "
+      + "reliable device of every layer, so the same tasks collect the worst devices; LPT "
+      + "balances the loads and needs \(formatNumber(lpt.replicationFactor)).",
   ]
   return example
-}
-
-/// The real `r` solving the homogeneous PJF = delta with exponents taken as reals (what a
-/// continuous solver finds), for `a = base` full copies per task:
-/// `r = a + (log(1 - delta)/m - log(1 - p^a)) / (log(1 - p^(a+1)) - log(1 - p^a))`.
-func continuousReplicationFactor(faultProbability p: Double, taskCount: Int, target: Double, base: Int)
-  -> Double
-{
-  let lower = log1p(-pow(p, Double(base)))
-  let upper = log1p(-pow(p, Double(base + 1)))
-  return Double(base) + (log1p(-target) / Double(taskCount) - lower) / (upper - lower)
 }
 
 /// "mean (min - max)" of a list of values.

@@ -13,8 +13,7 @@ struct ReplicasMinimumCommand: ParsableCommand {
       to the pool size (or --max-copies) meets delta.
       """)
 
-  @Option(help: ArgumentHelp("Number of unique tasks m (an integer >= 1).", valueName: "m"))
-  var tasks: Int
+  @OptionGroup var taskOption: ReplicasTasksOption
 
   @OptionGroup var targetOption: ReplicasTargetOption
   @OptionGroup var poolOptions: ReplicasPoolOptions
@@ -40,8 +39,7 @@ struct ReplicasMinimumCommand: ParsableCommand {
     guard let target = targetOption.target else {
       throw ValidationError("give the target PJF with --target delta (in (0, 1))")
     }
-    let pool = try poolOptions.makePool()
-    let problem = try validatingParameters { try ReplicationProblem(pool: pool, taskCount: tasks) }
+    let problem = try taskOption.problem(poolOptions)
     let outcome: MinimalReplication
     do {
       outcome = try validatingParameters {
@@ -54,7 +52,8 @@ struct ReplicasMinimumCommand: ParsableCommand {
     }
     report(outcome.warnings)
     let lowerBound = try validatingParameters {
-      try problem.minimalCopiesLowerBound(targetFailureProbability: target, maximumCopies: maxCopies)
+      try problem.minimalCopiesLowerBound(
+        targetFailureProbability: target, maximumCopies: maxCopies)
     }
     let floors = try validatingParameters { try problem.targetFloors() }
     let m = problem.taskCount
@@ -76,7 +75,9 @@ struct ReplicasMinimumCommand: ParsableCommand {
     table.append(["minimal replication factor r* = M*/m", formatNumber(outcome.replicationFactor)])
     table.append(["copies per task", copiesPerTask(copyCount: outcome.minimumCopies, taskCount: m)])
     table.append(["PJF at M*", probabilityText(result.pjf)])
-    table.append(["PJF at M* - 1", result.pjfWithOneCopyFewer.map(probabilityText) ?? "n/a (M* = m)"])
+    table.append([
+      "PJF at M* - 1", result.pjfWithOneCopyFewer.map(probabilityText) ?? "n/a (M* = m)",
+    ])
     table.append([
       "Jensen lower bound on M* (any rule)",
       lowerBound.map { "\($0) (r = \(formatNumber(Double($0) / Double(m))))" } ?? "none in range",

@@ -79,10 +79,23 @@ struct ReplicasPoolOptions: ParsableArguments {
   }
 }
 
+/// `--tasks m`.
+struct ReplicasTasksOption: ParsableArguments {
+  @Option(
+    parsing: .unconditional,
+    help: ArgumentHelp("Number of unique tasks m (an integer >= 1).", valueName: "m"))
+  var tasks: Int
+
+  /// The job of `m` tasks on the pool the flags describe.
+  func problem(_ poolOptions: ReplicasPoolOptions) throws -> ReplicationProblem {
+    let pool = try poolOptions.makePool()
+    return try validatingParameters { try ReplicationProblem(pool: pool, taskCount: tasks) }
+  }
+}
+
 /// `--tasks` and the copy count, given as `--replication r` or `--copies M`.
 struct ReplicasJobOptions: ParsableArguments {
-  @Option(help: ArgumentHelp("Number of unique tasks m (an integer >= 1).", valueName: "m"))
-  var tasks: Int
+  @OptionGroup var taskOption: ReplicasTasksOption
 
   @Option(
     parsing: .unconditional,
@@ -94,24 +107,27 @@ struct ReplicasJobOptions: ParsableArguments {
 
   @Option(
     parsing: .unconditional,
-    help: ArgumentHelp("Total task copies M (an integer >= m), instead of --replication.", valueName: "M"))
+    help: ArgumentHelp(
+      "Total task copies M (an integer >= m), instead of --replication.", valueName: "M"))
   var copies: Int?
 
-  func problem(pool: DevicePool) throws -> ReplicationProblem {
-    try validatingParameters { try ReplicationProblem(pool: pool, taskCount: tasks) }
-  }
-
-  /// `M` from `--copies` or `--replication` (exactly one is required).
-  func copyCount(for problem: ReplicationProblem) throws -> Int {
+  /// The job on the pool the flags describe and its copy count `M`, from `--copies` or
+  /// `--replication` (exactly one is required).
+  func resolve(_ poolOptions: ReplicasPoolOptions) throws
+    -> (problem: ReplicationProblem, copies: Int)
+  {
+    let problem = try taskOption.problem(poolOptions)
     switch (replication, copies) {
     case (nil, nil):
       throw ValidationError("give the copy count: --replication r (>= 1) or --copies M (>= m)")
     case (.some, .some):
       throw ValidationError("give either --replication or --copies, not both")
     case (let factor?, nil):
-      return try validatingParameters { try problem.copyCount(replicationFactor: factor) }
+      return (
+        problem, try validatingParameters { try problem.copyCount(replicationFactor: factor) }
+      )
     case (nil, let count?):
-      return count
+      return (problem, count)
     }
   }
 }

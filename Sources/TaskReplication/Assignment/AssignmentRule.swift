@@ -78,13 +78,10 @@ public enum AssignmentRule: String, Sendable, CaseIterable, CustomStringConverti
     var logSuccess = CompensatedSum()
     var task = 0
     while task < taskCount {
-      var product = devices[task]
-      var position = task + taskCount
-      while position < devices.count {
-        product *= devices[position]
-        position += taskCount
-      }
-      logSuccess.add(log1p(-product))
+      let copies = stride(from: task, to: devices.count, by: taskCount)
+      let product = copies.reduce(1.0) { $0 * devices[$1] }
+      logSuccess.add(
+        logOneMinus(product: product) { copies.reduce(0.0) { $0 + log(devices[$1]) } })
       task += 1
     }
     return JointFailure(logSuccessProbability: logSuccess.value)
@@ -99,7 +96,8 @@ public enum AssignmentRule: String, Sendable, CaseIterable, CustomStringConverti
     var logSuccess = CompensatedSum()
     var position = 0
     while position < pairedCount / 2 {
-      logSuccess.add(log1p(-(devices[position] * devices[pairedCount - 1 - position])))
+      let (first, second) = (devices[position], devices[pairedCount - 1 - position])
+      logSuccess.add(logOneMinus(product: first * second) { log(first) + log(second) })
       position += 1
     }
     position = pairedCount
@@ -112,9 +110,9 @@ public enum AssignmentRule: String, Sendable, CaseIterable, CustomStringConverti
 
   /// Greedy LPT with a binary min-heap of tasks keyed by their load `W_j = -log q_j`;
   /// the joint failure probability `q_j` itself is kept as a product (exact to ulps).
-  static func longestProcessingTime(descending devices: UnsafeBufferPointer<Double>, taskCount: Int)
-    -> JointFailure
-  {
+  static func longestProcessingTime(
+    descending devices: UnsafeBufferPointer<Double>, taskCount: Int
+  ) -> JointFailure {
     let count = devices.count
     var load = [Double](repeating: 0, count: taskCount)
     var product = [Double](repeating: 0, count: taskCount)
@@ -151,12 +149,16 @@ public enum AssignmentRule: String, Sendable, CaseIterable, CustomStringConverti
       }
     }
     var logSuccess = CompensatedSum()
-    for probability in product { logSuccess.add(log1p(-probability)) }
+    for (probability, load) in zip(product, load) {
+      logSuccess.add(logOneMinus(product: probability) { -load })
+    }
     return JointFailure(logSuccessProbability: logSuccess.value)
   }
 
   /// Restores the min-heap property after the load of `heap[0]` grew.
-  private static func siftDown(heap: UnsafeMutableBufferPointer<Int>, load: UnsafeBufferPointer<Double>) {
+  private static func siftDown(
+    heap: UnsafeMutableBufferPointer<Int>, load: UnsafeBufferPointer<Double>
+  ) {
     let count = heap.count
     let moving = heap[0]
     let movingLoad = load[moving]

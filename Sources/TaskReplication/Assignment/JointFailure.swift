@@ -70,10 +70,12 @@ public struct JointFailure: Sendable, Equatable, CustomStringConvertible {
     try checkCounts(deviceCount: copyCount, taskCount: taskCount)
     let base = copyCount / taskCount
     let tasksWithExtraCopy = copyCount - base * taskCount
-    var logSuccess = Double(taskCount - tasksWithExtraCopy)
-      * log1p(-pow(faultProbability, Double(base)))
+    var logSuccess =
+      Double(taskCount - tasksWithExtraCopy)
+      * logOneMinusPower(faultProbability, Double(base))
     if tasksWithExtraCopy > 0 {
-      logSuccess += Double(tasksWithExtraCopy) * log1p(-pow(faultProbability, Double(base + 1)))
+      logSuccess +=
+        Double(tasksWithExtraCopy) * logOneMinusPower(faultProbability, Double(base + 1))
     }
     return JointFailure(logSuccessProbability: logSuccess)
   }
@@ -111,6 +113,12 @@ public struct JointFailure: Sendable, Equatable, CustomStringConvertible {
     let perTask = logOneMinusExp(logProduct.value / Double(taskCount))
     return JointFailure(logSuccessProbability: Double(taskCount) * perTask)
   }
+}
+
+/// `log(1 - p^a)` for `p` in `[0, 1]` and `a > 0` (`pow` is exact to an ulp; the log
+/// form takes over when `p^a` is close to 1).
+func logOneMinusPower(_ p: Double, _ exponent: Double) -> Double {
+  logOneMinus(product: pow(p, exponent)) { exponent * log(p) }
 }
 
 /// Throws unless `m >= 1` and `m <= M <= 2^53`.

@@ -26,18 +26,22 @@ public struct FaultDistribution: Sendable, Equatable, CustomStringConvertible {
   /// - Throws: `ParameterError.malformed` for text that is not of that form,
   ///   `ParameterError.outOfRange` for values outside `[0, 1]`.
   public init(parsing text: String, parameter: String = "fault distribution") throws {
+    try self.init(
+      parsing: text[...], in: text, parameter: parameter,
+      expected: "P or P~SD with P and SD decimals or percentages, e.g. 0.35~0.12 or 35%~12%")
+  }
+
+  /// Parses `text`, a part of the user's input `whole`; errors name `parameter`, `whole`
+  /// and the `expected` form.
+  init(parsing text: Substring, in whole: String, parameter: String, expected: String) throws {
     let parts = text.split(separator: "~", omittingEmptySubsequences: false)
     guard parts.count <= 2, let mean = parseProbability(parts[0]),
       let deviation = parts.count == 2 ? parseProbability(parts[1]) : 0
     else {
-      throw ParameterError.malformed(
-        name: parameter, value: text,
-        expected: "P or P~SD with P and SD decimals or percentages, e.g. 0.35~0.12 or 35%~12%")
+      throw ParameterError.malformed(name: parameter, value: whole, expected: expected)
     }
-    do {
-      try self.init(mean: mean, standardDeviation: deviation)
-    } catch ParameterError.outOfRange(let name, let value, let valid) {
-      throw ParameterError.outOfRange(name: "\(name) in \(parameter) '\(text)'", value: value, valid: valid)
+    self = try renamingOutOfRange(in: "\(parameter) '\(whole)'") {
+      try FaultDistribution(mean: mean, standardDeviation: deviation)
     }
   }
 
@@ -71,21 +75,29 @@ public struct DeviceClass: Sendable, Equatable, CustomStringConvertible {
   /// Parses `COUNT@P` or `COUNT@P~SD`; `parameter` names the input in error messages.
   /// - Throws: `ParameterError.malformed` or `.outOfRange` naming `parameter` and the text.
   public init(parsing text: String, parameter: String = "device class") throws {
+    let expected = "COUNT@P or COUNT@P~SD, e.g. 700@0.04 or 900@0.30~0.134"
     let parts = text.split(separator: "@", omittingEmptySubsequences: false)
     guard parts.count == 2, let count = parseCount(parts[0]) else {
-      throw ParameterError.malformed(
-        name: parameter, value: text,
-        expected: "COUNT@P or COUNT@P~SD, e.g. 700@0.04 or 900@0.30~0.134")
+      throw ParameterError.malformed(name: parameter, value: text, expected: expected)
     }
-    let distribution = try FaultDistribution(parsing: String(parts[1]), parameter: parameter)
-    do {
-      try self.init(count: count, distribution: distribution)
-    } catch ParameterError.outOfRange(let name, let value, let valid) {
-      throw ParameterError.outOfRange(name: "\(name) in \(parameter) '\(text)'", value: value, valid: valid)
+    let distribution = try FaultDistribution(
+      parsing: parts[1], in: text, parameter: parameter, expected: expected)
+    self = try renamingOutOfRange(in: "\(parameter) '\(text)'") {
+      try DeviceClass(count: count, distribution: distribution)
     }
   }
 
   public var description: String { "\(count)@\(distribution)" }
+}
+
+/// Runs `body`, adding `context` (the parameter and the text typed) to the name of an
+/// out-of-range error.
+func renamingOutOfRange<T>(in context: String, _ body: () throws -> T) throws -> T {
+  do {
+    return try body()
+  } catch ParameterError.outOfRange(let name, let value, let valid) {
+    throw ParameterError.outOfRange(name: "\(name) in \(context)", value: value, valid: valid)
+  }
 }
 
 /// Throws unless `value` is in `[0, 1]` (NaN is outside).

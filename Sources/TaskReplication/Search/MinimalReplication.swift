@@ -110,7 +110,9 @@ extension ReplicationProblem {
       outcome = (try searcher.bisect(), .bisection)
     } else {
       let bisected = try searcher.bisect()
-      outcome = (try searcher.localScan(below: bisected, width: localScanWidth), .bisectionWithLocalScan)
+      outcome = (
+        try searcher.localScan(below: bisected, width: localScanWidth), .bisectionWithLocalScan
+      )
     }
     return try searcher.result(copies: outcome.copies, method: outcome.method)
   }
@@ -135,6 +137,86 @@ extension ReplicationProblem {
   }
 }
 
+/// The homogeneous closed form of §3 in two parts:
+///
+/// ```
+/// a* = least a >= 1 with m log(1 - p^(a+1)) >= log(1 - delta)
+/// x  = (log(1 - delta) - m log(1 - p^a*)) / (log(1 - p^(a*+1)) - log(1 - p^a*))
+/// ```
+///
+/// so that `M* = a* m + max(0, ceil(x))` and the real root of `PJF(r) = delta` (exponents
+/// `M - a m` taken as reals) is `a* + x / m`.
+/// `a*` is found by doubling and bisection (the condition is monotone in `a`), capped at
+/// `maximumLayers`.
+/// - Precondition: `p` in `(0, 1)`, `delta` in `(0, 1)`, `maximumLayers >= 1`.
+/// - Complexity: O(log a*).
+struct HomogeneousLayers {
+  /// `a*`.
+  let fullLayers: Int
+  /// `x`, the copies beyond `a* m` as a real number.
+  let extraCopies: Double
+
+  init(faultProbability p: Double, taskCount: Int, target: Double, maximumLayers: Int) {
+    precondition(p > 0 && p < 1, "fault probability \(p) must lie in (0, 1)")
+    let m = Double(taskCount)
+    let logTarget = log1p(-target)
+    func fullLayerMeets(_ a: Int) -> Bool {
+      m * logOneMinusPower(p, Double(a + 1)) >= logTarget
+    }
+    // fullLayerMeets is monotone in a (p^(a+1) decreases): double, then bisect.
+    var low = 0
+    var base = 1
+    while !fullLayerMeets(base) && base < maximumLayers {
+      low = base
+      base = min(2 * base, maximumLayers)
+    }
+    while base - low > 1 {
+      let middle = low + (base - low) / 2
+      if fullLayerMeets(middle) { base = middle } else { low = middle }
+    }
+    let lower = logOneMinusPower(p, Double(base))
+    let upper = logOneMinusPower(p, Double(base + 1))
+    fullLayers = base
+    extraCopies = (logTarget - m * lower) / (upper - lower)
+  }
+}
+
+extension ReplicationProblem {
+  /// For a homogeneous pool, the real `r` solving `PJF(r) = delta` with the exponents of
+  /// §2 taken as real numbers (what a continuous equation solver returns):
+  ///
+  /// ```
+  /// r = a* + (log(1 - delta)/m - log(1 - p^a*)) / (log(1 - p^(a*+1)) - log(1 - p^a*))
+  /// ```
+  ///
+  /// It is not a valid replication factor in general (`r m` need not be an integer); the
+  /// exact answer is `minimalReplication`'s `M*/m`. Nil for a heterogeneous pool, for
+  /// `p = 0` and `p = 1`, and when `delta >= P_S` (then `r = 1`).
+  /// - Throws: `ParameterError` for `delta` outside `(0, 1)`.
+  /// - Complexity: O(log a*).
+  /// Spec: replication.md §3, §6 (Example 3's 3.956822).
+  public func continuousReplicationFactor(targetFailureProbability delta: Double) throws
+    -> Double?
+  {
+    try checkTarget(delta)
+    guard let p = pool.homogeneousFaultProbability, p > 0, p < 1,
+      try withoutReplication().probability > delta
+    else { return nil }
+    let layers = HomogeneousLayers(
+      faultProbability: p, taskCount: taskCount, target: delta,
+      maximumLayers: defaultMaximumCopies / taskCount)
+    return Double(layers.fullLayers) + layers.extraCopies / Double(taskCount)
+  }
+}
+
+/// Throws unless the target `delta` is in `(0, 1)`.
+func checkTarget(_ target: Double) throws {
+  guard target > 0 && target < 1 else {
+    throw ParameterError.outOfRange(
+      "target failure probability (delta)", target, valid: "in (0, 1)")
+  }
+}
+
 /// The state of one search for `M*`: the evaluator and the range of copy counts.
 struct CopySearch {
   let problem: ReplicationProblem
@@ -145,10 +227,10 @@ struct CopySearch {
   var evaluator: PrefixEvaluator
   var warnings: [AssumptionWarning] = []
 
-  init(problem: ReplicationProblem, target: Double, rule: AssignmentRule, maximumCopies: Int) throws {
-    guard target > 0 && target < 1 else {
-      throw ParameterError.outOfRange("target failure probability (delta)", target, valid: "in (0, 1)")
-    }
+  init(
+    problem: ReplicationProblem, target: Double, rule: AssignmentRule, maximumCopies: Int
+  ) throws {
+    try checkTarget(target)
     guard maximumCopies >= problem.taskCount else {
       throw ParameterError.outOfRange(
         "maximum copies", maximumCopies, valid: ">= the task count m = \(problem.taskCount)")
@@ -189,22 +271,15 @@ struct CopySearch {
 
   /// The closed form of §3 for `p_i = p`, checked with the exact PJF at `M*` and `M* - 1`.
   mutating func homogeneousClosedForm(faultProbability p: Double) throws -> Int {
-    let m = Double(taskCount)
     if try meetsTarget(taskCount) { return taskCount }
     guard p < 1, try meetsTarget(limit) else {
       throw try unreachable(reason: p == 1 ? "every device fails (p = 1)" : limitReason)
     }
-    let logTarget = log1p(-target)
-    // a* = least a >= 1 with p^(a+1) <= 1 - (1 - delta)^(1/m).
-    let perTaskFailure = -expm1(logTarget / m)
-    var base = max(1, Int(min(ceil(log(perTaskFailure) / log(p)) - 1, Double(limit / taskCount))))
-    func fullLayerMeets(_ a: Int) -> Bool { m * log1p(-pow(p, Double(a + 1))) >= logTarget }
-    while base > 1 && fullLayerMeets(base - 1) { base -= 1 }
-    while !fullLayerMeets(base) { base += 1 }
-    let lower = log1p(-pow(p, Double(base)))
-    let upper = log1p(-pow(p, Double(base + 1)))
-    let extra = max(0, ceil((logTarget - m * lower) / (upper - lower)))
-    var copies = min(base * taskCount + Int(min(extra, m)), limit)
+    let layers = HomogeneousLayers(
+      faultProbability: p, taskCount: taskCount, target: target,
+      maximumLayers: limit / taskCount)
+    let extra = max(0, ceil(layers.extraCopies))
+    var copies = min(layers.fullLayers * taskCount + Int(min(extra, Double(taskCount))), limit)
     while copies > taskCount, try meetsTarget(copies - 1) { copies -= 1 }
     while try !meetsTarget(copies) { copies += 1 }
     return copies
@@ -219,7 +294,8 @@ struct CopySearch {
     while try !meetsTarget(high) {
       guard high < limit else {
         let assumption =
-          rule == .outerIn ? "" : "; assuming PJF non-increasing in M (use the scan search to check every M)"
+          rule == .outerIn
+          ? "" : "; assuming PJF non-increasing in M (use the scan search to check every M)"
         throw try unreachable(reason: limitReason + assumption)
       }
       low = high
@@ -279,7 +355,9 @@ struct CopySearch {
     return high
   }
 
-  mutating func result(copies: Int, method: MinimalReplication.Method) throws -> MinimalReplication {
+  mutating func result(copies: Int, method: MinimalReplication.Method) throws
+    -> MinimalReplication
+  {
     MinimalReplication(
       taskCount: taskCount, minimumCopies: copies, jointFailure: try jointFailure(copies),
       jointFailureWithOneCopyFewer: copies > taskCount ? try jointFailure(copies - 1) : nil,

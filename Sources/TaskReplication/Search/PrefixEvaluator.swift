@@ -99,7 +99,7 @@ struct PrefixEvaluator {
   func lowerBound(copyCount: Int) -> JointFailure {
     if let probability = pool.homogeneousFaultProbability {
       // prod_i p_i = p^M, so (prod p)^(1/m) = p^(M/m).
-      let perTask = log1p(-pow(probability, Double(copyCount) / Double(taskCount)))
+      let perTask = logOneMinusPower(probability, Double(copyCount) / Double(taskCount))
       return JointFailure(logSuccessProbability: Double(taskCount) * perTask)
     }
     precondition(copyCount <= capacity, "copies \(copyCount) exceed capacity \(capacity)")

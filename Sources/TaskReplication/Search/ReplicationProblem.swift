@@ -107,7 +107,8 @@ public struct ReplicationProblem: Sendable {
         paper: evaluator.jointFailure(copyCount: copies, rule: .paper),
         outerIn: AssignmentRule.outerIn.admits(copyCount: copies, taskCount: taskCount)
           ? evaluator.jointFailure(copyCount: copies, rule: .outerIn) : nil,
-        longestProcessingTime: evaluator.jointFailure(copyCount: copies, rule: .longestProcessingTime),
+        longestProcessingTime: evaluator.jointFailure(
+          copyCount: copies, rule: .longestProcessingTime),
         lowerBound: evaluator.lowerBound(copyCount: copies))
     }
   }
