@@ -49,6 +49,14 @@ struct PoolTests {
     #expect(abs(sum / Double(count) - expected) < 5 * deviation / Double(count).squareRoot())
   }
 
+  /// SplitMix64's published reference stream (Vigna's splitmix64.c) starts, for seed 0,
+  /// with 0xE220A8397B1DCDAF and 0x6E789E6AA1B965F4.
+  @Test func splitMixReferenceStream() {
+    var generator = SplitMix64(seed: 0)
+    #expect(generator.next() == 0xE220_A839_7B1D_CDAF)
+    #expect(generator.next() == 0x6E78_9E6A_A1B9_65F4)
+  }
+
   /// The portable logarithm agrees with the C library to a couple of ulps.
   @Test func portableLogMatchesTheCLibrary() {
     var generator = SeededGenerator(seed: 3)

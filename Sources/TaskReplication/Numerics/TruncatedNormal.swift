@@ -1,3 +1,5 @@
+import MarkovSolvers
+
 /// Draws from a normal distribution truncated to `[0, 1]` by rejection, deterministically
 /// across machines.
 ///

@@ -1,5 +1,5 @@
-/// SplitMix64 (Steele, Lea and Flood 2014): the seeded generator behind every random
-/// device pool, so that a seed gives the same pool on every machine and every run.
+/// SplitMix64 (Steele, Lea and Flood 2014): a small seeded generator whose stream is the
+/// same on every machine and every run (random device pools, random test instances).
 ///
 /// ```
 /// state <- state + 0x9E3779B97F4A7C15
@@ -10,7 +10,7 @@
 ///
 /// Only integer arithmetic with wrap-around, so the stream is identical everywhere; seed 0
 /// starts with `0xE220A8397B1DCDAF`.
-/// Spec: replication.md §6 (seeded draws); task issue item 4.
+/// Spec: replication.md §6 (seeded draws).
 public struct SplitMix64: RandomNumberGenerator, Sendable, Equatable {
   private var state: UInt64
 
