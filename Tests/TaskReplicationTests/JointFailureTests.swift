@@ -79,7 +79,7 @@ struct JointFailureTests {
       let sure = try rule.jointFailure(faultProbabilities: [1, 1, 1], taskCount: 2)
       #expect(sure.probability == 1, "\(rule)")
       let safe = try rule.jointFailure(faultProbabilities: [0, 0, 1, 1], taskCount: 2)
-      #expect(safe.probability == 0 && safe.logSuccessProbability.sign == .plus, "\(rule)")
+      #expect(safe.probability == 0 && safe.probability.sign == .plus, "\(rule)")
     }
     #expect(
       try JointFailure.lowerBound(faultProbabilities: [0, 1, 1], taskCount: 2).probability == 0)

@@ -25,7 +25,7 @@ public struct JointFailure: Sendable, Equatable, CustomStringConvertible {
   }
 
   /// PJF, in `[0, 1]`.
-  public var probability: Double { -expm1(logSuccessProbability) }
+  public var probability: Double { 0 - expm1(logSuccessProbability) }  // +0, never -0
 
   public var description: String { "\(probability)" }
 
