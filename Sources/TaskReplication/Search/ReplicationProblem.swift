@@ -68,7 +68,10 @@ public struct ReplicationProblem: Sendable {
     try evaluator(copyCount: copyCount, rule: .paper).lowerBound(copyCount: copyCount)
   }
 
-  /// PJF without replication (strategy S, `M = m`, the `m` first devices of the pool).
+  /// PJF without replication (strategy S, `M = m`, the `m` first devices of the pool):
+  /// `P_S = 1 - prod_{i=1..m} (1 - p_i)`.
+  /// - Complexity: O(1) for a homogeneous pool, else O(m).
+  /// Spec: replication.md §1.
   public func withoutReplication() throws -> JointFailure {
     try jointFailure(copyCount: taskCount)
   }
