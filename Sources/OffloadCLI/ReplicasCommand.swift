@@ -1,9 +1,75 @@
 import ArgumentParser
+import OffloadLab
 
-/// `offload replicas`: placeholder until the model's subcommands land.
+/// `offload replicas`: task replication on an unreliable grid (spec: replication.md).
 struct ReplicasCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "replicas",
-    abstract: "Task replication on an unreliable grid: joint failure, minimal replication."
+    abstract: "Task replication on an unreliable grid: joint failure, minimal replication.",
+    discussion: """
+      A job of m unique tasks runs M = floor(r m) copies on M distinct devices; PJF is the \
+      probability that every copy of some task fails. Pools: --fault-probability p \
+      (homogeneous), --pool COUNT@P[~SD] (repeatable), --pool-file PATH, plus --stream \
+      P[~SD] for an unlimited class used after them. A job with fewer copies than pool \
+      devices runs on the most reliable ones. Invalid input exits with code 64; a target \
+      that no copy count meets exits with code 1.
+      """,
+    subcommands: [
+      ReplicasJointFailureCommand.self, ReplicasMinimumCommand.self, ReplicasCompareCommand.self,
+      ReplicasCurveCommand.self, ReplicasExampleCommand.self,
+    ]
   )
+}
+
+/// `offload replicas pjf`: PJF for m, r (or M) and a pool.
+struct ReplicasJointFailureCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "pjf",
+    abstract: "Probability of joint failure for m tasks, r (or M) and a pool.")
+
+  @OptionGroup var job: ReplicasJobOptions
+  @OptionGroup var poolOptions: ReplicasPoolOptions
+
+  @Option(help: "Assignment rule: paper (spec §2), outer-in (M <= 2m, optimal) or lpt.")
+  var rule: AssignmentRule = .paper
+
+  @Option(help: "Output format: table, csv or json.")
+  var format: OutputFormat = .table
+
+  func run() throws {
+    let (problem, copies) = try job.resolve(poolOptions)
+    let (jointFailure, bound, simple) = try validatingParameters {
+      (
+        try problem.jointFailure(copyCount: copies, rule: rule),
+        try problem.lowerBound(copyCount: copies), try problem.withoutReplication()
+      )
+    }
+    noteUnusedDevices(pool: problem.pool, copyCount: copies)
+    let report = Report(
+      m: problem.taskCount, copies: copies,
+      replicationFactor: Double(copies) / Double(problem.taskCount), rule: rule.rawValue,
+      pjf: jointFailure.probability, logSuccessProbability: jointFailure.logSuccessProbability,
+      jensenLowerBound: bound.probability, pjfWithoutReplication: simple.probability)
+    var table = TextTable(header: ["quantity", "value"])
+    table.append(["tasks m", String(report.m)])
+    table.append(["copies M", String(copies)])
+    table.append(["replication factor r = M/m", formatNumber(report.replicationFactor)])
+    table.append(["assignment rule", rule.rawValue])
+    table.append(["PJF", probabilityText(report.pjf)])
+    table.append(["log(1 - PJF)", probabilityText(report.logSuccessProbability)])
+    table.append(["Jensen lower bound (any assignment)", probabilityText(report.jensenLowerBound)])
+    table.append(["PJF without replication (P_S)", probabilityText(report.pjfWithoutReplication)])
+    try emit(table, report: report, format: format)
+  }
+
+  struct Report: Encodable {
+    var m: Int
+    var copies: Int
+    var replicationFactor: Double
+    var rule: String
+    var pjf: Double
+    var logSuccessProbability: Double
+    var jensenLowerBound: Double
+    var pjfWithoutReplication: Double
+  }
 }

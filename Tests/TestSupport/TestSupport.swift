@@ -23,21 +23,9 @@ public func roundOff(_ values: [Double], relative: Double = 1e-12) -> Double {
   relative * max(1, values.map(abs).max() ?? 0)
 }
 
-/// SplitMix64: a small, fast, seedable generator so that random test instances are the
-/// same on every machine and every run.
-public struct SeededGenerator: RandomNumberGenerator, Sendable {
-  private var state: UInt64
-
-  public init(seed: UInt64) { state = seed }
-
-  public mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
-}
+/// The seeded generator of random test instances: SplitMix64, so that they are the same
+/// on every machine and every run.
+public typealias SeededGenerator = SplitMix64
 
 extension SeededGenerator {
   /// A uniformly distributed value in `range`.
