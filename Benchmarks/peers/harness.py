@@ -264,7 +264,7 @@ class Harness:
         """`offload modes bench` for OffloadLab's own time and memory."""
         command = [str(self.offload), "modes", "bench", "--buffer", str(buffer),
                    "--tolerance", repr(self.args.tolerance), "--tolerance-mode", "absolute",
-                   "--format", "json"]
+                   "--jobs", str(self.args.offload_jobs), "--format", "json"]
         self.say("$ " + " ".join(command))
         code, output, _, peak = run_measured(command, self.args.timeout)
         run = Run("offloadlab", buffer, model.state_count, peak_bytes=peak)
@@ -272,6 +272,8 @@ class Harness:
             run.verdict = "timeout" if code is None else f"failed (exit {code})"
             return run
         bench = json.loads(output)
+        self.notes.append(f"B={buffer}: offloadlab solved with {self.args.offload_jobs} thread(s) "
+                          f"({bench.get('method', '')}); every peer with one")
         run.solve_seconds = bench["seconds"]
         run.iterations = bench.get("iterations")
         if bench["states"] != model.state_count:
@@ -370,6 +372,8 @@ def main() -> None:
                         help=f'peers to run (default "{" ".join(PEER_ORDER)}")')
     parser.add_argument("--tolerance", type=float, default=1e-8,
                         help="certified sup-norm tolerance on values (default 1e-8)")
+    parser.add_argument("--offload-jobs", type=int, default=2,
+                        help="threads of OffloadLab's Gauss-Seidel sweep (default 2; peers use 1)")
     parser.add_argument("--timeout", type=float, default=3600,
                         help="seconds allowed per solver process (default 3600)")
     parser.add_argument("--work", type=Path, default=HERE / ".work",

@@ -109,4 +109,19 @@ struct AnalyticMDPTests {
     #expect(evaluated.status == .converged)
     #expect(maxAbsDifference(evaluated.values, [6, 4, 2]) <= evaluated.errorBound + 1e-14)
   }
+
+  /// An evaluation cut short by its sweep limit must not let policy iteration report
+  /// convergence, even though its single policy is stable: on two states that swap at
+  /// cost 1 with γ = 1/2 (V* = 2), Gauss–Seidel from V = 0 gives (1, 1.5), (1.75, 1.875),
+  /// (1.9375, 1.96875): three one-sweep evaluations end with a bound of 0.09375 > 1e-13.
+  @Test func policyIterationWithAnUnfinishedEvaluationIsNotConverged() throws {
+    let swap = try DiscountedMDP(
+      process: DecisionProcess(stateCount: 2) { [Choice(cost: 1, transitions: [(1 - $0, 1)])] },
+      discountFactor: 0.5)
+    let solver = PolicyIteration(
+      evaluation: .gaussSeidel(tolerance: 1e-13, maxSweeps: 1), maxIterations: 3)
+    let solution = solver.solve(swap)
+    #expect(solution.status == .iterationLimitReached)
+    #expect(solution.iterations == 3)
+  }
 }

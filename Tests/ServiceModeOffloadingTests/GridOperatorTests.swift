@@ -37,11 +37,13 @@ struct GridOperatorTests {
     #expect(jacobi.policy == gaussSeidel.policy)
   }
 
+  /// Levels of 4 · 256 states reach `parallelLevelSize`, so the second thread really runs.
   @Test("Two threads give the one-thread values bit for bit")
   func resultsDoNotDependOnTheThreadCount() throws {
     let model = try ServiceModeModel(
-      parameters: ServiceModeParameters(load: 0.7, cloudSpeedup: 4, localFraction: 0.5), bufferLimit: 20,
-      cloudBufferLimit: 7)
+      parameters: ServiceModeParameters(load: 0.7, cloudSpeedup: 4, localFraction: 0.5),
+      bufferLimit: 12, cloudBufferLimit: 255)
+    #expect(model.stateSpace.baseStride >= ServiceModeGridOperator.parallelLevelSize)
     var one = ServiceModeGridOperator(model)
     var two = one
     one.threads = 1

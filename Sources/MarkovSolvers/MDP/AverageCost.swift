@@ -47,6 +47,7 @@ public struct RelativeValueIteration: Sendable {
   ) {
     precondition(tolerance.value > 0, "tolerance \(tolerance) must be > 0")
     precondition(aperiodicity > 0 && aperiodicity <= 1, "aperiodicity \(aperiodicity) must be in (0, 1]")
+    precondition(maxIterations >= 1, "maxIterations \(maxIterations) must be >= 1")
     self.tolerance = tolerance
     self.maxIterations = maxIterations
     self.aperiodicity = aperiodicity

@@ -7,7 +7,7 @@ public enum EvaluationMethod: Sendable, Equatable {
   /// Gauss–Seidel sweeps of the policy's operator, warm-started, stopped when the
   /// certified bound `γ/(1−γ)·‖ΔV‖∞ <= tolerance`. O(transitions) per sweep.
   case gaussSeidel(tolerance: Double, maxSweeps: Int = 1_000_000)
-  /// Dense up to `denseLimit` states, otherwise Gauss–Seidel to 1e-3 × the solver tolerance.
+  /// Dense up to `denseLimit` states, otherwise Gauss–Seidel to the absolute bound 1e-11.
   case automatic(denseLimit: Int = 1500)
 }
 
@@ -87,7 +87,8 @@ public enum PolicyEvaluation {
 ///
 /// The current action is kept unless another candidate is better by more than the
 /// improvement guard (twice the evaluation bound plus round-off), so exactly tied actions
-/// never make it cycle. It stops when no state improves. The certificate is computed from
+/// never make it cycle. It stops when no state improves and the evaluation met its
+/// tolerance. The certificate is computed from
 /// the final values, `errorBound = ‖T V − V‖∞ / (1 − γ)`, and the policy is re-read from
 /// them with the tie rule (so it is the same policy VI reports).
 /// - Complexity: per improvement one evaluation (dense O(n³), or O(transitions) per
@@ -149,7 +150,9 @@ public struct PolicyIteration: DiscountedSolver {
           changed = true
         }
       }
-      if !changed {
+      // A stable policy whose evaluation stopped at its sweep limit is evaluated again
+      // (warm-started) in the next iteration, not reported as converged.
+      if !changed && evaluated.status == .converged {
         status = .converged
         break
       }
