@@ -54,11 +54,20 @@ struct ModesSolveCommand: ParsableCommand {
     try ModesMemory.check(states: self.model.stateCount(doubled), sparse: true)
     let model = try self.model.model(specification)
     var solver = try self.model.solver()
-    solver.progress = ProgressReporter("solve").solverCallback
+    solver.progress = ProgressReporter("solve (B and 2B, interleaved)").solverCallback
     let analysis = try validatingParameters {
       try ServiceModeAnalysis(model: model, solver: solver, window: window)
     }
     report(model.parameters.warnings)
+    if let (gap, state) = analysis.structure.minimumDecisionGap,
+      gap <= analysis.solution.tieTolerance
+    {
+      printToStandardError(
+        "warning: the smallest SM2 decision gap on the window, \(ModesReport.short(gap)) at "
+          + "\(state), is within the tie tolerance \(ModesReport.short(analysis.solution.tieTolerance)): "
+          + "actions there count as tied, so verdicts that depend on them are not determined; "
+          + "lower --tolerance (spec S4.3, S5.5)")
+    }
     switch format {
     case .table: print(textReport(analysis).joined(separator: "\n"))
     case .csv: print(thresholdTable(analysis).renderCSV())

@@ -7,7 +7,7 @@ struct ModesGoldenTests {
     let result = try runOffload(["modes", "solve"])
     #expect(result.exitCode == 0)
     // Nothing on stderr but progress lines (printed when a slow debug build passes 2 s).
-    #expect(result.standardError.split(separator: "\n").allSatisfy { $0.hasPrefix("solve: ") })
+    #expect(result.standardError.split(separator: "\n").allSatisfy { $0.hasPrefix("solve (") })
     #expect(result.standardOutput == modesSolveGolden + "\n")
   }
 

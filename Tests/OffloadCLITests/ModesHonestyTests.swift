@@ -1,0 +1,29 @@
+import Testing
+
+@Suite("offload modes: loud about what it cannot determine")
+struct ModesHonestyTests {
+  /// With ε = 1e-5 relative to values near 1e2, the certified bound is about 1e-3 and the
+  /// tie tolerance (10 bounds, spec S4.3) about 1e-2, at the scale of the real decision
+  /// margins of configuration (a) (spec S4.3: >= 1.5e-2 in time-stationary law, smaller
+  /// in discounted values): the command must say that some decisions are not determined.
+  @Test func looseToleranceWarnsAboutTiedDecisions() throws {
+    let result = try runOffload(["modes", "solve", "--tolerance", "1e-5"])
+    #expect(result.exitCode == 0)
+    #expect(result.standardError.contains("is within the tie tolerance"))
+  }
+
+  /// The default tolerance resolves every decision of configuration (a).
+  @Test func defaultToleranceDoesNotWarn() throws {
+    let result = try runOffload(["modes", "solve"])
+    #expect(!result.standardError.contains("warning"))
+  }
+
+  /// A model far beyond the machine is refused before anything is allocated: B = B2 = 8000
+  /// has 4 · 8001² ≈ 2.6e8 states, and the solve needs the model at 2B as well (1e9 states,
+  /// beyond the 2^28 limit of the state space), so the refusal names the limit.
+  @Test func hugeModelIsRefusedWithExitCode64() throws {
+    let result = try runOffload(["modes", "solve", "--buffer", "8000"])
+    #expect(result.exitCode == 64)
+    #expect(result.standardError.contains("states must be at most"))
+  }
+}
