@@ -52,10 +52,10 @@ struct ModesBenchCommand: ParsableCommand {
           uniformization: model.uniformization, discount: specification.discount)
       }
       grid.threads = jobs
-      solve = { [grid] in solver.valueIteration.solve(operator: grid) }
+      solve = { [grid] in solver.valueIteration(stateCount: states).solve(operator: grid) }
     case .jacobi:
       let compiled = try model.model(specification)
-      solve = { solver.valueIteration.solve(compiled.discountedMDP) }
+      solve = { solver.valueIteration(stateCount: states).solve(compiled.discountedMDP) }
     }
     let clock = ContinuousClock()
     var solution: MDPSolution?

@@ -14,8 +14,9 @@ public enum OptimalityCriterion: String, Sendable, CaseIterable {
 /// - Discounted: value iteration from `V = 0` with MacQueen–Porteus bounds (spec S4.1),
 ///   stopped when the certified bound `‖V − V*‖∞` is at most `tolerance · max(1, ‖V‖∞)`
 ///   (or `tolerance` with `toleranceMode = .absolute`). The default sweep is matrix-free
-///   symmetric Gauss–Seidel (`ServiceModeGridOperator`, certified by a Jacobi step every
-///   10 sweeps); `.jacobi` is the plain sparse iteration of the spec.
+///   symmetric Gauss–Seidel (`ServiceModeGridOperator`, Anderson-accelerated on models that
+///   fit in cache, certified by a Jacobi step every 20 sweeps); `.jacobi` is the plain
+///   sparse iteration of the spec.
 /// - Average: relative value iteration (`H(empty) = 0`), stopped when the Odoni bracket
 ///   `min(TH − H) <= g* <= max(TH − H)` is at most `tolerance · max(1, |g|)` wide (spec
 ///   S7.2). With ν the sum of rates every post-decision state keeps a self-loop (SM1 and SM2
@@ -67,14 +68,25 @@ public struct ServiceModeSolver: Sendable {
     toleranceMode == .relative ? .relative(tolerance) : .absolute(tolerance)
   }
 
-  /// Value iteration as configured, for the discounted criterion.
-  public var valueIteration: ValueIteration {
+  /// Value iteration as configured for a model of `stateCount` states.
+  public func valueIteration(stateCount: Int) -> ValueIteration {
     var solver = ValueIteration(
       tolerance: certifiedTolerance, maxIterations: maxIterations,
-      ordering: discountedMethod == .jacobi ? .jacobi : .gaussSeidel, tieRule: Self.tieRule)
+      ordering: discountedMethod == .jacobi ? .jacobi : .gaussSeidel, tieRule: Self.tieRule,
+      certificationInterval: 20)
     solver.progress = progress
+    if discountedMethod == .gaussSeidel && stateCount <= Self.andersonStateLimit {
+      solver.andersonMemory = 1
+    }
     return solver
   }
+
+  /// Gauss–Seidel is Anderson-accelerated (memory 1) up to this many states, where the
+  /// value vectors stay in cache: measured on configuration (a) at 1e-8, sweeps fall from
+  /// 620 to 294 at B = 100 (1.6 times faster) but only from 780 to 525 at B = 400 (1.1
+  /// times) and 980 to 735 at B = 1000 (no faster), where the extra vector passes are
+  /// memory bound.
+  public static let andersonStateLimit = 200_000
 
   /// - Throws: `ParameterError` unless `0 < tolerance < 1` and `maxIterations >= 1`.
   public init(
@@ -107,8 +119,8 @@ public struct ServiceModeSolver: Sendable {
     case .discounted:
       let solution =
         discountedMethod == .jacobi
-        ? valueIteration.solve(model.discountedMDP)
-        : valueIteration.solve(operator: gridOperator(model))
+        ? valueIteration(stateCount: model.stateSpace.stateCount).solve(model.discountedMDP)
+        : valueIteration(stateCount: model.stateSpace.stateCount).solve(operator: gridOperator(model))
       return ServiceModeSolution(
         model: model, criterion: criterion, candidatePolicy: solution.policy,
         values: solution.values, discount: model.discountFactor, status: solution.status,

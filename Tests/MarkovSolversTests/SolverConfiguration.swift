@@ -6,6 +6,7 @@ import Testing
 enum SolverConfiguration: String, CaseIterable, CustomTestStringConvertible, Sendable {
   case jacobiValueIteration
   case gaussSeidelValueIteration
+  case andersonGaussSeidelValueIteration
   case policyIterationDense
   case policyIterationGaussSeidel
   case modifiedPolicyIteration
@@ -23,10 +24,12 @@ enum SolverConfiguration: String, CaseIterable, CustomTestStringConvertible, Sen
   func solver(maxIterations: Int? = nil, tolerance: Double = Self.tolerance) -> any DiscountedSolver
   {
     switch self {
-    case .jacobiValueIteration, .gaussSeidelValueIteration:
-      return ValueIteration(
+    case .jacobiValueIteration, .gaussSeidelValueIteration, .andersonGaussSeidelValueIteration:
+      var solver = ValueIteration(
         tolerance: .absolute(tolerance), maxIterations: maxIterations ?? 1_000_000,
         ordering: self == .jacobiValueIteration ? .jacobi : .gaussSeidel)
+      if self == .andersonGaussSeidelValueIteration { solver.andersonMemory = 2 }
+      return solver
     case .policyIterationDense:
       return PolicyIteration(evaluation: .dense, maxIterations: maxIterations ?? 10_000)
     case .policyIterationGaussSeidel:

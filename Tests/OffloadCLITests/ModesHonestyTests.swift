@@ -2,12 +2,11 @@ import Testing
 
 @Suite("offload modes: loud about what it cannot determine")
 struct ModesHonestyTests {
-  /// With ε = 1e-5 relative to values near 1e2, the certified bound is about 1e-3 and the
-  /// tie tolerance (10 bounds, spec S4.3) about 1e-2, at the scale of the real decision
-  /// margins of configuration (a) (spec S4.3: >= 1.5e-2 in time-stationary law, smaller
-  /// in discounted values): the command must say that some decisions are not determined.
+  /// With ε = 0.5 relative to values near 1e2 the certified bound may be tens, and the tie
+  /// tolerance (10 bounds, spec S4.3) far above every decision margin of configuration (a)
+  /// (spec S4.3: about 1e-2): the command must say that decisions are not determined.
   @Test func looseToleranceWarnsAboutTiedDecisions() throws {
-    let result = try runOffload(["modes", "solve", "--tolerance", "1e-5"])
+    let result = try runOffload(["modes", "solve", "--tolerance", "0.5"])
     #expect(result.exitCode == 0)
     #expect(result.standardError.contains("is within the tie tolerance"))
   }

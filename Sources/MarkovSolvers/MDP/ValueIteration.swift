@@ -33,6 +33,10 @@ public struct ValueIteration: DiscountedSolver {
   /// Called after every certification with the sweeps so far and the current bound (for
   /// progress reports on long solves).
   public var progress: (@Sendable (_ iterations: Int, _ errorBound: Double) -> Void)?
+  /// Gauss–Seidel only: Anderson acceleration with this many differences (0: none). The
+  /// accelerated map is a forward and a backward sweep (two iterations); see
+  /// `AndersonMixer`. Costs `2m + 3` more value vectors.
+  public var andersonMemory = 0
 
   public init(
     tolerance: Tolerance = .absolute(1e-8), maxIterations: Int = 1_000_000,
@@ -65,31 +69,56 @@ public struct ValueIteration: DiscountedSolver {
     var iterations = 0
     var errorBound = Double.infinity
     var status = SolverStatus.iterationLimitReached
+    var mixer = AndersonMixer(memory: max(1, andersonMemory))
+    var previousBound = Double.infinity
+    let accelerated = ordering == .gaussSeidel && andersonMemory > 0
+    var sweepsSinceCheck = 0
+    var image = accelerated ? values : []
     while iterations < maxIterations {
       iterations += 1
-      let certify = ordering == .jacobi || iterations % certificationInterval == 0
-        || iterations == maxIterations
+      // An accelerated step takes two sweeps, so it must start at least two before a limit.
+      let lastSweeps = iterations == maxIterations || (accelerated && iterations == maxIterations - 1)
+      let certify = ordering == .jacobi || sweepsSinceCheck + 1 >= certificationInterval || lastSweeps
       if certify {
+        sweepsSinceCheck = 0
         let (lower, upper) = bellman.apply(values, into: &next)
-        swap(&values, &next)
         errorBound = factor * (upper - lower) / 2
-        // The bound is that of the bracket's midpoint, so the returned values are the
-        // midpoint. Jacobi also continues from it (removing the constant error mode, damped
-        // only at rate γ otherwise); Gauss–Seidel continues from T V, because on the
-        // service-mode grid (B >= 30) re-centring stalled its convergence.
+        // The bound is that of the bracket's midpoint T V + shift, which is what is returned.
+        // Jacobi also continues from it (removing the constant error mode, damped only at
+        // rate γ otherwise); Gauss–Seidel continues from T V, because on the service-mode
+        // grid (B >= 30) re-centring stalled its convergence; accelerated Gauss–Seidel
+        // keeps its own iterate, so that the check does not disturb its history.
         let midpointShift = factor * (upper + lower) / 2
-        let scale = values.reduce(0) { max($0, abs($1 + midpointShift)) }
+        let scale = next.reduce(0) { max($0, abs($1 + midpointShift)) }
         let converged = errorBound <= tolerance.threshold(scale: scale)
-        if ordering == .jacobi || converged || iterations == maxIterations {
+        let final = converged || iterations == maxIterations
+        if !accelerated || final { swap(&values, &next) }
+        if ordering == .jacobi || final {
           for state in values.indices { values[state] += midpointShift }
         }
         progress?(iterations, errorBound)
+        // Acceleration is a heuristic: without progress since the last check, start over.
+        if errorBound >= previousBound { mixer.reset() }
+        previousBound = errorBound
         if converged {
           status = .converged
           break
         }
+      } else if accelerated {
+        // One accelerated step = a forward and a backward sweep.
+        image.withUnsafeMutableBufferPointer { image in
+          values.withUnsafeBufferPointer { values in
+            image.baseAddress!.update(from: values.baseAddress!, count: values.count)
+          }
+        }
+        bellman.gaussSeidelSweep(&image, sweep: 1)
+        bellman.gaussSeidelSweep(&image, sweep: 2)
+        mixer.step(&values, image: image)
+        iterations += 1
+        sweepsSinceCheck += 2
       } else {
         bellman.gaussSeidelSweep(&values, sweep: iterations)
+        sweepsSinceCheck += 1
       }
     }
     let (policy, tieTolerance) = bellman.greedyPolicy(
