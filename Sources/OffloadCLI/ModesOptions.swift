@@ -47,8 +47,12 @@ struct ModesModelOptions: ParsableArguments {
   var uniformization: UniformizationConvention = .sum
   @Option(help: "Optimality criterion of the optimal policy: discounted or average.")
   var criterion: OptimalityCriterion = .discounted
-  @Option(parsing: .unconditional, help: "Relative tolerance of the certified error bound, in (0, 1).")
-  var tolerance: Double = 1e-12
+  @Option(
+    parsing: .unconditional,
+    help: ArgumentHelp(
+      "Relative tolerance of the certified error bound, in (0, 1) (default 1e-12 for "
+        + "--criterion discounted, 1e-9 for average)."))
+  var tolerance: Double?
   @Option(parsing: .unconditional, help: "Iteration limit of the solvers, >= 1; beyond it the command exits with code 2.")
   var maxIterations: Int = 1_000_000
 
