@@ -98,13 +98,18 @@ struct ModesModelOptions: ParsableArguments {
   }
 
   /// One specification per value of the swept option (at most one option may list several
-  /// values), with that option's flag. Validates everything; compiles nothing.
+  /// values, which are sorted and must be distinct), with that option's flag. Validates
+  /// everything; compiles nothing.
   func specifications() throws -> (sweptFlag: String?, points: [Specification]) {
     var swept: (flag: String, values: [Double])?
     var single: [String: Double] = [:]
     for (flag, text) in numericOptions {
       guard let text else { continue }
-      let values = try parseRange(text, name: flag)
+      let values = try parseRange(text, name: flag).sorted()
+      if let repeated = zip(values, values.dropFirst()).first(where: { $0 == $1 }) {
+        throw ValidationError(
+          "invalid value '\(text)' for \(flag): lists \(formatNumber(repeated.0)) twice")
+      }
       if values.count == 1 {
         single[flag] = values[0]
       } else if let previous = swept {
