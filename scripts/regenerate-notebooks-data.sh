@@ -4,8 +4,8 @@
 #
 # Runs every model script scripts/notebooks/*.sh, in the byte order of their names
 # (markov-machine, replication, service-modes, ...). A model adds its data by adding a
-# script there that takes the offload binary as its only argument and writes below
-# notebooks-data/<model>/.
+# script there that takes the offload binary as its only argument, starts with the
+# preamble of scripts/notebooks/common.bash and writes below notebooks-data/<model>/.
 set -euo pipefail
 binary="${1:?usage: $0 PATH/TO/offload}"
 [[ -x "$binary" ]] || { echo "error: '$binary' is not an executable offload binary" >&2; exit 64; }

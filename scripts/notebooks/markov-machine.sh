@@ -2,12 +2,8 @@
 # Regenerates notebooks-data/markov-machine/ (spec markov-machine.md A10.5, A11).
 # Usage: scripts/notebooks/markov-machine.sh PATH/TO/offload
 # Deterministic: every run with the same binary writes the same files.
-set -euo pipefail
-offload="${1:?usage: $0 PATH/TO/offload}"
-cd "$(dirname "$0")/../.."
-out=notebooks-data/markov-machine
-mkdir -p "$out"
-export OPENBLAS_NUM_THREADS=1
+source "$(dirname "$0")/common.bash" "$@"
+out=$(notebook_folder markov-machine)
 
 echo "markov-machine: Fig. 4 (simulation, about a minute in release)" >&2
 "$offload" machine figure4 --slots 4000000 --replications 4 --format csv \

@@ -3,12 +3,8 @@
 # Usage: scripts/notebooks/service-modes.sh PATH/TO/offload
 # Deterministic: every run with the same binary writes the same files.
 # Configurations (a)-(d), B = 50 and gamma = 0.99 are PLACEHOLDERS (spec S0, S9).
-set -euo pipefail
-offload="${1:?usage: $0 PATH/TO/offload}"
-cd "$(dirname "$0")/../.."
-out=notebooks-data/service-modes
-mkdir -p "$out"
-export OPENBLAS_NUM_THREADS=1
+source "$(dirname "$0")/common.bash" "$@"
+out=$(notebook_folder service-modes)
 
 for config in a b c d; do
   echo "service-modes: configuration ($config): policy, thresholds, structure" >&2
