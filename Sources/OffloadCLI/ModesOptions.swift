@@ -49,8 +49,12 @@ struct ModesModelOptions: ParsableArguments {
   var uniformization: UniformizationConvention = .sum
   @Option(help: "Optimality criterion of the optimal policy: discounted or average.")
   var criterion: OptimalityCriterion = .discounted
-  @Option(parsing: .unconditional, help: "Relative tolerance of the certified error bound, in (0, 1).")
-  var tolerance: Double = 1e-12
+  @Option(
+    parsing: .unconditional,
+    help: ArgumentHelp(
+      "Tolerance of the certified error bound, in (0, 1): relative by default (1e-12 for "
+        + "--criterion discounted, 1e-9 for average); see --tolerance-mode."))
+  var tolerance: Double?
   @Option(
     help: "Discounted solver: gauss-seidel (matrix-free symmetric sweeps) or jacobi (sparse, spec S4.1).")
   var method: ServiceModeSolver.DiscountedMethod = .gaussSeidel
@@ -105,13 +109,18 @@ struct ModesModelOptions: ParsableArguments {
   }
 
   /// One specification per value of the swept option (at most one option may list several
-  /// values), with that option's flag. Validates everything; compiles nothing.
+  /// values, which are sorted and must be distinct), with that option's flag. Validates
+  /// everything; compiles nothing.
   func specifications() throws -> (sweptFlag: String?, points: [Specification]) {
     var swept: (flag: String, values: [Double])?
     var single: [String: Double] = [:]
     for (flag, text) in numericOptions {
       guard let text else { continue }
-      let values = try parseRange(text, name: flag)
+      let values = try parseRange(text, name: flag).sorted()
+      if let repeated = zip(values, values.dropFirst()).first(where: { $0 == $1 }) {
+        throw ValidationError(
+          "invalid value '\(text)' for \(flag): lists \(formatNumber(repeated.0)) twice")
+      }
       if values.count == 1 {
         single[flag] = values[0]
       } else if let previous = swept {

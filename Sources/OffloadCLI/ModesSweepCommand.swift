@@ -3,16 +3,26 @@ import Foundation
 import OffloadLab
 
 /// `offload modes sweep`: the policy table over a range of one parameter (the paper's
-/// Fig. 5), computed in parallel.
+/// Fig. 5), computed in parallel, optionally one shard of it.
 struct ModesSweepCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "sweep",
     abstract: "Exact delays of every policy over a range of one parameter (Fig. 5 table).",
     discussion: """
       Give one option as start:stop:step or a comma list, e.g. --load 0.05:0.95:0.05 (the \
-      default, with configuration (a): the Fig. 5 setting, PLACEHOLDER values). One row per \
-      value and policy, ordered by value; values run in parallel and the output does not \
-      depend on the number of threads.
+      default, with configuration (a): the Fig. 5 setting, PLACEHOLDER values). Values are \
+      swept in increasing order. One row per value and policy: the optimal policy under \
+      --criterion (named optimal for discounted, optimal-average for average), \
+      offload-only, non-idling, and threshold if --cloud-busy-thresholds is given. Each value \
+      is solved from scratch, so the output is bitwise the same whatever --jobs and --shard.
+
+      --shard i/n computes only the values whose position k = 0, 1, ... in the sweep has \
+      k mod n = i - 1 (round robin, so slow high-load values are spread over the shards); \
+      the shards 1/n ... n/n together are exactly the full sweep, and \
+      'offload merge' joins their CSV files into the CSV of the unsharded run, byte for byte.
+
+      Progress: once a run has taken 2 seconds, one line per finished value goes to \
+      stderr (stdout stays clean); shorter runs print none.
       """)
 
   @OptionGroup var model: ModesModelOptions
@@ -21,19 +31,29 @@ struct ModesSweepCommand: ParsableCommand {
   @Option(help: "Output format: table, csv or json.")
   var format: OutputFormat = .table
 
-  @Option(help: "Worker threads (default: all cores).")
-  var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+  @Option(
+    name: [.customLong("jobs"), .customLong("threads")],
+    help: "Values computed in parallel, integer >= 1 (default: all cores); --threads is an alias.")
+  var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
 
-  @Option(name: .customLong("svg"), help: "Write mean delay against the swept value as an SVG chart.")
+  @Option(help: "Compute only shard i of n (1 <= i <= n), e.g. 2/4; see below.")
+  var shard: String?
+
+  @Option(
+    name: .customLong("svg"), help: "Write mean delay against the swept value as an SVG chart.")
   var svgPath: String?
 
   /// The Fig. 5 range used when no option lists several values.
   static let defaultLoads = "0.05:0.95:0.05"
 
+  /// Seconds after which progress lines are printed.
+  static let progressAfter = Duration.seconds(2)
+
   func validate() throws {
-    guard threads >= 1 else {
-      throw ValidationError("invalid value \(threads) for --threads: must be an integer >= 1")
+    guard jobs >= 1 else {
+      throw ValidationError("invalid value \(jobs) for --jobs: must be an integer >= 1")
     }
+    _ = try shardPosition()
     _ = try model.solver()
     for point in try sweptOptions().specifications().points {
       _ = try thresholdPolicy.thresholds(
@@ -41,12 +61,26 @@ struct ModesSweepCommand: ParsableCommand {
     }
   }
 
+  /// `(i - 1, n)` of `--shard i/n`; `(0, 1)` without it.
+  private func shardPosition() throws -> (index: Int, count: Int) {
+    guard let shard else { return (0, 1) }
+    let parts = shard.split(separator: "/", omittingEmptySubsequences: false)
+    guard parts.count == 2, let index = Int(parts[0]), let count = Int(parts[1]), count >= 1,
+      (1...count).contains(index)
+    else {
+      throw ValidationError(
+        "invalid value '\(shard)' for --shard: expected i/n with integers 1 <= i <= n")
+    }
+    return (index - 1, count)
+  }
+
   /// The model options, with the Fig. 5 load range when no option lists several values.
   private func sweptOptions() throws -> ModesModelOptions {
     guard try model.specifications().sweptFlag == nil else { return model }
     guard model.load == nil && model.arrivalRate == nil else {
       throw ValidationError(
-        "sweep needs one option with several values, e.g. --load 0.1:0.9:0.1 or --arrival-rate 1:5:1")
+        "sweep needs one option with several values, e.g. --load 0.1:0.9:0.1 or --arrival-rate 1:5:1"
+      )
     }
     var options = model
     options.load = Self.defaultLoads
@@ -55,7 +89,9 @@ struct ModesSweepCommand: ParsableCommand {
 
   func run() throws {
     let options = try sweptOptions()
-    let (flag, points) = try options.specifications()
+    let (flag, allPoints) = try options.specifications()
+    let shard = try shardPosition()
+    let points = allPoints.indices.filter { $0 % shard.count == shard.index }.map { allPoints[$0] }
     let sweptFlag = flag ?? "--load"
     let column = String(sweptFlag.dropFirst(2))
     let models = try points.map(options.model)
@@ -63,12 +99,24 @@ struct ModesSweepCommand: ParsableCommand {
       printToStandardError(warning)
     }
     let thresholdPolicy = self.thresholdPolicy
-    let results = try PolicyComparison.sweep(models, solver: try options.solver(), threads: threads) {
-      model in
-      // Validated in validate(), so the thresholds are well formed here.
-      ((try? thresholdPolicy.policy(in: model.stateSpace)) ?? nil).map { [("threshold", $0)] } ?? []
-    }
+    let solver = try options.solver()
     let values = points.map(\.value)
+    let started = ContinuousClock.now
+    let results = try PolicyComparison.sweep(
+      models, solver: solver, threads: jobs, criteria: [solver.criterion],
+      extra: { model in
+        // Validated in validate(), so the thresholds are well formed here.
+        ((try? thresholdPolicy.policy(in: model.stateSpace)) ?? nil).map { [("threshold", $0)] }
+          ?? []
+      },
+      progress: { index, finished in
+        let elapsed = ContinuousClock.now - started
+        guard elapsed >= Self.progressAfter else { return }
+        printToStandardError(
+          "sweep: \(finished)/\(values.count) values done (\(column) = "
+            + "\(formatNumber(values[index]))) after "
+            + "\(formatNumber(elapsed / .seconds(1), significantDigits: 3)) s")
+      })
     switch format {
     case .table, .csv:
       var table = TextTable(header: [column] + ModesDelayTable.header)

@@ -19,7 +19,7 @@ public enum OptimalityCriterion: String, Sendable, CaseIterable {
 ///   sparse iteration of the spec.
 /// - Average: relative value iteration (`H(empty) = 0`), stopped when the Odoni bracket
 ///   `min(TH − H) <= g* <= max(TH − H)` is at most `tolerance · max(1, |g|)` wide (spec
-///   S7.2). With ν the sum of rates every post-decision state keeps a self-loop (SM1 and SM2
+///   S7.2; default ε = 1e-9, see `defaultTolerance(for:)`). With ν the sum of rates every post-decision state keeps a self-loop (SM1 and SM2
 ///   cloud departures exclude each other), so every policy's chain is aperiodic and no
 ///   aperiodicity transformation is needed (τ = 1); with the `max` convention τ = 1/2.
 ///
@@ -51,9 +51,25 @@ public struct ServiceModeSolver: Sendable {
     do { return try ServiceModeSolver() } catch { preconditionFailure("default solver: \(error)") }
   }()
 
+  /// The default ε of a criterion: 1e-12 for discounted value iteration (spec S4.1), 1e-9
+  /// for relative value iteration. RVI's bracket `max(TH − H) − min(TH − H)` is a
+  /// difference of O(B)-sized values, so its round-off floor is about 1e-13 · max|H|,
+  /// which at B = 50 and mid loads stays above 1e-12 · |g| and never closes.
+  public static func defaultTolerance(for criterion: OptimalityCriterion) -> Double {
+    switch criterion {
+    case .discounted: 1e-12
+    case .average: 1e-9
+    }
+  }
+
   public var criterion: OptimalityCriterion
-  /// ε, relative to `max(1, ‖V‖∞)` (discounted) or `max(1, |g|)` (average).
-  public var tolerance: Double
+  /// ε, relative to `max(1, ‖V‖∞)` (discounted) or `max(1, |g|)` (average). Unless set
+  /// explicitly it is `defaultTolerance(for: criterion)`, and so follows `criterion`.
+  public var tolerance: Double {
+    get { explicitTolerance ?? Self.defaultTolerance(for: criterion) }
+    set { explicitTolerance = newValue }
+  }
+  private var explicitTolerance: Double?
   public var maxIterations: Int
   public var discountedMethod: DiscountedMethod = .gaussSeidel
   public var toleranceMode: ToleranceMode = .relative
@@ -88,19 +104,21 @@ public struct ServiceModeSolver: Sendable {
   /// memory bound.
   public static let andersonStateLimit = 200_000
 
+  /// - Parameter tolerance: ε; nil (the default) selects `defaultTolerance(for:)` of the
+  ///   criterion in force at solve time.
   /// - Throws: `ParameterError` unless `0 < tolerance < 1` and `maxIterations >= 1`.
   public init(
-    criterion: OptimalityCriterion = .discounted, tolerance: Double = 1e-12,
+    criterion: OptimalityCriterion = .discounted, tolerance: Double? = nil,
     maxIterations: Int = 1_000_000
   ) throws(ParameterError) {
-    guard tolerance > 0, tolerance < 1 else {
+    if let tolerance, !(tolerance > 0 && tolerance < 1) {
       throw .outOfRange("tolerance", tolerance, valid: "in (0, 1)")
     }
     guard maxIterations >= 1 else {
       throw .outOfRange("maximum iterations", maxIterations, valid: "an integer >= 1")
     }
     self.criterion = criterion
-    self.tolerance = tolerance
+    self.explicitTolerance = tolerance
     self.maxIterations = maxIterations
   }
 

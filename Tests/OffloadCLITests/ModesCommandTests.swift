@@ -39,7 +39,20 @@ struct ModesCommandTests {
     (["delay", "--cloud-idle-thresholds", "2"], "--cloud-idle-thresholds needs --cloud-busy-thresholds"),
     (["sweep", "--load", "0.1:0.3:0.1", "--buffer", "4:6:1"], "only one option may list several values: --load and --buffer both do"),
     (["sweep", "--load", "0.5"], "sweep needs one option with several values"),
-    (["sweep", "--threads", "0"], "invalid value 0 for --threads: must be an integer >= 1"),
+    (["sweep", "--jobs", "0"], "invalid value 0 for --jobs: must be an integer >= 1"),
+    (["sweep", "--threads", "0"], "invalid value 0 for --jobs: must be an integer >= 1"),
+    (
+      ["sweep", "--shard", "3/2"],
+      "invalid value '3/2' for --shard: expected i/n with integers 1 <= i <= n"
+    ),
+    (
+      ["sweep", "--shard", "1"],
+      "invalid value '1' for --shard: expected i/n with integers 1 <= i <= n"
+    ),
+    (
+      ["sweep", "--load", "0.2,0.1,0.2"],
+      "invalid value '0.2,0.1,0.2' for --load: lists 0.2 twice"
+    ),
     (["solve", "--uniformization", "tight"], "The value 'tight' is invalid for '--uniformization <uniformization>'"),
   ])
   func invalidInputExitsWithUsageError(arguments: [String], message: String) throws {
@@ -109,19 +122,6 @@ struct ModesCommandTests {
     }
     // Offload-Only never uses SM2 (hand fact).
     #expect(policies[2]["sm2Share"] as? Double == 0)
-  }
-
-  @Test func sweepOutputDoesNotDependOnTheThreadCount() throws {
-    let arguments = ["modes", "sweep", "--load", "0.2:0.8:0.3", "--buffer", "8", "--format", "csv"]
-    let one = try runOffload(arguments + ["--threads", "1"])
-    let two = try runOffload(arguments + ["--threads", "2"])
-    #expect(one.exitCode == 0 && two.exitCode == 0)
-    #expect(one.standardOutput == two.standardOutput)
-    let lines = one.standardOutput.split(separator: "\n")
-    // Header, then 3 loads x 4 policies, ordered by load.
-    #expect(lines.count == 13)
-    #expect(lines[0].hasPrefix("load,policy,mean_delay,"))
-    #expect(lines[1].hasPrefix("0.2,optimal,") && lines[12].hasPrefix("0.8,non-idling,"))
   }
 
   @Test func heatmapCSVAndSVGFilesAreWritten() throws {

@@ -117,6 +117,32 @@ struct SolverTests {
     }
   }
 
+  /// The default tolerances of the brief (1e-12 discounted, 1e-9 average) follow the
+  /// criterion unless a tolerance is given explicitly.
+  @Test func defaultToleranceFollowsTheCriterion() throws {
+    var solver = try ServiceModeSolver()
+    #expect(solver.tolerance == 1e-12)
+    solver.criterion = .average
+    #expect(solver.tolerance == 1e-9)
+    var explicit = try ServiceModeSolver(criterion: .average, tolerance: 1e-7)
+    explicit.criterion = .discounted
+    #expect(explicit.tolerance == 1e-7)
+  }
+
+  /// At B = 50 and loads 0.55, 0.6 relative value iteration stalled at its round-off floor
+  /// with ε = 1e-12; with the default ε it converges, and its gain bracket holds the mean
+  /// number of jobs of its policy (independent stationary solve).
+  @Test(arguments: [0.55, 0.6])
+  func averageCriterionConvergesAtMidLoads(load: Double) throws {
+    let parameters = try ServiceModeParameters(load: load, cloudSpeedup: 5, localFraction: 0.6)
+    let model = try ServiceModeModel(parameters: parameters, bufferLimit: 50)
+    let solution = try ServiceModeSolver(criterion: .average).solve(model)
+    #expect(solution.converged)
+    let gain = try #require(solution.gainBounds)
+    let meanJobs = try model.delay(of: solution.policy).meanJobs
+    #expect(meanJobs >= gain.lowerBound - 1e-9 && meanJobs <= gain.upperBound + 1e-9)
+  }
+
   @Test func gaussSeidelAndGTHGiveTheSameFigures() throws {
     let model = try ServiceModeModel(parameters: PaperConfiguration.b.parameters, bufferLimit: 12)
     let policy = ServiceModeSolver.default.solve(model).policy

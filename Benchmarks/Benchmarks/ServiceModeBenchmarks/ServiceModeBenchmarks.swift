@@ -1,3 +1,74 @@
+// Service-mode offloading benchmarks (spec service-modes.md S4, S7): the optimal-policy
+// solve and the exact delay of one policy, at B = B2 = 50, 100, 200, 400 (10,404 to
+// 643,204 states), configuration (a) (PLACEHOLDER values: rho = 0.5, K = 5, f = 0.6,
+// gamma = 0.99). Models are built in `setup`, outside the measurement.
 import Benchmark
+import OffloadLab
 
-let benchmarks: @Sendable () -> Void = {}
+let benchmarks: @Sendable () -> Void = {
+  Benchmark.defaultConfiguration = .init(
+    metrics: [.wallClock, .throughput, .mallocCountTotal],
+    timeUnits: .milliseconds,
+    warmupIterations: 0,
+    maxDuration: .seconds(10),
+    maxIterations: 10
+  )
+
+  for bufferLimit in [50, 100, 200, 400] {
+    // A B = 400 solve takes tens of seconds on this branch's sparse Jacobi iteration:
+    // keep the sample count small so that a run takes minutes.
+    let samples = Benchmark.Configuration(maxIterations: bufferLimit >= 200 ? 2 : 10)
+
+    // The default solver: discounted criterion, certified relative bound 1e-12 (S4.1).
+    Benchmark("ServiceModes.solve discounted B=\(bufferLimit)", configuration: samples) {
+      benchmark, model in
+      for _ in benchmark.scaledIterations {
+        blackHole(ServiceModeSolver.default.solve(model))
+      }
+    } setup: {
+      try configurationA(bufferLimit: bufferLimit)
+    }
+
+    // Exact figures of Non-Idling (S7.1): reachable post-decision chain, stationary
+    // distribution (Gauss-Seidel above 1500 states), Little's law. Non-Idling reaches about
+    // as many states as the optimal policy (5254 vs 5276 at B = 50) and needs no solve in
+    // setup.
+    Benchmark("ServiceModes.delay non-idling B=\(bufferLimit)", configuration: samples) {
+      benchmark, input in
+      for _ in benchmark.scaledIterations {
+        do {
+          blackHole(try input.model.delay(of: input.policy))
+        } catch {
+          benchmark.error("delay failed: \(error)")
+        }
+      }
+    } setup: {
+      try nonIdlingInConfigurationA(bufferLimit: bufferLimit)
+    }
+  }
+
+  // Relative value iteration with its default tolerance 1e-9 (S7.2).
+  for bufferLimit in [50, 100] {
+    Benchmark("ServiceModes.solve average B=\(bufferLimit)") { benchmark, model in
+      let solver = try ServiceModeSolver(criterion: .average)
+      for _ in benchmark.scaledIterations {
+        blackHole(solver.solve(model))
+      }
+    } setup: {
+      try configurationA(bufferLimit: bufferLimit)
+    }
+  }
+}
+
+/// Configuration (a) of spec S9 (placeholder values) truncated at B = B2 = `bufferLimit`.
+private func configurationA(bufferLimit: Int) throws -> ServiceModeModel {
+  try ServiceModeModel(parameters: PaperConfiguration.a.parameters, bufferLimit: bufferLimit)
+}
+
+/// `configurationA(bufferLimit:)` with its Non-Idling policy (spec S6).
+private func nonIdlingInConfigurationA(bufferLimit: Int) throws -> (
+  model: ServiceModeModel, policy: ServiceModePolicy
+) {
+  let model = try configurationA(bufferLimit: bufferLimit)
+  return (model, .nonIdling(model.stateSpace))
+}

@@ -98,7 +98,9 @@ func write(_ text: String, toFile path: String) throws {
   }
 }
 
-/// Parses `start:stop:step` (inclusive, e.g. `0.05:0.95:0.05`) or a comma list.
+/// Parses `start:stop:step` (inclusive, e.g. `0.05:0.95:0.05`) or a comma list. Range
+/// points `start + i · step` are rounded to 12 significant digits, so that they print as
+/// typed (0.15, not 0.15000000000000002).
 func parseRange(_ text: String, name: String) throws -> [Double] {
   let parts = text.split(separator: ":", omittingEmptySubsequences: false)
   if parts.count == 3 {
@@ -112,7 +114,10 @@ func parseRange(_ text: String, name: String) throws -> [Double] {
     guard count <= 100_000 else {
       throw ValidationError("invalid value '\(text)' for \(name): more than 100000 points")
     }
-    return (0..<count).map { start + Double($0) * step }
+    return (0..<count).map { index in
+      let point = start + Double(index) * step
+      return Double(String(format: "%.12g", point)) ?? point
+    }
   }
   let values = text.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
   guard !values.isEmpty, values.allSatisfy({ $0 != nil }) else {
