@@ -18,7 +18,8 @@ public struct Estimate: Sendable, Equatable, Codable {
     } else {
       let variance = samples.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / (count - 1)
       halfWidth =
-        Self.studentQuantile975(degreesOfFreedom: samples.count - 1) * (variance / count)
+        Self.studentQuantile975(degreesOfFreedom: samples.count - 1)
+        * (variance / count)
         .squareRoot()
     }
   }

@@ -54,7 +54,9 @@ extension PhaseProcess {
   /// whose truncation error is at most `accuracy`, or `maximumCap` (then the status is
   /// `.iterationLimitReached`).
   /// - Complexity: O(phases³ + A · phases²) per member.
-  public func evaluate(samplingCost cost: Double, accuracy: Double = 1e-12, maximumCap: Int = 10_000_000)
+  public func evaluate(
+    samplingCost cost: Double, accuracy: Double = 1e-12, maximumCap: Int = 10_000_000
+  )
     -> ExactEvaluation
   {
     precondition(accuracy > 0 && maximumCap >= 2, "accuracy \(accuracy), maximumCap \(maximumCap)")

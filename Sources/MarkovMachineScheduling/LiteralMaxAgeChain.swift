@@ -159,11 +159,13 @@ private struct JointSpace {
   /// with the code of each state.
   func reachableChain() -> (CSRMatrix, [Int]) {
     var number = [Int32](repeating: -1, count: (n + 2) * agePower)
-    let start = 1 * agePower + (0..<n).reduce(0) { code, member in
-      var scale = 1
-      for _ in 0..<member { scale *= cap }
-      return code + min(member, cap - 1) * scale
-    }
+    let start =
+      1 * agePower
+      + (0..<n).reduce(0) { code, member in
+        var scale = 1
+        for _ in 0..<member { scale *= cap }
+        return code + min(member, cap - 1) * scale
+      }
     var codes = [start]
     number[start] = 0
     var entries: [(Int, Int, Double)] = []

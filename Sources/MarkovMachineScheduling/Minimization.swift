@@ -129,9 +129,10 @@ enum Minimization {
       points = order.map { points[$0] }
       values = order.map { values[$0] }
       let spread = values[d] - values[0]
-      let size = (1...d).map { vertex in
-        (0..<d).map { abs(points[vertex][$0] - points[0][$0]) }.max() ?? 0
-      }.max() ?? 0
+      let size =
+        (1...d).map { vertex in
+          (0..<d).map { abs(points[vertex][$0] - points[0][$0]) }.max() ?? 0
+        }.max() ?? 0
       if spread <= tolerance * (1 + abs(values[0])) && size <= tolerance.squareRoot() { break }
       var centroid = [Double](repeating: 0, count: d)
       for vertex in 0..<d {

@@ -1,11 +1,11 @@
+import LinearKernels
+import MarkovSolvers
+
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Darwin)
   import Darwin
 #endif
-
-import LinearKernels
-import MarkovSolvers
 
 /// The server's idle knowledge states under permanent congestion, after merging states
 /// with identical future belief sequences (spec A10.1).
@@ -32,7 +32,9 @@ public struct IdleBeliefs: Sendable, Equatable, Codable {
   public var count: Int { freeProbabilities.count }
 
   /// - Precondition: q in (0, 1), s in [0, 1], tolerance in (0, 1/2).
-  public init(flipProbability q: Double, busyAfterCompletionProbability s: Double, tolerance: Double) {
+  public init(
+    flipProbability q: Double, busyAfterCompletionProbability s: Double, tolerance: Double
+  ) {
     precondition(tolerance > 0 && tolerance < 0.5, "belief tolerance \(tolerance)")
     let contraction = 1 - 2 * q
     var cut = 1

@@ -48,7 +48,8 @@ public struct PhaseProcess: Sendable {
       builder.serve(
         from: 1, weight: mu * policy.schedule[member], member: member, busy: 0, free: 1,
         serving: 2 + member)
-      builder.serve(from: 2 + member, weight: 1, member: member, busy: 0, free: 1, serving: 2 + member)
+      builder.serve(
+        from: 2 + member, weight: 1, member: member, busy: 0, free: 1, serving: 2 + member)
     }
     let names = ["B", "F"] + subset.users.map { "J\($0 + 1)" }
     return PhaseProcess(

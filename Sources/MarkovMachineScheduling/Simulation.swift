@@ -1,12 +1,12 @@
+import Dispatch
+import MarkovSolvers
+import Synchronization
+
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Darwin)
   import Darwin
 #endif
-
-import Dispatch
-import MarkovSolvers
-import Synchronization
 
 /// Settings of a simulation run (spec A7).
 public struct SimulationSettings: Sendable, Equatable, Codable {
@@ -196,7 +196,10 @@ private struct SimulationRun {
   var windowTimes: [Int] = []
   var windowAreas: [Double] = []
 
-  init(_ parameters: MachineParameters, _ table: PolicyTable, _ settings: SimulationSettings, seed: UInt64) {
+  init(
+    _ parameters: MachineParameters, _ table: PolicyTable, _ settings: SimulationSettings,
+    seed: UInt64
+  ) {
     userCount = parameters.userCount
     self.settings = settings
     samplingCost = parameters.samplingCost
@@ -258,7 +261,9 @@ private struct SimulationRun {
     return ReplicationOutcome(
       ages: measuredAges, samplingCost: sampling,
       totalCost: members.reduce(0) { $0 + measuredAges[$1] } / Double(userCount) + sampling,
-      meanQueues: (0..<userCount).map { congested ? 0 : (finalAreas[$0] - start.areas[$0]) / slots },
+      meanQueues: (0..<userCount).map {
+        congested ? 0 : (finalAreas[$0] - start.areas[$0]) / slots
+      },
       throughput: (0..<userCount).map { Double(completions[$0] - start.completions[$0]) / slots },
       finalQueues: congested ? Array(repeating: 0, count: userCount) : queues,
       queueGrowthSlope: congested ? 0 : growthSlope(from: start.time))
@@ -353,8 +358,10 @@ private struct SimulationRun {
       let width = Double(windowTimes[index] - windowTimes[index - 1])
       guard width > 0 else { continue }
       points.append(
-        (Double(windowTimes[index] + windowTimes[index - 1]) / 2,
-         (windowAreas[index] - windowAreas[index - 1]) / width))
+        (
+          Double(windowTimes[index] + windowTimes[index - 1]) / 2,
+          (windowAreas[index] - windowAreas[index - 1]) / width
+        ))
     }
     guard points.count >= 2 else { return 0 }
     let count = Double(points.count)

@@ -143,7 +143,8 @@ public struct StabilityReport: Sendable, Codable {
         "load", "load at mu = 1 below 1 (necessary for any policy, not sufficient)", nil,
         .diagnostic),
       randomizedRates.condition(
-        "rates-phi1", "arrivals below phi1's full-congestion service rates pi_i(N)/E[C]", .randomized,
+        "rates-phi1", "arrivals below phi1's full-congestion service rates pi_i(N)/E[C]",
+        .randomized,
         .diagnostic),
       maxAgeRates.condition(
         "rates-max-age", "arrivals below max-age's full-congestion service rate 1/R(N)", .maxAge,

@@ -1,10 +1,10 @@
+import MarkovSolvers
+
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Darwin)
   import Darwin
 #endif
-
-import MarkovSolvers
 
 /// The solution of problem (12) or (16) for one subset S.
 public struct OptimizedSubsetPolicy: Sendable, Equatable, Codable {
@@ -27,7 +27,8 @@ public struct PolicyTable: Sendable, Equatable, Codable {
 
   /// A table from one entry per non-empty subset, in increasing bitmask order.
   public init(rule: SchedulingRule, userCount: Int, entries: [OptimizedSubsetPolicy]) {
-    precondition(entries.count == (1 << userCount) - 1, "\(entries.count) entries for N = \(userCount)")
+    precondition(
+      entries.count == (1 << userCount) - 1, "\(entries.count) entries for N = \(userCount)")
     precondition(entries.enumerated().allSatisfy { $1.subset.mask == UInt32($0 + 1) })
     precondition(entries.allSatisfy { $0.policy.rule == rule }, "entries of another rule")
     self.rule = rule

@@ -38,7 +38,9 @@ struct MachineCasesCommand: ParsableCommand {
           arrivalProbabilities: arrivals, samplingCost: 5)
       }
       machineProgress("\(name): optimising the tables (weight \(optimization.weight.rawValue))")
-      let tables = [optimizer.table(parameters, rule: .randomized), optimizer.table(parameters, rule: .maxAge)]
+      let tables = [
+        optimizer.table(parameters, rule: .randomized), optimizer.table(parameters, rule: .maxAge),
+      ]
       let stability = StabilityReport(parameters, randomized: tables[0], maxAge: tables[1])
       for condition in stability.conditions {
         let expected = condition.kind == .sufficient ? "conditions not met" : ""
@@ -51,7 +53,8 @@ struct MachineCasesCommand: ParsableCommand {
       }
       for table in tables {
         machineProgress("\(name): simulating \(table.rule.rawValue)")
-        let result = MachineSimulator(parameters: parameters, table: table, settings: settings).run()
+        let result = MachineSimulator(parameters: parameters, table: table, settings: settings)
+          .run()
         rows.append(
           CaseRow(
             caseName: name, check: "simulated queues", policy: table.rule.rawValue,
@@ -67,7 +70,9 @@ struct MachineCasesCommand: ParsableCommand {
       print(Self.table(rows).renderText())
       let reproduced = rows.allSatisfy { $0.agrees != false }
       print("")
-      print("paper's verdicts reproduced: \(reproduced ? "yes" : "no") (weight \(optimization.weight.rawValue))")
+      print(
+        "paper's verdicts reproduced: \(reproduced ? "yes" : "no") (weight \(optimization.weight.rawValue))"
+      )
     }
   }
 

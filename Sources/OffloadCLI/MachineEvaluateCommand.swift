@@ -6,7 +6,8 @@ import OffloadLab
 struct MachineEvaluateCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "evaluate",
-    abstract: "Closed forms (Theorems 1-4) for a policy under permanent congestion of S, with an exact-chain check.",
+    abstract:
+      "Closed forms (Theorems 1-4) for a policy under permanent congestion of S, with an exact-chain check.",
     discussion: """
       The closed forms (spec A5) are checked against the truncated Markov chains of A6.1 \
       (age cap chosen from --accuracy) and the untruncated phase-type formula of A6.3. \
@@ -20,13 +21,19 @@ struct MachineEvaluateCommand: ParsableCommand {
   @Option(help: "phi1 (randomized) or max-age scheduling.")
   var policy = SchedulingRule.randomized
 
-  @Option(help: ArgumentHelp("S: users whose queues never empty (1-based list; default: every user).", valueName: "i,j,..."))
+  @Option(
+    help: ArgumentHelp(
+      "S: users whose queues never empty (1-based list; default: every user).", valueName: "i,j,..."
+    ))
   var subset: String?
 
   @Option(help: "mu: probability of sampling in an idle slot, in (0, 1].")
   var samplingProbability = 1.0
 
-  @Option(help: ArgumentHelp("pi list: phi1's schedule over S (default uniform), on the open simplex.", valueName: "pi1,pi2,..."))
+  @Option(
+    help: ArgumentHelp(
+      "pi list: phi1's schedule over S (default uniform), on the open simplex.",
+      valueName: "pi1,pi2,..."))
   var schedule: String?
 
   @Option(help: "Age weight w of totalCost = w * sum_{k in S} Delta_k + S: 1/N, sum or mean.")
@@ -59,7 +66,8 @@ struct MachineEvaluateCommand: ParsableCommand {
       }
     }
     let closed = ClosedForms.performance(parameters, subset: set, policy: chosen)
-    let exact = ExactEvaluation.evaluate(parameters, subset: set, policy: chosen, accuracy: accuracy)
+    let exact = ExactEvaluation.evaluate(
+      parameters, subset: set, policy: chosen, accuracy: accuracy)
     let literal = try literalCap.map { cap in
       try validatingParameters {
         try LiteralMaxAgeEvaluation.evaluate(
@@ -160,13 +168,17 @@ struct MachineEvaluation: Encodable {
   /// One row per member of S: closed form and exact values.
   var table: TextTable {
     var table = TextTable(
-      header: ["user", "age (closed form)", "age (exact chain)", "age (phase type)", "cap",
-        "mass at cap"] + (exactCheck.literalMaxAge == nil ? [] : ["age (literal max-age)"]))
+      header: [
+        "user", "age (closed form)", "age (exact chain)", "age (phase type)", "cap",
+        "mass at cap",
+      ] + (exactCheck.literalMaxAge == nil ? [] : ["age (literal max-age)"]))
     for (index, user) in users.enumerated() {
       table.append(
-        [String(user), formatNumber(ages[index]), formatNumber(exactCheck.ages[index]),
+        [
+          String(user), formatNumber(ages[index]), formatNumber(exactCheck.ages[index]),
           formatNumber(exactCheck.untruncatedAges[index]), String(exactCheck.ageCaps[index]),
-          formatNumber(exactCheck.massAtCap[index], significantDigits: 3)]
+          formatNumber(exactCheck.massAtCap[index], significantDigits: 3),
+        ]
           + (exactCheck.literalMaxAge.map { [formatNumber($0.ages[index])] } ?? []))
     }
     return table
@@ -188,7 +200,8 @@ struct MachineEvaluation: Encodable {
     ]
     if let literal = exactCheck.literalMaxAbsDifference {
       lines.append(
-        "literal max-age chain: max |closed form - chain| = \(formatNumber(literal, significantDigits: 3))")
+        "literal max-age chain: max |closed form - chain| = \(formatNumber(literal, significantDigits: 3))"
+      )
     }
     return lines.joined(separator: "\n")
   }

@@ -6,7 +6,8 @@ import OffloadLab
 struct MachineFigure4Command: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "figure4",
-    abstract: "Fig. 4: simulated total cost (1/N) sum Delta_i + S against q, both regimes and policies.",
+    abstract:
+      "Fig. 4: simulated total cost (1/N) sum Delta_i + S against q, both regimes and policies.",
     discussion: """
       For every q the tables of problems (12)/(16) are solved for all subsets, then the \
       system with queues is simulated under both policies for the low (p) and high (p~) \
@@ -15,10 +16,14 @@ struct MachineFigure4Command: ParsableCommand {
       tends to it (A11.1).
       """)
 
-  @Option(help: ArgumentHelp("q values: start:stop:step or a comma list, each in (0, 1).", valueName: "values"))
+  @Option(
+    help: ArgumentHelp(
+      "q values: start:stop:step or a comma list, each in (0, 1).", valueName: "values"))
   var qValues = "0.1:0.9:0.1"
 
-  @Option(name: .customLong("busy-after-completion"), help: "s: probability of busy right after a completion, in [0, 1].")
+  @Option(
+    name: .customLong("busy-after-completion"),
+    help: "s: probability of busy right after a completion, in [0, 1].")
   var busyAfterCompletion = 0.5
 
   @Option(help: ArgumentHelp("q_i list, each in (0, 1].", valueName: "q1,q2,..."))
@@ -27,7 +32,8 @@ struct MachineFigure4Command: ParsableCommand {
   @Option(help: ArgumentHelp("p_i list of the low regime, each in [0, 1).", valueName: "p1,p2,..."))
   var lowArrivalProbabilities = "0.01,0.02,0.05,0.06"
 
-  @Option(help: ArgumentHelp("p~_i list of the high regime, each in [0, 1).", valueName: "p1,p2,..."))
+  @Option(
+    help: ArgumentHelp("p~_i list of the high regime, each in [0, 1).", valueName: "p1,p2,..."))
   var highArrivalProbabilities = "0.05,0.2,0.5,0.6"
 
   @Option(help: "L: cost of one sample, >= 0.")
@@ -47,7 +53,9 @@ struct MachineFigure4Command: ParsableCommand {
     let regimes = try validatingParameters {
       [
         ("low", try parseList(lowArrivalProbabilities, name: "low arrival probabilities (p_i)")),
-        ("high", try parseList(highArrivalProbabilities, name: "high arrival probabilities (p~_i)")),
+        (
+          "high", try parseList(highArrivalProbabilities, name: "high arrival probabilities (p~_i)")
+        ),
       ]
     }
     let service = try validatingParameters {
@@ -68,15 +76,18 @@ struct MachineFigure4Command: ParsableCommand {
         let parameters = try validatingParameters { try base.withArrivalProbabilities(arrivals) }
         for table in tables {
           machineProgress(
-            "q = \(formatNumber(q, significantDigits: 4)), \(regime) arrivals, \(table.rule.rawValue): simulating")
-          let result = MachineSimulator(parameters: parameters, table: table, settings: settings).run()
+            "q = \(formatNumber(q, significantDigits: 4)), \(regime) arrivals, \(table.rule.rawValue): simulating"
+          )
+          let result = MachineSimulator(parameters: parameters, table: table, settings: settings)
+            .run()
           let full = table[parameters.allUsers].performance
           points.append(
             Figure4Point(
               regime: regime, flipProbability: q, policy: table.rule,
               totalCost: result.totalCost.mean, ci95: result.totalCost.halfWidth,
               samplingCost: result.samplingCost.mean,
-              fullSetClosedForm: full.objective(weighting: .perUser, userCount: parameters.userCount),
+              fullSetClosedForm: full.objective(
+                weighting: .perUser, userCount: parameters.userCount),
               fullSetSamplingProbability: table[parameters.allUsers].policy.samplingProbability,
               loadAtFullSampling: parameters.loadAtFullSampling, verdict: result.verdict))
         }
@@ -92,8 +103,10 @@ struct MachineFigure4Command: ParsableCommand {
 
   static func table(_ points: [Figure4Point]) -> TextTable {
     var table = TextTable(
-      header: ["regime", "q", "policy", "totalCost", "ci95", "samplingCost", "fullSetClosedForm",
-        "fullSetMu", "load", "verdict"])
+      header: [
+        "regime", "q", "policy", "totalCost", "ci95", "samplingCost", "fullSetClosedForm",
+        "fullSetMu", "load", "verdict",
+      ])
     for point in points {
       table.append([
         point.regime, formatNumber(point.flipProbability, significantDigits: 4),
@@ -115,7 +128,9 @@ struct MachineFigure4Command: ParsableCommand {
         let selected = points.filter { $0.regime == regime && $0.policy == rule }
         let name = rule == .randomized ? "phi1" : "max-age"
         series.append(
-          SVG.Series(name: "\(name), \(regime) p", points: selected.map { ($0.flipProbability, $0.totalCost) }))
+          SVG.Series(
+            name: "\(name), \(regime) p",
+            points: selected.map { ($0.flipProbability, $0.totalCost) }))
         if regime == "high" {
           series.append(
             SVG.Series(

@@ -7,7 +7,8 @@ import OffloadLab
 struct MachineOptimalCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "optimal",
-    abstract: "Optimal sampling + scheduling under permanent congestion (MDP, N <= 3) vs both paper policies.",
+    abstract:
+      "Optimal sampling + scheduling under permanent congestion (MDP, N <= 3) vs both paper policies.",
     discussion: """
       Beyond the paper (spec A10): states = server knowledge (serving j, or an idle belief \
       state) x ages capped at A; actions in an idle slot = wait, or sample and serve j if \
@@ -19,7 +20,10 @@ struct MachineOptimalCommand: ParsableCommand {
 
   @OptionGroup var model: MachineModelOptions
 
-  @Option(help: ArgumentHelp("Several q values (start:stop:step or a comma list) instead of --flip-probability.", valueName: "values"))
+  @Option(
+    help: ArgumentHelp(
+      "Several q values (start:stop:step or a comma list) instead of --flip-probability.",
+      valueName: "values"))
   var qValues: String?
 
   @Option(help: "Age cap A of the MDP (default: automatic, see --cap-accuracy).")
@@ -59,7 +63,8 @@ struct MachineOptimalCommand: ParsableCommand {
       }
       let cap = ageCap ?? automaticCap(parameters, optimizer)
       let mdp = try validatingParameters {
-        try OptimalSchedulingModel(parameters: parameters, ageCap: cap, beliefTolerance: beliefTolerance)
+        try OptimalSchedulingModel(
+          parameters: parameters, ageCap: cap, beliefTolerance: beliefTolerance)
       }
       let clock = Date()
       let label = "q = \(formatNumber(q, significantDigits: 4)), A = \(cap)"
@@ -80,7 +85,8 @@ struct MachineOptimalCommand: ParsableCommand {
         .allSatisfy { $0.status == .converged }
     }
     if !converged {
-      printToStandardError("relative value iteration reached --max-iterations before the bracket closed")
+      printToStandardError(
+        "relative value iteration reached --max-iterations before the bracket closed")
       throw notConvergedExitCode
     }
   }

@@ -1,5 +1,5 @@
-import Foundation
 import ArgumentParser
+import Foundation
 import OffloadLab
 
 extension SchedulingRule: ExpressibleByArgument {}
@@ -90,7 +90,9 @@ struct MachineOptimizerOptions: ParsableArguments {
       }
     }
     let optimizer = try optimizer()
-    return (optimizer.table(parameters, rule: .randomized), optimizer.table(parameters, rule: .maxAge))
+    return (
+      optimizer.table(parameters, rule: .randomized), optimizer.table(parameters, rule: .maxAge)
+    )
   }
 }
 

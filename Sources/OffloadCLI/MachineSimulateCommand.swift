@@ -23,13 +23,16 @@ struct MachineSimulateCommand: ParsableCommand {
   @Option(help: "randomized (phi1) or max-age; omitted: both.")
   var policy: SchedulingRule?
 
-  @Option(help: "mu on every subset (uniform pi for phi1) instead of the optimised tables, in (0, 1].")
+  @Option(
+    help: "mu on every subset (uniform pi for phi1) instead of the optimised tables, in (0, 1].")
   var samplingProbability: Double?
 
   @Flag(help: "Simulate permanent congestion of --subset instead of the system with arrivals.")
   var permanentCongestion = false
 
-  @Option(help: ArgumentHelp("S for --permanent-congestion (1-based list; default: every user).", valueName: "i,j,..."))
+  @Option(
+    help: ArgumentHelp(
+      "S for --permanent-congestion (1-based list; default: every user).", valueName: "i,j,..."))
   var subset: String?
 
   @Option(help: "Output format.")
@@ -46,11 +49,15 @@ struct MachineSimulateCommand: ParsableCommand {
     var results: [MachineSimulationReport] = []
     for rule in rules {
       let table = rule == .randomized ? tables.randomized : tables.maxAge
-      machineProgress("simulating \(rule.rawValue): \(settings.replications) x \(settings.slots) slots")
+      machineProgress(
+        "simulating \(rule.rawValue): \(settings.replications) x \(settings.slots) slots")
       let result = MachineSimulator(parameters: parameters, table: table, settings: settings).run {
-        finished, total in machineProgress("  \(rule.rawValue): replication \(finished)/\(total) done")
+        finished, total in
+        machineProgress("  \(rule.rawValue): replication \(finished)/\(total) done")
       }
-      let closed = congested.map { ClosedForms.performance(parameters, subset: $0, policy: table[$0].policy) }
+      let closed = congested.map {
+        ClosedForms.performance(parameters, subset: $0, policy: table[$0].policy)
+      }
       results.append(MachineSimulationReport(result, closedForm: closed))
     }
     switch format {

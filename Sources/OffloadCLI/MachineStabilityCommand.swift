@@ -5,7 +5,8 @@ import OffloadLab
 struct MachineStabilityCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "stability",
-    abstract: "Reconstructed sufficient stability conditions (A9) on the policy tables, with margins.",
+    abstract:
+      "Reconstructed sufficient stability conditions (A9) on the policy tables, with margins.",
     discussion: """
       The paper's Propositions 1-2, Corollary 1 and chi(q,s) did not survive; the conditions \
       reported here are our reconstructions of the same shape (provably sufficient), each \
@@ -16,7 +17,10 @@ struct MachineStabilityCommand: ParsableCommand {
   @OptionGroup var model: MachineModelOptions
   @OptionGroup var optimization: MachineOptimizerOptions
 
-  @Option(help: "mu on every subset for both policies (uniform pi) instead of the optimised tables, in (0, 1].")
+  @Option(
+    help:
+      "mu on every subset for both policies (uniform pi) instead of the optimised tables, in (0, 1]."
+  )
   var samplingProbability: Double?
 
   @Option(help: "Output format.")
@@ -35,8 +39,9 @@ struct MachineStabilityCommand: ParsableCommand {
     case .table:
       print(Self.table(stability.conditions).renderText())
       print("")
-      print("chi(q,s) = \(formatNumber(stability.freeProbabilityLowerBound, significantDigits: 6)), "
-        + "load at mu = 1 = \(formatNumber(stability.loadAtFullSampling, significantDigits: 6))")
+      print(
+        "chi(q,s) = \(formatNumber(stability.freeProbabilityLowerBound, significantDigits: 6)), "
+          + "load at mu = 1 = \(formatNumber(stability.loadAtFullSampling, significantDigits: 6))")
     }
   }
 

@@ -19,7 +19,8 @@ struct ModesBenchCommand: ParsableCommand {
 
   @Option(
     parsing: .unconditional,
-    help: "Threads of the Gauss-Seidel sweep, >= 1 (2 are used at most); results do not depend on it.")
+    help:
+      "Threads of the Gauss-Seidel sweep, >= 1 (2 are used at most); results do not depend on it.")
   var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
 
   @Option(help: "Output format: table, csv or json (seconds, states, iterations, errorBound).")
@@ -71,7 +72,9 @@ struct ModesBenchCommand: ParsableCommand {
     switch format {
     case .json: print(try renderJSON(result))
     case .table, .csv:
-      var table = TextTable(header: ["seconds", "states", "iterations", "error_bound", "converged", "method"])
+      var table = TextTable(header: [
+        "seconds", "states", "iterations", "error_bound", "converged", "method",
+      ])
       table.append([
         formatNumber(seconds), String(states), String(solution.iterations),
         formatNumber(solution.errorBound), result.converged ? "yes" : "NO", result.method,

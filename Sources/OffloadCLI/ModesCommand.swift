@@ -14,6 +14,9 @@ struct ModesCommand: ParsableCommand {
       The configurations (a)-(d), B = 50 and gamma = 0.99 are PLACEHOLDERS: the paper's \
       values were lost (spec S0, S9).
       """,
-    subcommands: [ModesSolveCommand.self, ModesDelayCommand.self, ModesSweepCommand.self, ModesBenchCommand.self, ModesExportCommand.self]
+    subcommands: [
+      ModesSolveCommand.self, ModesDelayCommand.self, ModesSweepCommand.self,
+      ModesBenchCommand.self, ModesExportCommand.self,
+    ]
   )
 }

@@ -6,7 +6,8 @@ import OffloadLab
 struct ModesDelayCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "delay",
-    abstract: "Exact mean delay, mean jobs, blocking and SM2 share of the optimal and baseline policies.",
+    abstract:
+      "Exact mean delay, mean jobs, blocking and SM2 share of the optimal and baseline policies.",
     discussion: """
       Policies: optimal (discounted-optimal), optimal-average (average-optimal), \
       offload-only, non-idling, and a threshold policy if --cloud-busy-thresholds is given. \
@@ -114,7 +115,8 @@ enum ModesDelayTable {
     let failed = rows.filter { !$0.converged }
     guard !failed.isEmpty else { return }
     printToStandardError(
-      "error: not converged: \(failed.map(\.name).joined(separator: ", ")); raise --max-iterations or --tolerance")
+      "error: not converged: \(failed.map(\.name).joined(separator: ", ")); raise --max-iterations or --tolerance"
+    )
     throw notConvergedExitCode
   }
 }

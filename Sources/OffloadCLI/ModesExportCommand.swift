@@ -48,16 +48,28 @@ struct ModesExportCommand: ParsableCommand {
       return [state.baseQueue, state.localBusy, state.cloudSM1, state.cloudSM2].map { Int32($0) }
     }
     let arrays: [(key: String, file: String, bytes: Data)] = [
-      ("transitionsRowStart", "transitions_row_start.int64", littleEndian(process.transitions.rowStart.map(Int64.init))),
-      ("transitionsColumns", "transitions_columns.int32", littleEndian(process.transitions.columnIndex)),
+      (
+        "transitionsRowStart", "transitions_row_start.int64",
+        littleEndian(process.transitions.rowStart.map(Int64.init))
+      ),
+      (
+        "transitionsColumns", "transitions_columns.int32",
+        littleEndian(process.transitions.columnIndex)
+      ),
       ("transitionsValues", "transitions_values.float64", littleEndian(process.transitions.values)),
       ("costs", "costs.float64", littleEndian(process.costs)),
-      ("candidateStart", "candidate_start.int64", littleEndian(process.candidateStart.map(Int64.init))),
+      (
+        "candidateStart", "candidate_start.int64",
+        littleEndian(process.candidateStart.map(Int64.init))
+      ),
       ("candidateRows", "candidate_rows.int32", littleEndian(process.candidateRows)),
       ("stateCoordinates", "state_coordinates.int32", littleEndian(coordinates)),
       ("rowCoordinates", "row_coordinates.int32", littleEndian(coordinates)),
       ("referenceValues", "reference_values.float64", littleEndian(solution.values)),
-      ("referencePolicy", "reference_policy.int32", littleEndian(solution.policy.candidateIndices.map(Int32.init))),
+      (
+        "referencePolicy", "reference_policy.int32",
+        littleEndian(solution.policy.candidateIndices.map(Int32.init))
+      ),
     ]
     for array in arrays {
       try array.bytes.write(to: directory.appendingPathComponent(array.file))
@@ -66,7 +78,8 @@ struct ModesExportCommand: ParsableCommand {
     let document = ExportedModelJSON(
       format: "offloadlab-mdp-v1", form: "post-decision", objective: "minimize",
       discountFactor: compiled.discountFactor,
-      tolerance: solver.certifiedTolerance.threshold(scale: solution.values.reduce(0) { max($0, abs($1)) }),
+      tolerance: solver.certifiedTolerance.threshold(
+        scale: solution.values.reduce(0) { max($0, abs($1)) }),
       referenceErrorBound: solution.errorBound,
       stateCount: process.stateCount, rowCount: process.rowCount,
       nonzeroCount: process.transitions.values.count,

@@ -14,8 +14,9 @@ extension ServiceModeSolver.ToleranceMode: ExpressibleByArgument {}
 struct ModesModelOptions: ParsableArguments {
   @Option(
     name: .customLong("config"),
-    help: ArgumentHelp("Paper configuration a|b|c|d (PLACEHOLDER values, spec S9): a rho=0.5 K=5 f=0.6, "
-      + "b rho=0.8, c f=0.8, d K=10."))
+    help: ArgumentHelp(
+      "Paper configuration a|b|c|d (PLACEHOLDER values, spec S9): a rho=0.5 K=5 f=0.6, "
+        + "b rho=0.8, c f=0.8, d K=10."))
   var configuration: PaperConfiguration = .a
 
   @Option(parsing: .unconditional, help: "Load rho = lambda/((1+K) mu0), > 0.")
@@ -36,9 +37,12 @@ struct ModesModelOptions: ParsableArguments {
   @Option(parsing: .unconditional, help: "Raw rates: SM2 cloud rate mu_c2, > mu_c1.")
   var sm2CloudRate: String?
 
-  @Option(parsing: .unconditional, help: "Buffer limit B of the base queue, integer >= 2 (default 50).")
+  @Option(
+    parsing: .unconditional, help: "Buffer limit B of the base queue, integer >= 2 (default 50).")
   var buffer: String?
-  @Option(parsing: .unconditional, help: "Buffer limit B2 of the SM2 cloud queue, integer >= 1 (default B).")
+  @Option(
+    parsing: .unconditional,
+    help: "Buffer limit B2 of the SM2 cloud queue, integer >= 1 (default B).")
   var cloudBuffer: String?
   @Option(parsing: .unconditional, help: "Discrete discount factor gamma in (0, 1) (default 0.99).")
   var discount: String?
@@ -56,11 +60,15 @@ struct ModesModelOptions: ParsableArguments {
         + "--criterion discounted, 1e-9 for average); see --tolerance-mode."))
   var tolerance: Double?
   @Option(
-    help: "Discounted solver: gauss-seidel (matrix-free symmetric sweeps) or jacobi (sparse, spec S4.1).")
+    help:
+      "Discounted solver: gauss-seidel (matrix-free symmetric sweeps) or jacobi (sparse, spec S4.1)."
+  )
   var method: ServiceModeSolver.DiscountedMethod = .gaussSeidel
   @Option(help: "Whether --tolerance is relative (times max(1, sup|V|)) or absolute.")
   var toleranceMode: ServiceModeSolver.ToleranceMode = .relative
-  @Option(parsing: .unconditional, help: "Iteration limit of the solvers, >= 1; beyond it the command exits with code 2.")
+  @Option(
+    parsing: .unconditional,
+    help: "Iteration limit of the solvers, >= 1; beyond it the command exits with code 2.")
   var maxIterations: Int = 1_000_000
 
   /// The option spellings, in the order values are reported.
@@ -174,7 +182,8 @@ struct ModesModelOptions: ParsableArguments {
     let rawFlags = ["--arrival-rate", "--sm1-cloud-rate", "--sm2-local-rate", "--sm2-cloud-rate"]
     let paperFlags = ["--load", "--cloud-speedup", "--local-fraction", "--local-rate"]
     if values["--discount"] != nil && values["--continuous-discount"] != nil {
-      throw ValidationError("give either --discount (gamma) or --continuous-discount (beta), not both")
+      throw ValidationError(
+        "give either --discount (gamma) or --continuous-discount (beta), not both")
     }
     let raw = rawFlags.map { values[$0] }
     if raw.contains(where: { $0 != nil }) {
@@ -215,7 +224,9 @@ struct ModesModelOptions: ParsableArguments {
     }
   }
 
-  private func integer(_ value: Double?, _ name: String, minimum: Int) throws(ParameterError) -> Int? {
+  private func integer(_ value: Double?, _ name: String, minimum: Int) throws(ParameterError)
+    -> Int?
+  {
     guard let value else { return nil }
     guard value == value.rounded(), abs(value) < 1e9 else {
       throw .outOfRange(name, value, valid: "an integer >= \(minimum)")
@@ -227,12 +238,14 @@ struct ModesModelOptions: ParsableArguments {
 /// An extra threshold policy for `delay` and `sweep` (spec S5.4).
 struct ModesThresholdOptions: ParsableArguments {
   @Option(
-    help: ArgumentHelp("Threshold policy: T1(0),T1(1),... (cloud busy with SM1), integers >= 1 or 'none'; "
-      + "the last value repeats."))
+    help: ArgumentHelp(
+      "Threshold policy: T1(0),T1(1),... (cloud busy with SM1), integers >= 1 or 'none'; "
+        + "the last value repeats."))
   var cloudBusyThresholds: String?
   @Option(
-    help: ArgumentHelp("Threshold policy: T0(1),T0(2),... (cloud without SM1 job); default: the T1 list "
-      + "from n = 1."))
+    help: ArgumentHelp(
+      "Threshold policy: T0(1),T0(2),... (cloud without SM1 job); default: the T1 list "
+        + "from n = 1."))
   var cloudIdleThresholds: String?
 
   /// The thresholds given, extended to n = B2, or nil.
@@ -242,10 +255,12 @@ struct ModesThresholdOptions: ParsableArguments {
       throw ValidationError("--cloud-idle-thresholds needs --cloud-busy-thresholds")
     }
     let busy = try Self.parse(busyText, flag: "--cloud-busy-thresholds")
-    let idle = try cloudIdleThresholds.map { try Self.parse($0, flag: "--cloud-idle-thresholds") }
+    let idle =
+      try cloudIdleThresholds.map { try Self.parse($0, flag: "--cloud-idle-thresholds") }
       ?? (busy.count > 1 ? Array(busy.dropFirst()) : busy)
     return try validatingParameters {
-      try ServiceModeThresholds(extending: busy, cloudIdle: idle, cloudBufferLimit: cloudBufferLimit)
+      try ServiceModeThresholds(
+        extending: busy, cloudIdle: idle, cloudBufferLimit: cloudBufferLimit)
     }
   }
 

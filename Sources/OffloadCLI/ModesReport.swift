@@ -45,7 +45,9 @@ enum ModesReport {
     title: String, rowLabel: String, rows: [Int], columns: [Int],
     action: (_ row: Int, _ column: Int) -> ServiceModeAction
   ) -> [String] {
-    func pad(_ text: String) -> String { String(repeating: " ", count: max(0, 8 - text.count)) + text }
+    func pad(_ text: String) -> String {
+      String(repeating: " ", count: max(0, 8 - text.count)) + text
+    }
     let tens = columns.map { $0 >= 10 ? String($0 / 10 % 10) : " " }.joined()
     let ones = columns.map { String($0 % 10) }.joined()
     return [title, pad("") + tens, pad(rowLabel + "\\xb ") + ones]

@@ -113,7 +113,9 @@ struct ModesSolveCommand: ParsableCommand {
     let text = { (value: Int?) in value.map(String.init) ?? "" }
     let (lines, columns) = Self.thresholds(analysis)
     for row in lines { table.append(["base", String(row.index), text(row.busy), text(row.idle)]) }
-    for row in columns { table.append(["cloud", String(row.index), text(row.busy), text(row.idle)]) }
+    for row in columns {
+      table.append(["cloud", String(row.index), text(row.busy), text(row.idle)])
+    }
     return table
   }
 

@@ -29,7 +29,8 @@ public struct ServiceModePolicy: Sendable, Equatable {
   public init(candidateIndices: [Int], of model: ServiceModeModel) {
     let space = model.stateSpace
     let process = model.process
-    precondition(candidateIndices.count == space.stateCount,
+    precondition(
+      candidateIndices.count == space.stateCount,
       "\(candidateIndices.count) candidate indices for \(space.stateCount) states")
     let shifts = ServiceModeAction.allCases.map { space.indexShift(of: $0) }
     self.stateSpace = space
@@ -93,8 +94,9 @@ public struct ServiceModePolicy: Sendable, Equatable {
   public static func thresholdPolicy(
     _ thresholds: ServiceModeThresholds, in stateSpace: ServiceModeStateSpace
   ) -> ServiceModePolicy {
-    precondition(thresholds.cloudBusy.count == stateSpace.cloudBufferLimit + 1
-      && thresholds.cloudIdle.count == stateSpace.cloudBufferLimit + 1,
+    precondition(
+      thresholds.cloudBusy.count == stateSpace.cloudBufferLimit + 1
+        && thresholds.cloudIdle.count == stateSpace.cloudBufferLimit + 1,
       "thresholds must have B2 + 1 = \(stateSpace.cloudBufferLimit + 1) entries")
     func reaches(_ base: Int, _ threshold: Int?) -> Bool { threshold.map { base >= $0 } ?? false }
     return ServiceModePolicy(stateSpace: stateSpace) { x in

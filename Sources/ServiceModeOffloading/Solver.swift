@@ -138,7 +138,8 @@ public struct ServiceModeSolver: Sendable {
       let solution =
         discountedMethod == .jacobi
         ? valueIteration(stateCount: model.stateSpace.stateCount).solve(model.discountedMDP)
-        : valueIteration(stateCount: model.stateSpace.stateCount).solve(operator: gridOperator(model))
+        : valueIteration(stateCount: model.stateSpace.stateCount).solve(
+          operator: gridOperator(model))
       return ServiceModeSolution(
         model: model, criterion: criterion, candidatePolicy: solution.policy,
         values: solution.values, discount: model.discountFactor, status: solution.status,
@@ -154,7 +155,8 @@ public struct ServiceModeSolver: Sendable {
         model: model, criterion: criterion, candidatePolicy: solution.policy,
         values: solution.bias, discount: 1, status: solution.status,
         iterations: solution.iterations, errorBound: solution.errorBound,
-        tieTolerance: nil, gainBounds: solution.gainLowerBound...solution.gainUpperBound, method: solution.method)
+        tieTolerance: nil, gainBounds: solution.gainLowerBound...solution.gainUpperBound,
+        method: solution.method)
     }
   }
 }

@@ -134,7 +134,8 @@ public struct ServiceModeStateSpace: Sendable, Equatable {
   /// - Complexity: O(1).
   @inlinable
   public func index(of state: ServiceModeState) -> Int {
-    precondition(contains(state), "state \(state) outside B = \(bufferLimit), B2 = \(cloudBufferLimit)")
+    precondition(
+      contains(state), "state \(state) outside B = \(bufferLimit), B2 = \(cloudBufferLimit)")
     return baseStride * state.baseQueue + 4 * state.cloudSM2 + 2 * state.localBusy + state.cloudSM1
   }
 

@@ -31,7 +31,9 @@ public struct PropertyVerdict: Sendable, Equatable {
       checked += 1
       guard let reason = violation(state) else { continue }
       count += 1
-      if first.count < Self.listed { first.append(StructureViolation(state: state, description: reason)) }
+      if first.count < Self.listed {
+        first.append(StructureViolation(state: state, description: reason))
+      }
     }
     checkedStates = checked
     violationCount = count
@@ -77,7 +79,9 @@ public struct StructureReport: Sendable {
   public let minimumDecisionGap: (gap: Double, state: ServiceModeState)?
 
   /// "Cloud-first holds" on the whole grid: both (i) and (ii).
-  public var cloudFirst: Bool { sm1OnCloudFirstSet.grid.holds && noSM1OutsideCloudFirstSet.grid.holds }
+  public var cloudFirst: Bool {
+    sm1OnCloudFirstSet.grid.holds && noSM1OutsideCloudFirstSet.grid.holds
+  }
   /// Cloud-first (i) and (ii) on the window.
   public var cloudFirstWindow: Bool {
     sm1OnCloudFirstSet.window.holds && noSM1OutsideCloudFirstSet.window.holds
@@ -89,7 +93,8 @@ public struct StructureReport: Sendable {
   /// - Complexity: O(states).
   public init(policy: ServiceModePolicy, rowValues: [Double], window: Int) {
     let space = policy.stateSpace
-    precondition(window >= 1 && window <= space.bufferLimit && window <= space.cloudBufferLimit,
+    precondition(
+      window >= 1 && window <= space.bufferLimit && window <= space.cloudBufferLimit,
       "window \(window) outside 1...min(B, B2)")
     precondition(rowValues.count == space.stateCount, "need one row value per state")
     self.window = window
@@ -135,19 +140,25 @@ public struct StructureReport: Sendable {
     cloudQueueThresholds = policy.cloudQueueThresholds
     // Thresholds on the window lines: T^W(n) = min{ xb in 1...W : SM2 }, none = W + 1.
     func windowThreshold(sm1: Int, line: Int) -> Int {
-      (1...window).first { act(ServiceModeState(
-        baseQueue: $0, localBusy: 0, cloudSM1: sm1, cloudSM2: line)).usesSM2 } ?? window + 1
+      (1...window).first {
+        act(
+          ServiceModeState(
+            baseQueue: $0, localBusy: 0, cloudSM1: sm1, cloudSM2: line)
+        ).usesSM2
+      } ?? window + 1
     }
     let lines = (0..<window).flatMap { line in
       [ServiceModeState(baseQueue: 0, localBusy: 0, cloudSM1: 1, cloudSM2: line)]
-        + (line >= 1 ? [ServiceModeState(baseQueue: 0, localBusy: 0, cloudSM1: 0, cloudSM2: line)] : [])
+        + (line >= 1
+          ? [ServiceModeState(baseQueue: 0, localBusy: 0, cloudSM1: 0, cloudSM2: line)] : [])
     }
     thresholdsNonIncreasing = PropertyVerdict(checking: lines) { x in
       let name = x.cloudSM1 == 1 ? "T1" : "T0"
       let here = windowThreshold(sm1: x.cloudSM1, line: x.cloudSM2)
       let next = windowThreshold(sm1: x.cloudSM1, line: x.cloudSM2 + 1)
       func text(_ t: Int) -> String { t > window ? "none" : String(t) }
-      return next <= here ? nil
+      return next <= here
+        ? nil
         : "\(name)(\(x.cloudSM2)) = \(text(here)) < \(name)(\(x.cloudSM2 + 1)) = \(text(next)) on xb <= \(window)"
     }
     let cloudFirstLine = (1...window).map {
@@ -155,13 +166,16 @@ public struct StructureReport: Sendable {
     }
     cloudFirstSetFollowsThreshold = PropertyVerdict(checking: cloudFirstLine) { x in
       let expected =
-        thresholds.cloudBusy[0].map { x.baseQueue - 1 >= $0 } ?? false ? ServiceModeAction.sm1ThenSM2 : .sm1
-      return act(x) == expected ? nil
+        thresholds.cloudBusy[0].map { x.baseQueue - 1 >= $0 } ?? false
+        ? ServiceModeAction.sm1ThenSM2 : .sm1
+      return act(x) == expected
+        ? nil
         : "act\(x) = \(act(x)), but T1(0) = \(thresholds.cloudBusy[0].map(String.init) ?? "none") gives \(expected)"
     }
     closure = PropertyVerdict(checking: all) { x in
       let post = x.applying(act(x))
-      return act(post) == .idle ? nil : "act\(x) = \(act(x)) leads to \(post), where act = \(act(post))"
+      return act(post) == .idle
+        ? nil : "act\(x) = \(act(x)) leads to \(post), where act = \(act(post))"
     }
 
     var smallest: (gap: Double, state: ServiceModeState)?
@@ -201,7 +215,8 @@ public struct TruncationCheck: Sendable {
     doubledBufferLimit = doubled.stateSpace.bufferLimit
     doubledCloudBufferLimit = doubled.stateSpace.cloudBufferLimit
     verdict = PropertyVerdict(checking: windowStates) { x in
-      policy[x] == doubled[x] ? nil
+      policy[x] == doubled[x]
+        ? nil
         : "act\(x) = \(policy[x]) with B = \(policy.stateSpace.bufferLimit) but \(doubled[x]) with B = \(doubled.stateSpace.bufferLimit)"
     }
   }

@@ -21,7 +21,8 @@ public struct ServiceModeThresholds: Sendable, Equatable {
 
   /// - Precondition: equal lengths, every threshold >= 1, `cloudIdle[0] == nil`.
   public init(cloudBusy: [Int?], cloudIdle: [Int?]) {
-    precondition(cloudBusy.count == cloudIdle.count && !cloudBusy.isEmpty,
+    precondition(
+      cloudBusy.count == cloudIdle.count && !cloudBusy.isEmpty,
       "T1 has \(cloudBusy.count) entries and T0 \(cloudIdle.count)")
     precondition(cloudIdle[0] == nil, "T0(0) is undefined (that line is S_CF)")
     precondition((cloudBusy + cloudIdle).allSatisfy { ($0 ?? 1) >= 1 }, "thresholds must be >= 1")
@@ -42,8 +43,9 @@ public struct ServiceModeThresholds: Sendable, Equatable {
       for case let value? in list where value < 1 {
         throw .outOfRange(name, value, valid: "an integer >= 1 or 'none'")
       }
-      return Array((list + [Int?](repeating: last, count: Swift.max(0, count - list.count)))
-        .prefix(count))
+      return Array(
+        (list + [Int?](repeating: last, count: Swift.max(0, count - list.count)))
+          .prefix(count))
     }
     let busy = try extended(cloudBusy, "cloud-busy thresholds (T1)", count: cloudBufferLimit + 1)
     let idle = try extended(cloudIdle, "cloud-idle thresholds (T0)", count: cloudBufferLimit)
@@ -58,8 +60,11 @@ extension ServiceModePolicy {
     let space = stateSpace
     func first(sm1: Int, sm2Queue: Int) -> Int? {
       (1...space.bufferLimit).first { base in
-        actions[space.index(of: ServiceModeState(
-          baseQueue: base, localBusy: 0, cloudSM1: sm1, cloudSM2: sm2Queue))].usesSM2
+        actions[
+          space.index(
+            of: ServiceModeState(
+              baseQueue: base, localBusy: 0, cloudSM1: sm1, cloudSM2: sm2Queue))
+        ].usesSM2
       }
     }
     let lines = 0...space.cloudBufferLimit
@@ -81,8 +86,11 @@ extension ServiceModePolicy {
     let space = stateSpace
     func first(base: Int, sm1: Int) -> Int? {
       ((1 - sm1)...space.cloudBufferLimit).first { sm2Queue in
-        actions[space.index(of: ServiceModeState(
-          baseQueue: base, localBusy: 0, cloudSM1: sm1, cloudSM2: sm2Queue))].usesSM2
+        actions[
+          space.index(
+            of: ServiceModeState(
+              baseQueue: base, localBusy: 0, cloudSM1: sm1, cloudSM2: sm2Queue))
+        ].usesSM2
       }
     }
     let columns = 0...space.bufferLimit

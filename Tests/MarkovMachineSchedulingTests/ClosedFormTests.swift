@@ -1,8 +1,8 @@
 import LinearKernels
 import MarkovMachineScheduling
 import MarkovSolvers
-import Testing
 import TestSupport
+import Testing
 
 /// A test point of A12: N users, q, s, L, μ, a subset and a schedule.
 struct ClosedFormCase: Sendable, CustomStringConvertible {
@@ -87,7 +87,8 @@ struct HandValueTests {
     #expect(isClose(closed.ages[0], 2))
     #expect(isClose(closed.samplingCost, 5))
     let idle = ClosedForms.idlePeriod(parameters, policy)
-    #expect(isClose(idle.meanLength, 2) && isClose(idle.secondMoment, 6) && isClose(idle.variance, 2))
+    #expect(
+      isClose(idle.meanLength, 2) && isClose(idle.secondMoment, 6) && isClose(idle.variance, 2))
   }
 
   /// The block forward substitution of `evaluate` against the core's GTH solve of the
@@ -147,7 +148,8 @@ struct HandValueTests {
     let subset = try parameters.subset(users: point.members)
     let closed = ClosedForms.randomized(
       parameters, subset: subset,
-      policy: try .randomized(samplingProbability: point.mu, schedule: point.schedule, subset: subset))
+      policy: try .randomized(
+        samplingProbability: point.mu, schedule: point.schedule, subset: subset))
     let bound = try #require(closed.samplingCostBound)
     #expect(closed.samplingCost <= bound)
   }

@@ -1,18 +1,20 @@
 import LinearKernels
 import MarkovMachineScheduling
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Idle-period quantities (A3)")
 struct IdlePeriodTests {
   static let points: [(mu: Double, q: Double, s: Double)] = [
-    (1, 0.5, 0.5), (0.15, 0.9, 0.9), (0.6, 0.3, 0.2), (0.45, 0.1, 0.7), (0.8, 0.35, 0), (0.3, 0.7, 1),
+    (1, 0.5, 0.5), (0.15, 0.9, 0.9), (0.6, 0.3, 0.2), (0.45, 0.1, 0.7), (0.8, 0.35, 0),
+    (0.3, 0.7, 1),
   ]
 
   @Test(arguments: [(0.5, 0.5), (0.1, 0.9), (0.35, 0.3), (0.9, 1.0)])
   func fullSamplingHandValues(q: Double, s: Double) {
     // mu = 1 (A14): beta1 = 1 + s/q, beta2 = 1 + s/q + 2s/q^2, E[M] = 1 + s/q, p* = q.
-    let idle = IdlePeriod(samplingProbability: 1, flipProbability: q, busyAfterCompletionProbability: s)
+    let idle = IdlePeriod(
+      samplingProbability: 1, flipProbability: q, busyAfterCompletionProbability: s)
     #expect(isClose(idle.meanLength, 1 + s / q))
     #expect(isClose(idle.secondMoment, 1 + s / q + 2 * s / (q * q)))
     #expect(isClose(idle.meanSampleCount, 1 + s / q))
@@ -31,10 +33,13 @@ struct IdlePeriodTests {
     for k in system.storage.indices { system.storage[k] -= transient.storage[k] }
     let first = try LAPACK.solve(system, [1, 1])
     let second = try LAPACK.solve(system, first)
-    let plusT = (0..<2).map { row in second[row] + (0..<2).reduce(0) { $0 + transient[row, $1] * second[$1] } }
+    let plusT = (0..<2).map { row in
+      second[row] + (0..<2).reduce(0) { $0 + transient[row, $1] * second[$1] }
+    }
     let mean = s * first[0] + (1 - s) * first[1]
     let secondMoment = s * plusT[0] + (1 - s) * plusT[1]
-    let idle = IdlePeriod(samplingProbability: mu, flipProbability: q, busyAfterCompletionProbability: s)
+    let idle = IdlePeriod(
+      samplingProbability: mu, flipProbability: q, busyAfterCompletionProbability: s)
     #expect(isClose(idle.meanLength, mean, relative: 1e-12))
     #expect(isClose(idle.secondMoment, secondMoment, relative: 1e-12))
     #expect(isClose(idle.variance, secondMoment - mean * mean, absolute: 1e-10))
@@ -45,7 +50,8 @@ struct IdlePeriodTests {
   @Test(arguments: points.indices)
   func waldIdentityMatchesThePaperForm(_ index: Int) {
     let (mu, q, s) = Self.points[index]
-    let idle = IdlePeriod(samplingProbability: mu, flipProbability: q, busyAfterCompletionProbability: s)
+    let idle = IdlePeriod(
+      samplingProbability: mu, flipProbability: q, busyAfterCompletionProbability: s)
     #expect(isClose(idle.meanSampleCount, idle.meanSampleCountFromSampleOutcomes, relative: 1e-13))
   }
 
@@ -62,7 +68,8 @@ struct IdlePeriodTests {
       weight *= 1 - mu
       power *= 1 - 2 * q
     }
-    let idle = IdlePeriod(samplingProbability: mu, flipProbability: q, busyAfterCompletionProbability: s)
+    let idle = IdlePeriod(
+      samplingProbability: mu, flipProbability: q, busyAfterCompletionProbability: s)
     #expect(isClose(idle.freeAfterBusySampleProbability, series, absolute: 1e-13))
   }
 }

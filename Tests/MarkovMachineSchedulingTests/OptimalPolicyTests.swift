@@ -1,7 +1,7 @@
 import MarkovMachineScheduling
 import MarkovSolvers
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Optimal sampling and scheduling MDP (A10)")
 struct OptimalPolicyTests {
@@ -9,12 +9,14 @@ struct OptimalPolicyTests {
   /// {0.1, 0.9}, 16 for q in {0.3, 0.7}, 1 for q = 0.5 (spec A10.6).
   @Test(arguments: [(0.1, 60), (0.9, 60), (0.3, 16), (0.7, 16), (0.5, 1)])
   func mergedIdleStateCounts(q: Double, count: Int) {
-    let beliefs = IdleBeliefs(flipProbability: q, busyAfterCompletionProbability: 0.5, tolerance: 1e-6)
+    let beliefs = IdleBeliefs(
+      flipProbability: q, busyAfterCompletionProbability: 0.5, tolerance: 1e-6)
     #expect(beliefs.count == count)
   }
 
   @Test func beliefsFollowTheFlipLaw() {
-    let beliefs = IdleBeliefs(flipProbability: 0.2, busyAfterCompletionProbability: 0.9, tolerance: 1e-3)
+    let beliefs = IdleBeliefs(
+      flipProbability: 0.2, busyAfterCompletionProbability: 0.9, tolerance: 1e-3)
     // C_0 = 1 − s, C_1 = 1/2 + (1/2 − s)(1 − 2q); B_1 = q, B_2 = (1 − 0.36)/2.
     let c0 = beliefs.afterCompletion
     #expect(isClose(beliefs.freeProbabilities[c0], 0.1))

@@ -1,17 +1,28 @@
-@testable import MarkovMachineScheduling
-import Testing
 import TestSupport
+import Testing
+
+@testable import MarkovMachineScheduling
 
 @Suite("Subset optimisation (A8)")
 struct OptimizationTests {
-  static let case1 = try! MachineParameters(
-    flipProbability: 0.35, busyAfterCompletionProbability: 0.3,
-    serviceProbabilities: [0.55, 0.73, 0.84, 0.91], arrivalProbabilities: [0.09, 0.09, 0.12, 0.14],
-    samplingCost: 5)
+  static var case1: MachineParameters {
+    get throws {
+      try MachineParameters(
+        flipProbability: 0.35, busyAfterCompletionProbability: 0.3,
+        serviceProbabilities: [0.55, 0.73, 0.84, 0.91],
+        arrivalProbabilities: [0.09, 0.09, 0.12, 0.14],
+        samplingCost: 5)
+    }
+  }
 
-  static let twoUsers = try! MachineParameters(
-    flipProbability: 0.2, busyAfterCompletionProbability: 0.6, serviceProbabilities: [0.3, 0.8],
-    samplingCost: 4)
+  static var twoUsers: MachineParameters {
+    get throws {
+      try MachineParameters(
+        flipProbability: 0.2, busyAfterCompletionProbability: 0.6,
+        serviceProbabilities: [0.3, 0.8],
+        samplingCost: 4)
+    }
+  }
 
   @Test func brentFindsAParabolaMinimum() {
     let result = Minimization.brent({ ($0 - 0.3) * ($0 - 0.3) + 2 }, lower: 0, upper: 1)
@@ -41,7 +52,7 @@ struct OptimizationTests {
   /// over (μ, π_1), for every weighting.
   @Test(arguments: AgeWeighting.allCases)
   func randomizedOptimumBeatsEveryGridPoint(_ weighting: AgeWeighting) throws {
-    let parameters = Self.twoUsers
+    let parameters = (try Self.twoUsers)
     let subset = parameters.allUsers
     let optimizer = SubsetOptimizer(weighting: weighting, starts: 4)
     let optimum = optimizer.optimizeRandomized(parameters, subset: subset)
@@ -55,21 +66,24 @@ struct OptimizationTests {
       }
     }
     #expect(optimum.objective <= gridBest + 1e-12)
-    #expect(isClose(
-      optimum.objective, optimizer.objective(parameters, subset: subset, policy: optimum.policy)))
+    #expect(
+      isClose(
+        optimum.objective, optimizer.objective(parameters, subset: subset, policy: optimum.policy)))
   }
 
   /// Problem (16): the optimum is no worse than any point of a 1000-point grid in μ̄, and
   /// the bound variant of (12) is never below the exact one.
   @Test(arguments: AgeWeighting.allCases)
   func maxAgeOptimumBeatsEveryGridPoint(_ weighting: AgeWeighting) throws {
-    let parameters = Self.twoUsers
+    let parameters = (try Self.twoUsers)
     let optimizer = SubsetOptimizer(weighting: weighting)
     for subset in UserSubset.nonEmptySubsets(userCount: 2) {
       let optimum = optimizer.optimizeMaxAge(parameters, subset: subset)
       for index in 1...1000 {
         let policy = try SubsetPolicy.maxAge(samplingProbability: Double(index) / 1000)
-        #expect(optimum.objective <= optimizer.objective(parameters, subset: subset, policy: policy) + 1e-12)
+        #expect(
+          optimum.objective <= optimizer.objective(parameters, subset: subset, policy: policy)
+            + 1e-12)
       }
     }
     var bound = optimizer
@@ -81,35 +95,37 @@ struct OptimizationTests {
 
   /// With the plain sum, μ(S) = 1 on every |S| >= 2 in case 1 (spec A8.2), and with 1/N
   /// some small subsets get μ < 1.
-  @Test func caseOneSamplingProbabilitiesFollowTheWeighting() {
+  @Test func caseOneSamplingProbabilitiesFollowTheWeighting() throws {
     let sum = SubsetOptimizer(weighting: .sum, starts: 3)
     for rule in SchedulingRule.allCases {
-      let table = sum.table(Self.case1, rule: rule)
+      let table = sum.table((try Self.case1), rule: rule)
       for entry in table.entries where entry.subset.count >= 2 {
         #expect(entry.policy.samplingProbability == 1, "\(rule) \(entry.subset)")
       }
     }
-    let perUser = SubsetOptimizer(weighting: .perUser, starts: 3).table(Self.case1, rule: .maxAge)
-    #expect(perUser.entries.contains { $0.subset.count >= 2 && $0.policy.samplingProbability < 0.9 })
+    let perUser = SubsetOptimizer(weighting: .perUser, starts: 3).table(
+      (try Self.case1), rule: .maxAge)
+    #expect(
+      perUser.entries.contains { $0.subset.count >= 2 && $0.policy.samplingProbability < 0.9 })
   }
 
   /// Single users: (12) and (16) are the same problem (Theorems 1 and 3 coincide).
-  @Test func singleUserProblemsCoincide() {
+  @Test func singleUserProblemsCoincide() throws {
     let optimizer = SubsetOptimizer()
     for user in 0..<4 {
       let subset = UserSubset(mask: 1 << UInt32(user))
-      let randomized = optimizer.optimizeRandomized(Self.case1, subset: subset)
-      let maxAge = optimizer.optimizeMaxAge(Self.case1, subset: subset)
+      let randomized = optimizer.optimizeRandomized((try Self.case1), subset: subset)
+      let maxAge = optimizer.optimizeMaxAge((try Self.case1), subset: subset)
       #expect(isClose(randomized.objective, maxAge.objective, relative: 1e-10))
     }
   }
 
   /// The multistart is seeded: the same seed gives the same table; the optimum does not
   /// depend on the seed beyond the optimiser's tolerance.
-  @Test func resultsAreDeterministic() {
-    let first = SubsetOptimizer(seed: 7).table(Self.twoUsers, rule: .randomized)
-    let again = SubsetOptimizer(seed: 7).table(Self.twoUsers, rule: .randomized)
-    let other = SubsetOptimizer(seed: 8).table(Self.twoUsers, rule: .randomized)
+  @Test func resultsAreDeterministic() throws {
+    let first = SubsetOptimizer(seed: 7).table((try Self.twoUsers), rule: .randomized)
+    let again = SubsetOptimizer(seed: 7).table((try Self.twoUsers), rule: .randomized)
+    let other = SubsetOptimizer(seed: 8).table((try Self.twoUsers), rule: .randomized)
     #expect(first == again)
     for (a, b) in zip(first.entries, other.entries) {
       #expect(isClose(a.objective, b.objective, relative: 1e-9))

@@ -15,71 +15,142 @@ struct ParameterTests {
 
   /// Every invalid input, with the parameter name and range the message must contain.
   static let invalid: [(String, @Sendable () throws -> Void, String)] = [
-    ("q = 0", { _ = try model(q: 0) }, "invalid value 0 for flip probability (q): must be in (0, 1)"),
-    ("q = 1", { _ = try model(q: 1) }, "invalid value 1 for flip probability (q): must be in (0, 1)"),
-    ("s < 0", { _ = try model(s: -0.1) },
-      "invalid value -0.1 for busy-after-completion probability (s): must be in [0, 1]"),
-    ("s > 1", { _ = try model(s: 1.5) },
-      "invalid value 1.5 for busy-after-completion probability (s): must be in [0, 1]"),
-    ("q_i = 0", { _ = try model(service: [0.5, 0]) },
-      "invalid value 0 for service probability q_2: must be in (0, 1]"),
-    ("q_i > 1", { _ = try model(service: [1.2]) },
-      "invalid value 1.2 for service probability q_1: must be in (0, 1]"),
-    ("no users", { _ = try model(service: []) },
-      "invalid value 0 for number of users (N, entries of the service probabilities q_i): must be an integer in 1...12"),
-    ("p_i = 1", { _ = try model(arrivals: [0.2, 1]) },
-      "invalid value 1 for arrival probability p_2: must be in [0, 1)"),
-    ("p_i < 0", { _ = try model(arrivals: [-0.2, 0.1]) },
-      "invalid value -0.2 for arrival probability p_1: must be in [0, 1)"),
-    ("p count", { _ = try model(arrivals: [0.1]) },
-      "invalid value 1 entries for arrival probabilities (p_i): must have one entry per user (2, as q_i)"),
-    ("L < 0", { _ = try model(cost: -1) }, "invalid value -1 for sampling cost (L): must be finite and >= 0"),
-    ("empty S", { _ = try model().subset(users: []) },
-      "invalid value {} for subset (S): must be a non-empty set of users"),
-    ("S outside", { _ = try model().subset(users: [2]) },
-      "invalid value 3 for subset (S) member: must be a user in 1...2"),
-    ("mu = 0", { _ = try SubsetPolicy.maxAge(samplingProbability: 0) },
-      "invalid value 0 for sampling probability (mu): must be in (0, 1]"),
-    ("mu > 1", {
-      _ = try SubsetPolicy.randomized(
-        samplingProbability: 1.5, schedule: [1], subset: UserSubset(mask: 1))
-    }, "invalid value 1.5 for sampling probability (mu): must be in (0, 1]"),
-    ("pi count", {
-      _ = try SubsetPolicy.randomized(samplingProbability: 1, schedule: [1], subset: UserSubset(mask: 3))
-    }, "invalid value 1 entries for schedule (pi): must have one entry per member of S = {1,2} (2)"),
-    ("pi_j = 0", {
-      _ = try SubsetPolicy.randomized(
-        samplingProbability: 1, schedule: [1, 0], subset: UserSubset(mask: 3))
-    }, "invalid value 0 for schedule entry pi_2: must be in (0, 1] (open simplex: every member of S gets a positive share)"),
-    ("pi sum", {
-      _ = try SubsetPolicy.randomized(
-        samplingProbability: 1, schedule: [0.5, 0.6], subset: UserSubset(mask: 3))
-    }, "invalid value 1.1 for schedule (pi) sum: must be 1 (within 1e-9; pi is a distribution over S)"),
-    ("slots", { _ = try SimulationSettings(slots: 0) }, "invalid value 0 for slots: must be an integer >= 1"),
-    ("replications", { _ = try SimulationSettings(slots: 100, replications: 0) },
-      "invalid value 0 for replications (R): must be an integer >= 1"),
-    ("warm-up", { _ = try SimulationSettings(slots: 100, warmUpSlots: -1) },
-      "invalid value -1 for warm-up slots: must be an integer >= 0"),
-    ("windows", { _ = try SimulationSettings(slots: 100, windows: 2) },
-      "invalid value 2 for windows: must be an integer in 4...slots"),
-    ("literal |S|", {
-      _ = try LiteralMaxAgeEvaluation.evaluate(
-        try model(service: [0.5, 0.5, 0.5, 0.5]), subset: UserSubset(mask: 15),
-        samplingProbability: 1, ageCap: 10)
-    }, "invalid value 4 for subset size (|S|) of the literal max-age chain: must be <= 3"),
-    ("literal cap", {
-      _ = try LiteralMaxAgeEvaluation.evaluate(
-        try model(), subset: UserSubset(mask: 3), samplingProbability: 1, ageCap: 1)
-    }, "invalid value 1 for age cap (A) of the literal max-age chain: must be >= 2 with (|S| + 2) A^|S| <= 4000000"),
-    ("MDP N", {
-      _ = try OptimalSchedulingModel(
-        parameters: try model(service: [0.5, 0.5, 0.5, 0.5]), ageCap: 10)
-    }, "invalid value 4 for number of users (N) of the optimal-policy MDP: must be <= 3"),
-    ("MDP cap", { _ = try OptimalSchedulingModel(parameters: try model(), ageCap: 100_000) },
-      "invalid value 100000 for age cap (A) of the optimal-policy MDP: must be >= 2 with (N + 1 idle states) A^N <= 20000000"),
-    ("MDP belief", {
-      _ = try OptimalSchedulingModel(parameters: try model(), ageCap: 10, beliefTolerance: 0.5)
-    }, "invalid value 0.5 for belief tolerance: must be in (0, 0.5)"),
+    (
+      "q = 0", { _ = try model(q: 0) },
+      "invalid value 0 for flip probability (q): must be in (0, 1)"
+    ),
+    (
+      "q = 1", { _ = try model(q: 1) },
+      "invalid value 1 for flip probability (q): must be in (0, 1)"
+    ),
+    (
+      "s < 0", { _ = try model(s: -0.1) },
+      "invalid value -0.1 for busy-after-completion probability (s): must be in [0, 1]"
+    ),
+    (
+      "s > 1", { _ = try model(s: 1.5) },
+      "invalid value 1.5 for busy-after-completion probability (s): must be in [0, 1]"
+    ),
+    (
+      "q_i = 0", { _ = try model(service: [0.5, 0]) },
+      "invalid value 0 for service probability q_2: must be in (0, 1]"
+    ),
+    (
+      "q_i > 1", { _ = try model(service: [1.2]) },
+      "invalid value 1.2 for service probability q_1: must be in (0, 1]"
+    ),
+    (
+      "no users", { _ = try model(service: []) },
+      "invalid value 0 for number of users (N, entries of the service probabilities q_i): must be an integer in 1...12"
+    ),
+    (
+      "p_i = 1", { _ = try model(arrivals: [0.2, 1]) },
+      "invalid value 1 for arrival probability p_2: must be in [0, 1)"
+    ),
+    (
+      "p_i < 0", { _ = try model(arrivals: [-0.2, 0.1]) },
+      "invalid value -0.2 for arrival probability p_1: must be in [0, 1)"
+    ),
+    (
+      "p count", { _ = try model(arrivals: [0.1]) },
+      "invalid value 1 entries for arrival probabilities (p_i): must have one entry per user (2, as q_i)"
+    ),
+    (
+      "L < 0", { _ = try model(cost: -1) },
+      "invalid value -1 for sampling cost (L): must be finite and >= 0"
+    ),
+    (
+      "empty S", { _ = try model().subset(users: []) },
+      "invalid value {} for subset (S): must be a non-empty set of users"
+    ),
+    (
+      "S outside", { _ = try model().subset(users: [2]) },
+      "invalid value 3 for subset (S) member: must be a user in 1...2"
+    ),
+    (
+      "mu = 0", { _ = try SubsetPolicy.maxAge(samplingProbability: 0) },
+      "invalid value 0 for sampling probability (mu): must be in (0, 1]"
+    ),
+    (
+      "mu > 1",
+      {
+        _ = try SubsetPolicy.randomized(
+          samplingProbability: 1.5, schedule: [1], subset: UserSubset(mask: 1))
+      }, "invalid value 1.5 for sampling probability (mu): must be in (0, 1]"
+    ),
+    (
+      "pi count",
+      {
+        _ = try SubsetPolicy.randomized(
+          samplingProbability: 1, schedule: [1], subset: UserSubset(mask: 3))
+      },
+      "invalid value 1 entries for schedule (pi): must have one entry per member of S = {1,2} (2)"
+    ),
+    (
+      "pi_j = 0",
+      {
+        _ = try SubsetPolicy.randomized(
+          samplingProbability: 1, schedule: [1, 0], subset: UserSubset(mask: 3))
+      },
+      "invalid value 0 for schedule entry pi_2: must be in (0, 1] (open simplex: every member of S gets a positive share)"
+    ),
+    (
+      "pi sum",
+      {
+        _ = try SubsetPolicy.randomized(
+          samplingProbability: 1, schedule: [0.5, 0.6], subset: UserSubset(mask: 3))
+      },
+      "invalid value 1.1 for schedule (pi) sum: must be 1 (within 1e-9; pi is a distribution over S)"
+    ),
+    (
+      "slots", { _ = try SimulationSettings(slots: 0) },
+      "invalid value 0 for slots: must be an integer >= 1"
+    ),
+    (
+      "replications", { _ = try SimulationSettings(slots: 100, replications: 0) },
+      "invalid value 0 for replications (R): must be an integer >= 1"
+    ),
+    (
+      "warm-up", { _ = try SimulationSettings(slots: 100, warmUpSlots: -1) },
+      "invalid value -1 for warm-up slots: must be an integer >= 0"
+    ),
+    (
+      "windows", { _ = try SimulationSettings(slots: 100, windows: 2) },
+      "invalid value 2 for windows: must be an integer in 4...slots"
+    ),
+    (
+      "literal |S|",
+      {
+        _ = try LiteralMaxAgeEvaluation.evaluate(
+          try model(service: [0.5, 0.5, 0.5, 0.5]), subset: UserSubset(mask: 15),
+          samplingProbability: 1, ageCap: 10)
+      }, "invalid value 4 for subset size (|S|) of the literal max-age chain: must be <= 3"
+    ),
+    (
+      "literal cap",
+      {
+        _ = try LiteralMaxAgeEvaluation.evaluate(
+          try model(), subset: UserSubset(mask: 3), samplingProbability: 1, ageCap: 1)
+      },
+      "invalid value 1 for age cap (A) of the literal max-age chain: must be >= 2 with (|S| + 2) A^|S| <= 4000000"
+    ),
+    (
+      "MDP N",
+      {
+        _ = try OptimalSchedulingModel(
+          parameters: try model(service: [0.5, 0.5, 0.5, 0.5]), ageCap: 10)
+      }, "invalid value 4 for number of users (N) of the optimal-policy MDP: must be <= 3"
+    ),
+    (
+      "MDP cap", { _ = try OptimalSchedulingModel(parameters: try model(), ageCap: 100_000) },
+      "invalid value 100000 for age cap (A) of the optimal-policy MDP: must be >= 2 with (N + 1 idle states) A^N <= 20000000"
+    ),
+    (
+      "MDP belief",
+      {
+        _ = try OptimalSchedulingModel(parameters: try model(), ageCap: 10, beliefTolerance: 0.5)
+      }, "invalid value 0.5 for belief tolerance: must be in (0, 0.5)"
+    ),
   ]
 
   @Test(arguments: invalid.indices)
@@ -99,7 +170,8 @@ struct ParameterTests {
     // Case 1 of the paper: load 0.961 at mu = 1 (spec A11.1).
     let case1 = try MachineParameters(
       flipProbability: 0.35, busyAfterCompletionProbability: 0.3,
-      serviceProbabilities: [0.55, 0.73, 0.84, 0.91], arrivalProbabilities: [0.09, 0.09, 0.12, 0.14],
+      serviceProbabilities: [0.55, 0.73, 0.84, 0.91],
+      arrivalProbabilities: [0.09, 0.09, 0.12, 0.14],
       samplingCost: 5)
     #expect(abs(case1.loadAtFullSampling - 0.961) < 5e-4)
     #expect(case1.warnings.isEmpty)

@@ -1,7 +1,7 @@
 import Foundation
 import MarkovMachineScheduling
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Random numbers, estimates and simulation (A7)")
 struct SimulationTests {
@@ -9,9 +9,15 @@ struct SimulationTests {
   /// independent Python implementation of the published algorithms.
   @Test func generatorMatchesReferenceOutputs() {
     var zero = Xoshiro256StarStar(seed: 0)
-    #expect([zero.next(), zero.next(), zero.next()] == [0x99EC_5F36_CB75_F2B4, 0xBF6E_1F78_4956_452A, 0x1A5F_849D_4933_E6E0])
+    #expect(
+      [zero.next(), zero.next(), zero.next()] == [
+        0x99EC_5F36_CB75_F2B4, 0xBF6E_1F78_4956_452A, 0x1A5F_849D_4933_E6E0,
+      ])
     var answer = Xoshiro256StarStar(seed: 42)
-    #expect([answer.next(), answer.next(), answer.next()] == [0x1578_0B2E_0C2E_C716, 0x6104_D986_6D11_3A7E, 0xAE17_5332_39E4_99A1])
+    #expect(
+      [answer.next(), answer.next(), answer.next()] == [
+        0x1578_0B2E_0C2E_C716, 0x6104_D986_6D11_3A7E, 0xAE17_5332_39E4_99A1,
+      ])
   }
 
   @Test func geometricDrawsHaveMeanOneOverP() {
@@ -42,15 +48,20 @@ struct SimulationTests {
     #expect(Estimate(samples: [5]).halfWidth == .infinity)
   }
 
-  static let parameters = try! MachineParameters(
-    flipProbability: 0.3, busyAfterCompletionProbability: 0.4, serviceProbabilities: [0.5, 0.8],
-    arrivalProbabilities: [0.05, 0.1], samplingCost: 5)
+  static var parameters: MachineParameters {
+    get throws {
+      try MachineParameters(
+        flipProbability: 0.3, busyAfterCompletionProbability: 0.4,
+        serviceProbabilities: [0.5, 0.8],
+        arrivalProbabilities: [0.05, 0.1], samplingCost: 5)
+    }
+  }
 
   /// Permanent congestion: the simulated ages and sampling cost contain the closed forms
   /// of Theorems 1-4 within 1.5 half widths of their 95% intervals.
   @Test(arguments: SchedulingRule.allCases)
   func permanentCongestionMatchesTheClosedForms(_ rule: SchedulingRule) throws {
-    let parameters = Self.parameters
+    let parameters = (try Self.parameters)
     let subset = parameters.allUsers
     let table = try PolicyTable.constant(parameters, rule: rule, samplingProbability: 0.7)
     let settings = try SimulationSettings(
@@ -58,18 +69,21 @@ struct SimulationTests {
     let result = MachineSimulator(parameters: parameters, table: table, settings: settings).run()
     let closed = table[subset].performance
     for (user, age) in closed.ages.enumerated() {
-      #expect(abs(result.ages[user].mean - age) <= 1.5 * result.ages[user].halfWidth, "user \(user)")
+      #expect(
+        abs(result.ages[user].mean - age) <= 1.5 * result.ages[user].halfWidth, "user \(user)")
     }
-    #expect(abs(result.samplingCost.mean - closed.samplingCost) <= 1.5 * result.samplingCost.halfWidth)
+    #expect(
+      abs(result.samplingCost.mean - closed.samplingCost) <= 1.5 * result.samplingCost.halfWidth)
     #expect(result.verdict == .undetermined)
   }
 
   /// A stable system: every user's throughput is its arrival rate (flow conservation),
   /// the queue verdict is stable, and the same seed reproduces the result exactly.
   @Test func stableSystemConservesFlowAndIsReproducible() throws {
-    let parameters = Self.parameters
+    let parameters = (try Self.parameters)
     let table = SubsetOptimizer(starts: 2).table(parameters, rule: .maxAge)
-    let settings = try SimulationSettings(slots: 200_000, warmUpSlots: 1000, replications: 4, seed: 5)
+    let settings = try SimulationSettings(
+      slots: 200_000, warmUpSlots: 1000, replications: 4, seed: 5)
     let simulator = MachineSimulator(parameters: parameters, table: table, settings: settings)
     let result = simulator.run()
     for user in 0..<2 {

@@ -1,19 +1,30 @@
 import MarkovMachineScheduling
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Reconstructed stability conditions (A9)")
 struct StabilityTests {
-  static let case1 = try! MachineParameters(
-    flipProbability: 0.35, busyAfterCompletionProbability: 0.3,
-    serviceProbabilities: [0.55, 0.73, 0.84, 0.91], arrivalProbabilities: [0.09, 0.09, 0.12, 0.14],
-    samplingCost: 5)
-  static let case2 = try! MachineParameters(
-    flipProbability: 0.5, busyAfterCompletionProbability: 0.5,
-    serviceProbabilities: [0.4, 0.6, 0.8, 0.94], arrivalProbabilities: [0.04, 0.05, 0.06, 0.06],
-    samplingCost: 5)
+  static var case1: MachineParameters {
+    get throws {
+      try MachineParameters(
+        flipProbability: 0.35, busyAfterCompletionProbability: 0.3,
+        serviceProbabilities: [0.55, 0.73, 0.84, 0.91],
+        arrivalProbabilities: [0.09, 0.09, 0.12, 0.14],
+        samplingCost: 5)
+    }
+  }
+  static var case2: MachineParameters {
+    get throws {
+      try MachineParameters(
+        flipProbability: 0.5, busyAfterCompletionProbability: 0.5,
+        serviceProbabilities: [0.4, 0.6, 0.8, 0.94],
+        arrivalProbabilities: [0.04, 0.05, 0.06, 0.06],
+        samplingCost: 5)
+    }
+  }
 
-  static func report(_ parameters: MachineParameters, _ weighting: AgeWeighting) -> StabilityReport {
+  static func report(_ parameters: MachineParameters, _ weighting: AgeWeighting) -> StabilityReport
+  {
     let optimizer = SubsetOptimizer(weighting: weighting, starts: 3)
     return StabilityReport(
       parameters, randomized: optimizer.table(parameters, rule: .randomized),
@@ -26,12 +37,22 @@ struct StabilityTests {
 
   /// χ(q, s) by hand: case 1 min{0.35, 0.455, 0.7, 0.56} = 0.35; case 2 = 0.5.
   @Test func chiHandValues() throws {
-    let table = try PolicyTable.constant(Self.case1, rule: .randomized, samplingProbability: 1)
-    let maxAge = try PolicyTable.constant(Self.case1, rule: .maxAge, samplingProbability: 1)
-    #expect(isClose(StabilityReport(Self.case1, randomized: table, maxAge: maxAge).freeProbabilityLowerBound, 0.35))
-    let table2 = try PolicyTable.constant(Self.case2, rule: .randomized, samplingProbability: 1)
-    let maxAge2 = try PolicyTable.constant(Self.case2, rule: .maxAge, samplingProbability: 1)
-    #expect(isClose(StabilityReport(Self.case2, randomized: table2, maxAge: maxAge2).freeProbabilityLowerBound, 0.5))
+    let table = try PolicyTable.constant(
+      (try Self.case1), rule: .randomized, samplingProbability: 1)
+    let maxAge = try PolicyTable.constant((try Self.case1), rule: .maxAge, samplingProbability: 1)
+    #expect(
+      isClose(
+        StabilityReport((try Self.case1), randomized: table, maxAge: maxAge)
+          .freeProbabilityLowerBound,
+        0.35))
+    let table2 = try PolicyTable.constant(
+      (try Self.case2), rule: .randomized, samplingProbability: 1)
+    let maxAge2 = try PolicyTable.constant((try Self.case2), rule: .maxAge, samplingProbability: 1)
+    #expect(
+      isClose(
+        StabilityReport((try Self.case2), randomized: table2, maxAge: maxAge2)
+          .freeProbabilityLowerBound,
+        0.5))
   }
 
   /// Constant tables (μ = 1, uniform π) on case 2, by hand:
@@ -39,9 +60,10 @@ struct StabilityTests {
   /// R1' bound (1/4)/(s/q + 1/0.4) = 1/14, margin − 0.06;
   /// R1-chi bound (1/4)/(1/0.5 + 2.5) = 1/18, margin − 0.06 < 0.
   @Test func singleConditionsHandValues() throws {
-    let randomized = try PolicyTable.constant(Self.case2, rule: .randomized, samplingProbability: 1)
-    let maxAge = try PolicyTable.constant(Self.case2, rule: .maxAge, samplingProbability: 1)
-    let report = StabilityReport(Self.case2, randomized: randomized, maxAge: maxAge)
+    let randomized = try PolicyTable.constant(
+      (try Self.case2), rule: .randomized, samplingProbability: 1)
+    let maxAge = try PolicyTable.constant((try Self.case2), rule: .maxAge, samplingProbability: 1)
+    let report = StabilityReport((try Self.case2), randomized: randomized, maxAge: maxAge)
     let serviceSum = 1 / 0.4 + 1 / 0.6 + 1 / 0.8 + 1 / 0.94
     #expect(isClose(try Self.condition(report, "R2").margin, 1 / (4 + serviceSum) - 0.06))
     #expect(isClose(try Self.condition(report, "R1'").margin, 1.0 / 14 - 0.06))
@@ -55,8 +77,8 @@ struct StabilityTests {
   /// With the 1/N tables every reconstructed sufficient condition fails in both cases, as
   /// the paper reports for its conditions (spec A11.1, A13.10).
   @Test(arguments: [1, 2])
-  func everySufficientConditionFailsWithPerUserWeights(_ number: Int) {
-    let report = Self.report(number == 1 ? Self.case1 : Self.case2, .perUser)
+  func everySufficientConditionFailsWithPerUserWeights(_ number: Int) throws {
+    let report = Self.report(number == 1 ? (try Self.case1) : (try Self.case2), .perUser)
     let sufficient = report.conditions.filter { $0.kind == .sufficient }
     #expect(sufficient.count == 6)
     #expect(sufficient.allSatisfy { !$0.holds })
@@ -65,7 +87,7 @@ struct StabilityTests {
   /// With the plain-sum tables the beta1-based families R1 and R2 hold in case 2 while the
   /// chi-based conditions fail (spec A13.10).
   @Test func plainSumTablesMakeTheFamiliesHoldInCaseTwo() throws {
-    let report = Self.report(Self.case2, .sum)
+    let report = Self.report((try Self.case2), .sum)
     #expect(try Self.condition(report, "R1").holds)
     #expect(try Self.condition(report, "R2").holds)
     #expect(try !Self.condition(report, "R1-chi").holds)

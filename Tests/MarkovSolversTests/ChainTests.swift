@@ -195,7 +195,8 @@ struct ChainTests {
     #expect(throws: ModelError.rowSumNotOne(row: 0, sum: 0)) {
       try graph.restricted(to: [4, 5, 0])
     }
-    #expect(try graph.restricted(to: [5, 4]).transitions.dense == Matrix(rows: [[0, 1], [1, 0]]))
+    #expect(
+      try graph.restricted(to: [5, 4]).transitions.dense == Matrix(rows: [[0, 1], [1, 0]]))
   }
 
   @Test func twoRecurrentClassesHaveNoUniqueDistribution() throws {

@@ -37,7 +37,8 @@ struct MachineCommandTests {
 
   @Test func optimizePrintsOneRowPerSubset() throws {
     let result = try runOffload([
-      "machine", "optimize", "--service-probabilities", "0.5,0.8", "--starts", "2", "--format", "csv",
+      "machine", "optimize", "--service-probabilities", "0.5,0.8", "--starts", "2", "--format",
+      "csv",
     ])
     #expect(result.exitCode == 0, "\(result.standardError)")
     let lines = result.standardOutput.split(separator: "\n")
@@ -57,7 +58,8 @@ struct MachineCommandTests {
   @Test func simulateReportsProgressAndEstimates() throws {
     let result = try runOffload([
       "machine", "simulate", "--service-probabilities", "0.5,0.8", "--arrival-probabilities",
-      "0.05,0.1", "--slots", "20000", "--replications", "2", "--policy", "max-age", "--format", "csv",
+      "0.05,0.1", "--slots", "20000", "--replications", "2", "--policy", "max-age", "--format",
+      "csv",
     ])
     #expect(result.exitCode == 0, "\(result.standardError)")
     #expect(result.standardError.contains("replication 2/2 done"))
@@ -93,32 +95,65 @@ struct MachineCommandTests {
   /// Invalid input: exit code 64 and a message naming the parameter, the value and the
   /// valid range.
   @Test(arguments: [
-    (["evaluate", "--flip-probability", "1.5"], "invalid value 1.5 for flip probability (q): must be in (0, 1)"),
-    (["evaluate", "--busy-after-completion=-0.2"],
-      "invalid value -0.2 for busy-after-completion probability (s): must be in [0, 1]"),
-    (["evaluate", "--service-probabilities", "0.5,0"],
-      "invalid value 0 for service probability q_2: must be in (0, 1]"),
-    (["evaluate", "--service-probabilities", "0.5,x"],
-      "malformed value '0.5,x' for service probabilities (q_i): expected a comma list of numbers"),
-    (["simulate", "--service-probabilities", "0.5", "--arrival-probabilities", "1"],
-      "invalid value 1 for arrival probability p_1: must be in [0, 1)"),
-    (["evaluate", "--sampling-cost=-1"], "invalid value -1 for sampling cost (L): must be finite and >= 0"),
-    (["evaluate", "--sampling-probability", "0"],
-      "invalid value 0 for sampling probability (mu): must be in (0, 1]"),
-    (["evaluate", "--schedule", "0.5,0.5,0.25,0.25"],
-      "invalid value 1.5 for schedule (pi) sum: must be 1 (within 1e-9; pi is a distribution over S)"),
-    (["evaluate", "--subset", "5"], "invalid value 5 for subset (S) member: must be a user in 1...4"),
+    (
+      ["evaluate", "--flip-probability", "1.5"],
+      "invalid value 1.5 for flip probability (q): must be in (0, 1)"
+    ),
+    (
+      ["evaluate", "--busy-after-completion=-0.2"],
+      "invalid value -0.2 for busy-after-completion probability (s): must be in [0, 1]"
+    ),
+    (
+      ["evaluate", "--service-probabilities", "0.5,0"],
+      "invalid value 0 for service probability q_2: must be in (0, 1]"
+    ),
+    (
+      ["evaluate", "--service-probabilities", "0.5,x"],
+      "malformed value '0.5,x' for service probabilities (q_i): expected a comma list of numbers"
+    ),
+    (
+      ["simulate", "--service-probabilities", "0.5", "--arrival-probabilities", "1"],
+      "invalid value 1 for arrival probability p_1: must be in [0, 1)"
+    ),
+    (
+      ["evaluate", "--sampling-cost=-1"],
+      "invalid value -1 for sampling cost (L): must be finite and >= 0"
+    ),
+    (
+      ["evaluate", "--sampling-probability", "0"],
+      "invalid value 0 for sampling probability (mu): must be in (0, 1]"
+    ),
+    (
+      ["evaluate", "--schedule", "0.5,0.5,0.25,0.25"],
+      "invalid value 1.5 for schedule (pi) sum: must be 1 (within 1e-9; pi is a distribution over S)"
+    ),
+    (
+      ["evaluate", "--subset", "5"],
+      "invalid value 5 for subset (S) member: must be a user in 1...4"
+    ),
     (["evaluate", "--accuracy", "0"], "invalid value 0 for accuracy: must be > 0"),
-    (["evaluate", "--policy", "max-age", "--literal-cap", "1", "--subset", "1,2"],
-      "invalid value 1 for age cap (A) of the literal max-age chain"),
+    (
+      ["evaluate", "--policy", "max-age", "--literal-cap", "1", "--subset", "1,2"],
+      "invalid value 1 for age cap (A) of the literal max-age chain"
+    ),
     (["optimize", "--starts", "0"], "invalid value 0 for starts: must be an integer >= 1"),
     (["simulate", "--slots", "0"], "invalid value 0 for slots: must be an integer >= 1"),
-    (["simulate", "--replications", "0"], "invalid value 0 for replications (R): must be an integer >= 1"),
+    (
+      ["simulate", "--replications", "0"],
+      "invalid value 0 for replications (R): must be an integer >= 1"
+    ),
     (["figure4", "--q-values", "0:1"], "malformed value '0:1' for --q-values"),
-    (["figure4", "--q-values", "1"], "invalid value 1 for flip probability (q): must be in (0, 1)"),
-    (["optimal", "--service-probabilities", "0.5,0.5,0.5,0.5"], "invalid value 4 for number of users (N) of the optimal-policy MDP: must be <= 3"),
-    (["optimal", "--service-probabilities", "0.5,0.5", "--tolerance", "0"],
-      "invalid value 0 for tolerance: must be > 0"),
+    (
+      ["figure4", "--q-values", "1"], "invalid value 1 for flip probability (q): must be in (0, 1)"
+    ),
+    (
+      ["optimal", "--service-probabilities", "0.5,0.5,0.5,0.5"],
+      "invalid value 4 for number of users (N) of the optimal-policy MDP: must be <= 3"
+    ),
+    (
+      ["optimal", "--service-probabilities", "0.5,0.5", "--tolerance", "0"],
+      "invalid value 0 for tolerance: must be > 0"
+    ),
     (["evaluate", "--policy", "greedy"], "The value 'greedy' is invalid for '--policy <policy>'"),
   ])
   func invalidInputExitsWith64(_ arguments: [String], _ message: String) throws {

@@ -75,7 +75,9 @@ struct ModesBenchExportTests {
     }
     func rowValue(_ row: Int) -> Double {
       costs[row] + gamma
-        * (rowStart[row]..<rowStart[row + 1]).reduce(0) { $0 + probabilities[$1] * values[columns[$1]] }
+        * (rowStart[row]..<rowStart[row + 1]).reduce(0) {
+          $0 + probabilities[$1] * values[columns[$1]]
+        }
     }
     for state in 0..<states {
       let rows = candidateRows[candidateStart[state]..<candidateStart[state + 1]]

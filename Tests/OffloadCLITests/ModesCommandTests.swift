@@ -8,36 +8,111 @@ struct ModesCommandTests {
   @Test(arguments: [
     (["solve", "--load", "-1"], "invalid value -1 for load (rho): must be finite and > 0"),
     (["solve", "--load=-1"], "invalid value -1 for load (rho): must be finite and > 0"),
-    (["solve", "--cloud-speedup", "0"], "invalid value 0 for cloud speed-up (K): must be finite and > 0"),
-    (["delay", "--local-fraction", "1.5"], "invalid value 1.5 for local fraction (f): must be in (0, 1)"),
-    (["solve", "--local-rate", "-2"], "invalid value -2 for local rate (mu0): must be finite and > 0"),
-    (["solve", "--arrival-rate", "0", "--sm1-cloud-rate", "5", "--sm2-local-rate", "2", "--sm2-cloud-rate", "9"],
-     "invalid value 0 for arrival rate (lambda): must be finite and > 0"),
-    (["solve", "--arrival-rate", "3", "--sm1-cloud-rate", "-5", "--sm2-local-rate", "2", "--sm2-cloud-rate", "9"],
-     "invalid value -5 for SM1 cloud rate (mu_c1): must be finite and > 0"),
-    (["solve", "--arrival-rate", "3", "--sm1-cloud-rate", "5", "--sm2-local-rate", "0", "--sm2-cloud-rate", "9"],
-     "invalid value 0 for SM2 local rate (mu_l2): must be finite and > 0"),
-    (["solve", "--arrival-rate", "3", "--sm1-cloud-rate", "5", "--sm2-local-rate", "2", "--sm2-cloud-rate", "5"],
-     "invalid value 5 for SM2 cloud rate (mu_c2): must be > the SM1 cloud rate mu_c1 = 5"),
-    (["solve", "--arrival-rate", "3"], "raw rates need all of --arrival-rate, --sm1-cloud-rate, "
-      + "--sm2-local-rate, --sm2-cloud-rate; --sm1-cloud-rate is missing"),
-    (["solve", "--load", "0.5", "--arrival-rate", "3", "--sm1-cloud-rate", "5", "--sm2-local-rate", "2",
-      "--sm2-cloud-rate", "9"], "--load cannot be combined with raw rates"),
+    (
+      ["solve", "--cloud-speedup", "0"],
+      "invalid value 0 for cloud speed-up (K): must be finite and > 0"
+    ),
+    (
+      ["delay", "--local-fraction", "1.5"],
+      "invalid value 1.5 for local fraction (f): must be in (0, 1)"
+    ),
+    (
+      ["solve", "--local-rate", "-2"],
+      "invalid value -2 for local rate (mu0): must be finite and > 0"
+    ),
+    (
+      [
+        "solve", "--arrival-rate", "0", "--sm1-cloud-rate", "5", "--sm2-local-rate", "2",
+        "--sm2-cloud-rate", "9",
+      ],
+      "invalid value 0 for arrival rate (lambda): must be finite and > 0"
+    ),
+    (
+      [
+        "solve", "--arrival-rate", "3", "--sm1-cloud-rate", "-5", "--sm2-local-rate", "2",
+        "--sm2-cloud-rate", "9",
+      ],
+      "invalid value -5 for SM1 cloud rate (mu_c1): must be finite and > 0"
+    ),
+    (
+      [
+        "solve", "--arrival-rate", "3", "--sm1-cloud-rate", "5", "--sm2-local-rate", "0",
+        "--sm2-cloud-rate", "9",
+      ],
+      "invalid value 0 for SM2 local rate (mu_l2): must be finite and > 0"
+    ),
+    (
+      [
+        "solve", "--arrival-rate", "3", "--sm1-cloud-rate", "5", "--sm2-local-rate", "2",
+        "--sm2-cloud-rate", "5",
+      ],
+      "invalid value 5 for SM2 cloud rate (mu_c2): must be > the SM1 cloud rate mu_c1 = 5"
+    ),
+    (
+      ["solve", "--arrival-rate", "3"],
+      "raw rates need all of --arrival-rate, --sm1-cloud-rate, "
+        + "--sm2-local-rate, --sm2-cloud-rate; --sm1-cloud-rate is missing"
+    ),
+    (
+      [
+        "solve", "--load", "0.5", "--arrival-rate", "3", "--sm1-cloud-rate", "5",
+        "--sm2-local-rate", "2",
+        "--sm2-cloud-rate", "9",
+      ], "--load cannot be combined with raw rates"
+    ),
     (["solve", "--buffer", "1"], "invalid value 1 for buffer limit (B): must be an integer >= 2"),
-    (["solve", "--buffer", "2.5"], "invalid value 2.5 for buffer limit (B): must be an integer >= 2"),
-    (["solve", "--cloud-buffer", "0"], "invalid value 0 for cloud buffer limit (B2): must be an integer >= 1"),
-    (["solve", "--discount", "1"], "invalid value 1 for discount factor (gamma): must be in (0, 1)"),
-    (["solve", "--continuous-discount", "-0.1"], "invalid value -0.1 for continuous discount (beta): must be finite and > 0"),
-    (["solve", "--discount", "0.9", "--continuous-discount", "0.1"], "give either --discount (gamma) or --continuous-discount (beta), not both"),
+    (
+      ["solve", "--buffer", "2.5"],
+      "invalid value 2.5 for buffer limit (B): must be an integer >= 2"
+    ),
+    (
+      ["solve", "--cloud-buffer", "0"],
+      "invalid value 0 for cloud buffer limit (B2): must be an integer >= 1"
+    ),
+    (
+      ["solve", "--discount", "1"], "invalid value 1 for discount factor (gamma): must be in (0, 1)"
+    ),
+    (
+      ["solve", "--continuous-discount", "-0.1"],
+      "invalid value -0.1 for continuous discount (beta): must be finite and > 0"
+    ),
+    (
+      ["solve", "--discount", "0.9", "--continuous-discount", "0.1"],
+      "give either --discount (gamma) or --continuous-discount (beta), not both"
+    ),
     (["solve", "--tolerance", "0"], "invalid value 0 for tolerance: must be in (0, 1)"),
-    (["solve", "--max-iterations", "0"], "invalid value 0 for maximum iterations: must be an integer >= 1"),
-    (["solve", "--buffer", "6", "--window", "7"], "invalid value 7 for window (W): must be an integer in 1...6 (min(B, B2))"),
-    (["solve", "--load", "0.1:0.3:0.1"], "--load lists several values; give one value, or use 'offload modes sweep' for ranges"),
-    (["solve", "--load", "abc"], "malformed value 'abc' for --load: expected start:stop:step or a comma list"),
-    (["delay", "--cloud-busy-thresholds", "2,x"], "malformed value '2,x' for --cloud-busy-thresholds: expected a comma list of integers >= 1 or 'none'"),
-    (["delay", "--cloud-busy-thresholds", "2,0"], "invalid value 0 for cloud-busy thresholds (T1): must be an integer >= 1 or 'none'"),
-    (["delay", "--cloud-idle-thresholds", "2"], "--cloud-idle-thresholds needs --cloud-busy-thresholds"),
-    (["sweep", "--load", "0.1:0.3:0.1", "--buffer", "4:6:1"], "only one option may list several values: --load and --buffer both do"),
+    (
+      ["solve", "--max-iterations", "0"],
+      "invalid value 0 for maximum iterations: must be an integer >= 1"
+    ),
+    (
+      ["solve", "--buffer", "6", "--window", "7"],
+      "invalid value 7 for window (W): must be an integer in 1...6 (min(B, B2))"
+    ),
+    (
+      ["solve", "--load", "0.1:0.3:0.1"],
+      "--load lists several values; give one value, or use 'offload modes sweep' for ranges"
+    ),
+    (
+      ["solve", "--load", "abc"],
+      "malformed value 'abc' for --load: expected start:stop:step or a comma list"
+    ),
+    (
+      ["delay", "--cloud-busy-thresholds", "2,x"],
+      "malformed value '2,x' for --cloud-busy-thresholds: expected a comma list of integers >= 1 or 'none'"
+    ),
+    (
+      ["delay", "--cloud-busy-thresholds", "2,0"],
+      "invalid value 0 for cloud-busy thresholds (T1): must be an integer >= 1 or 'none'"
+    ),
+    (
+      ["delay", "--cloud-idle-thresholds", "2"],
+      "--cloud-idle-thresholds needs --cloud-busy-thresholds"
+    ),
+    (
+      ["sweep", "--load", "0.1:0.3:0.1", "--buffer", "4:6:1"],
+      "only one option may list several values: --load and --buffer both do"
+    ),
     (["sweep", "--load", "0.5"], "sweep needs one option with several values"),
     (["sweep", "--jobs", "0"], "invalid value 0 for --jobs: must be an integer >= 1"),
     (["sweep", "--threads", "0"], "invalid value 0 for --jobs: must be an integer >= 1"),
@@ -53,7 +128,10 @@ struct ModesCommandTests {
       ["sweep", "--load", "0.2,0.1,0.2"],
       "invalid value '0.2,0.1,0.2' for --load: lists 0.2 twice"
     ),
-    (["solve", "--uniformization", "tight"], "The value 'tight' is invalid for '--uniformization <uniformization>'"),
+    (
+      ["solve", "--uniformization", "tight"],
+      "The value 'tight' is invalid for '--uniformization <uniformization>'"
+    ),
   ])
   func invalidInputExitsWithUsageError(arguments: [String], message: String) throws {
     let result = try runOffload(["modes"] + arguments)
@@ -72,7 +150,9 @@ struct ModesCommandTests {
 
   @Test func failingAssumptionsWarnOnStandardError() throws {
     // f = 0.1 <= 1/K = 0.2 and rho = 1.1 outside the stability region: solved anyway.
-    let result = try runOffload(["modes", "delay", "--local-fraction", "0.1", "--load", "1.1", "--buffer", "6"])
+    let result = try runOffload([
+      "modes", "delay", "--local-fraction", "0.1", "--load", "1.1", "--buffer", "6",
+    ])
     #expect(result.exitCode == 0)
     #expect(result.standardError.contains("warning: assumption f > 1/K fails"))
     #expect(result.standardError.contains("warning: assumption lambda < maximal throughput fails"))
@@ -105,7 +185,10 @@ struct ModesCommandTests {
     // f = 0.95, K = 20: an SM2 job's local stage alone has mean f/mu0 = 0.95, while at
     // (xb, 0, 1, 0) with xb <= B = 8 a job waiting for SM1 is done after at most 9 SM1
     // services of mean 1/20, 0.45 in all; T1(0) is "none" (JSON null).
-    let document = try json(["solve", "--load", "0.1", "--local-fraction", "0.95", "--cloud-speedup", "20", "--buffer", "8"])
+    let document = try json([
+      "solve", "--load", "0.1", "--local-fraction", "0.95", "--cloud-speedup", "20", "--buffer",
+      "8",
+    ])
     let thresholds = try #require(document["thresholds"] as? [String: Any])
     let busy = try #require(thresholds["cloudBusy"] as? [Any])
     #expect(busy.first is NSNull)
@@ -114,7 +197,10 @@ struct ModesCommandTests {
   @Test func delayJSONKeepsTheContractKeys() throws {
     let document = try json(["delay", "--buffer", "10", "--cloud-busy-thresholds", "3,2,1"])
     let policies = try #require(document["policies"] as? [[String: Any]])
-    #expect(policies.map { $0["name"] as? String } == ["optimal", "optimal-average", "offload-only", "non-idling", "threshold"])
+    #expect(
+      policies.map { $0["name"] as? String } == [
+        "optimal", "optimal-average", "offload-only", "non-idling", "threshold",
+      ])
     for policy in policies {
       for key in ["meanDelay", "meanJobs", "blockingProbability", "sm2Share"] {
         #expect(policy[key] as? Double != nil, "\(key)")
@@ -130,7 +216,9 @@ struct ModesCommandTests {
     defer { try? FileManager.default.removeItem(at: folder) }
     let csv = folder.appendingPathComponent("policy.csv").path
     let svg = folder.appendingPathComponent("policy.svg").path
-    let result = try runOffload(["modes", "solve", "--buffer", "6", "--heatmap-csv", csv, "--svg", svg])
+    let result = try runOffload([
+      "modes", "solve", "--buffer", "6", "--heatmap-csv", csv, "--svg", svg,
+    ])
     #expect(result.exitCode == 0)
     let rows = try String(contentsOfFile: csv, encoding: .utf8).split(separator: "\n")
     // Header plus 4 (B + 1)(B2 + 1) = 4 * 7 * 7 = 196 states.

@@ -20,7 +20,10 @@ struct ModesGoldenTests {
     #expect(lines.contains("truncation     B = 50, B2 = 50, 10404 states"))
     let nu = 3 + 5 + 12.5 + 5.0 / 3
     let beta = String(format: "%.6g", nu * 0.01 / 0.99)
-    #expect(lines.contains("discount       gamma = 0.99, beta = \(beta) (nu = \(String(format: "%.6g", nu)), sum of rates)"))
+    #expect(
+      lines.contains(
+        "discount       gamma = 0.99, beta = \(beta) (nu = \(String(format: "%.6g", nu)), sum of rates)"
+      ))
   }
 
   /// Every digit of the golden's three policy grids, and its threshold table, against a

@@ -1,7 +1,7 @@
 import MarkovSolvers
 import ServiceModeOffloading
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Exact delay against an independent chain and a job-level simulation (spec S7)")
 struct ExactDelayTests {

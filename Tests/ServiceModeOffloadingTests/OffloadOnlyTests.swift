@@ -1,7 +1,7 @@
 import MarkovSolvers
 import ServiceModeOffloading
-import Testing
 import TestSupport
+import Testing
 
 /// Offload-Only is an M/M/1 queue with rate mu_c1 (spec S8.2); the expected values here
 /// are computed in the test from the birth-death formulas.

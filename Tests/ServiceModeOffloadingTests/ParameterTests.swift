@@ -1,7 +1,7 @@
 import MarkovSolvers
 import ServiceModeOffloading
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Service-mode parameters and validation")
 struct ParameterTests {
@@ -44,7 +44,8 @@ struct ParameterTests {
   @Test func failingAssumptionsAreWarningsNotErrors() throws {
     // f = 0.1 <= 1/K = 0.2 and < 1/(1+K); rho = 1.2 >= 1 is outside the region.
     let p = try ServiceModeParameters(load: 1.2, cloudSpeedup: 5, localFraction: 0.1)
-    #expect(p.warnings.map(\.assumption) == ["f > 1/K", "f > 1/(1+K)", "lambda < maximal throughput"])
+    #expect(
+      p.warnings.map(\.assumption) == ["f > 1/K", "f > 1/(1+K)", "lambda < maximal throughput"])
     let model = try ServiceModeModel(parameters: p, bufferLimit: 4)
     #expect(ServiceModeSolver.default.solve(model).converged)
   }
@@ -78,10 +79,17 @@ struct ParameterTests {
         return nil
       } catch { return error.description }
     }
-    #expect(message([0, 5, 2, 12]) == "invalid value 0 for arrival rate (lambda): must be finite and > 0")
-    #expect(message([3, -5, 2, 12]) == "invalid value -5 for SM1 cloud rate (mu_c1): must be finite and > 0")
-    #expect(message([3, 5, .infinity, 12]) == "invalid value inf for SM2 local rate (mu_l2): must be finite and > 0")
-    #expect(message([3, 5, 2, -1]) == "invalid value -1 for SM2 cloud rate (mu_c2): must be finite and > 0")
+    #expect(
+      message([0, 5, 2, 12]) == "invalid value 0 for arrival rate (lambda): must be finite and > 0")
+    #expect(
+      message([3, -5, 2, 12])
+        == "invalid value -5 for SM1 cloud rate (mu_c1): must be finite and > 0")
+    #expect(
+      message([3, 5, .infinity, 12])
+        == "invalid value inf for SM2 local rate (mu_l2): must be finite and > 0")
+    #expect(
+      message([3, 5, 2, -1])
+        == "invalid value -1 for SM2 cloud rate (mu_c2): must be finite and > 0")
     #expect(
       message([3, 5, 2, 4])
         == "invalid value 4 for SM2 cloud rate (mu_c2): must be > the SM1 cloud rate mu_c1 = 5, "
@@ -98,26 +106,36 @@ struct ParameterTests {
         return error.description
       } catch { return "unexpected error \(error)" }
     }
-    #expect(message { _ = try ServiceModeModel(parameters: p, bufferLimit: 1) }
-      == "invalid value 1 for buffer limit (B): must be an integer >= 2")
-    #expect(message { _ = try ServiceModeModel(parameters: p, bufferLimit: 5, cloudBufferLimit: 0) }
-      == "invalid value 0 for cloud buffer limit (B2): must be an integer >= 1")
-    #expect(message { _ = try ServiceModeModel(parameters: p, bufferLimit: 5, discount: .discrete(1)) }
-      == "invalid value 1 for discount factor (gamma): must be in (0, 1)")
-    #expect(message { _ = try ServiceModeModel(parameters: p, bufferLimit: 5, discount: .continuous(0)) }
-      == "invalid value 0 for continuous discount (beta): must be finite and > 0")
-    #expect(message { _ = try ServiceModeModel(parameters: p, bufferLimit: 100_000) }
-      == "invalid value (100000, 100000) for buffer limits (B, B2): 4(B+1)(B2+1) states must be at most 268435456")
-    #expect(message { _ = try ServiceModeSolver(tolerance: 0) }
-      == "invalid value 0 for tolerance: must be in (0, 1)")
-    #expect(message { _ = try ServiceModeSolver(maxIterations: 0) }
-      == "invalid value 0 for maximum iterations: must be an integer >= 1")
+    #expect(
+      message { _ = try ServiceModeModel(parameters: p, bufferLimit: 1) }
+        == "invalid value 1 for buffer limit (B): must be an integer >= 2")
+    #expect(
+      message { _ = try ServiceModeModel(parameters: p, bufferLimit: 5, cloudBufferLimit: 0) }
+        == "invalid value 0 for cloud buffer limit (B2): must be an integer >= 1")
+    #expect(
+      message { _ = try ServiceModeModel(parameters: p, bufferLimit: 5, discount: .discrete(1)) }
+        == "invalid value 1 for discount factor (gamma): must be in (0, 1)")
+    #expect(
+      message { _ = try ServiceModeModel(parameters: p, bufferLimit: 5, discount: .continuous(0)) }
+        == "invalid value 0 for continuous discount (beta): must be finite and > 0")
+    #expect(
+      message { _ = try ServiceModeModel(parameters: p, bufferLimit: 100_000) }
+        == "invalid value (100000, 100000) for buffer limits (B, B2): 4(B+1)(B2+1) states must be at most 268435456"
+    )
+    #expect(
+      message { _ = try ServiceModeSolver(tolerance: 0) }
+        == "invalid value 0 for tolerance: must be in (0, 1)")
+    #expect(
+      message { _ = try ServiceModeSolver(maxIterations: 0) }
+        == "invalid value 0 for maximum iterations: must be an integer >= 1")
     let model = try ServiceModeModel(parameters: p, bufferLimit: 6, cloudBufferLimit: 3)
-    #expect(message { _ = try ServiceModeAnalysis(model: model, solver: .default, window: 4) }
-      == "invalid value 4 for window (W): must be an integer in 1...3 (min(B, B2))")
-    #expect(message {
-      _ = try ServiceModeThresholds(extending: [2, 0], cloudIdle: [1], cloudBufferLimit: 3)
-    } == "invalid value 0 for cloud-busy thresholds (T1): must be an integer >= 1 or 'none'")
+    #expect(
+      message { _ = try ServiceModeAnalysis(model: model, solver: .default, window: 4) }
+        == "invalid value 4 for window (W): must be an integer in 1...3 (min(B, B2))")
+    #expect(
+      message {
+        _ = try ServiceModeThresholds(extending: [2, 0], cloudIdle: [1], cloudBufferLimit: 3)
+      } == "invalid value 0 for cloud-busy thresholds (T1): must be an integer >= 1 or 'none'")
   }
 
   @Test func discountConventionsAgree() throws {
@@ -131,6 +149,7 @@ struct ParameterTests {
     let tight = try ServiceModeModel(
       parameters: p, bufferLimit: 4, uniformization: .max, discount: .continuous(0.5))
     #expect(isClose(tight.uniformizationRate, 3 + 5.0 / 3 + 12.5))
-    #expect(isClose(tight.discountFactor, tight.uniformizationRate / (tight.uniformizationRate + 0.5)))
+    #expect(
+      isClose(tight.discountFactor, tight.uniformizationRate / (tight.uniformizationRate + 0.5)))
   }
 }

@@ -1,7 +1,7 @@
 import MarkovSolvers
 import ServiceModeOffloading
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Policy comparison and parallel sweep")
 struct PolicyComparisonTests {

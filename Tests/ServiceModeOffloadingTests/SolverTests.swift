@@ -1,7 +1,7 @@
 import MarkovSolvers
 import ServiceModeOffloading
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Service-mode solvers: cross-checks of spec S4, S7.2, S7.4, S8.4")
 struct SolverTests {
@@ -35,15 +35,18 @@ struct SolverTests {
     let p = PaperConfiguration.c.parameters
     let beta = 0.3
     let models = try UniformizationConvention.allCases.map {
-      try ServiceModeModel(parameters: p, bufferLimit: 10, uniformization: $0, discount: .continuous(beta))
+      try ServiceModeModel(
+        parameters: p, bufferLimit: 10, uniformization: $0, discount: .continuous(beta))
     }
     let solutions = models.map { ServiceModeSolver.default.solve($0) }
     #expect(models[0].uniformizationRate != models[1].uniformizationRate)
     #expect(solutions[0].policy == solutions[1].policy)
     // V_CT = V_DT / (nu + beta), the same for every nu (spec S3.2).
     let scaled = zip(models, solutions).map { model, solution in
-      (solution.values.map { $0 / (model.uniformizationRate + beta) },
-       solution.errorBound / (model.uniformizationRate + beta))
+      (
+        solution.values.map { $0 / (model.uniformizationRate + beta) },
+        solution.errorBound / (model.uniformizationRate + beta)
+      )
     }
     #expect(maxAbsDifference(scaled[0].0, scaled[1].0) <= scaled[0].1 + scaled[1].1 + 1e-12)
   }
@@ -93,7 +96,8 @@ struct SolverTests {
     var residual = 0.0
     for index in 0..<space.stateCount {
       let x = space.state(at: index)
-      let best = ServiceModeAction.allCases.filter(x.admits).map { postValue(x.applying($0)) }.min()!
+      let best = ServiceModeAction.allCases.filter(x.admits).map { postValue(x.applying($0)) }
+        .min()!
       residual = max(residual, abs(best - v[index]))
     }
     let scale = v.map(abs).max()!
@@ -109,9 +113,11 @@ struct SolverTests {
     let gain = try #require(solution.gainBounds)
     // L of the policy from its stationary distribution (GTH on the post-decision chain).
     let figures = try model.delay(of: solution.policy, method: .gth)
-    #expect(figures.meanJobs >= gain.lowerBound - 1e-9 && figures.meanJobs <= gain.upperBound + 1e-9)
+    #expect(
+      figures.meanJobs >= gain.lowerBound - 1e-9 && figures.meanJobs <= gain.upperBound + 1e-9)
     // The average-optimal policy is at least as good as any baseline (S9 claim).
-    for baseline in [ServiceModePolicy.nonIdling(model.stateSpace), .offloadOnly(model.stateSpace)] {
+    for baseline in [ServiceModePolicy.nonIdling(model.stateSpace), .offloadOnly(model.stateSpace)]
+    {
       let baselineJobs = try model.delay(of: baseline, method: .gth).meanJobs
       #expect(figures.meanJobs <= baselineJobs + 1e-9)
     }

@@ -45,12 +45,14 @@ public struct Matrix: Equatable, Sendable {
 
   public subscript(row: Int, column: Int) -> Double {
     get {
-      precondition(row >= 0 && row < rowCount && column >= 0 && column < columnCount,
+      precondition(
+        row >= 0 && row < rowCount && column >= 0 && column < columnCount,
         "index (\(row), \(column)) outside \(rowCount)x\(columnCount)")
       return storage[row + column * rowCount]
     }
     set {
-      precondition(row >= 0 && row < rowCount && column >= 0 && column < columnCount,
+      precondition(
+        row >= 0 && row < rowCount && column >= 0 && column < columnCount,
         "index (\(row), \(column)) outside \(rowCount)x\(columnCount)")
       storage[row + column * rowCount] = newValue
     }

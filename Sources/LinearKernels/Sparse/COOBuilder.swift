@@ -12,7 +12,8 @@ public struct COOBuilder: Sendable {
   private var values: [Double] = []
 
   public init(rowCount: Int, columnCount: Int, reservingCapacity capacity: Int = 0) {
-    precondition(rowCount <= Int(Int32.max) && columnCount <= Int(Int32.max),
+    precondition(
+      rowCount <= Int(Int32.max) && columnCount <= Int(Int32.max),
       "size \(rowCount)x\(columnCount) exceeds 32-bit indices")
     self.rowCount = rowCount
     self.columnCount = columnCount
@@ -26,7 +27,8 @@ public struct COOBuilder: Sendable {
 
   /// Adds `value` at (row, column); repeated positions are summed by `build()`.
   public mutating func append(row: Int, column: Int, value: Double) {
-    precondition(row >= 0 && row < rowCount && column >= 0 && column < columnCount,
+    precondition(
+      row >= 0 && row < rowCount && column >= 0 && column < columnCount,
       "entry (\(row), \(column)) outside \(rowCount)x\(columnCount)")
     rows.append(Int32(row))
     columns.append(Int32(column))

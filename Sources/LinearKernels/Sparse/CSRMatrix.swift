@@ -20,7 +20,8 @@ public struct CSRMatrix: Equatable, Sendable {
     rowCount: Int, columnCount: Int, rowStart: [Int], columnIndex: [Int32], values: [Double]
   ) {
     precondition(columnCount <= Int(Int32.max), "column count \(columnCount) exceeds Int32")
-    precondition(rowStart.count == rowCount + 1, "rowStart has \(rowStart.count), need \(rowCount + 1)")
+    precondition(
+      rowStart.count == rowCount + 1, "rowStart has \(rowStart.count), need \(rowCount + 1)")
     precondition(rowStart.first == 0 && rowStart.last == values.count, "rowStart ends mismatch")
     precondition(columnIndex.count == values.count, "columnIndex and values differ in length")
     self.rowCount = rowCount
@@ -40,7 +41,8 @@ public struct CSRMatrix: Equatable, Sendable {
       var previous = -1
       for k in rowStart[row]..<rowStart[row + 1] {
         let column = Int(columnIndex[k])
-        precondition(column > previous && column < columnCount,
+        precondition(
+          column > previous && column < columnCount,
           "row \(row): column \(column) out of order or outside 0..<\(columnCount)")
         previous = column
       }

@@ -14,9 +14,11 @@ public struct ChoiceMatrix: Equatable, Sendable {
   public var choiceCount: Int { transitions.rowCount }
 
   public init(transitions: CSRMatrix, groupStart: [Int]) {
-    precondition(groupStart.first == 0 && groupStart.last == transitions.rowCount,
+    precondition(
+      groupStart.first == 0 && groupStart.last == transitions.rowCount,
       "groupStart must run from 0 to the row count \(transitions.rowCount)")
-    precondition(transitions.columnCount == groupStart.count - 1,
+    precondition(
+      transitions.columnCount == groupStart.count - 1,
       "columns (\(transitions.columnCount)) must equal the state count (\(groupStart.count - 1))")
     self.transitions = transitions
     self.groupStart = groupStart

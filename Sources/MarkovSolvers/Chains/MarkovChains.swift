@@ -85,7 +85,8 @@ public struct DiscreteTimeMarkovChain: Sendable {
   public func longRunAverage(of reward: [Double], distribution: StationaryDistribution)
     -> Double
   {
-    precondition(reward.count == stateCount, "reward has \(reward.count) entries, need \(stateCount)")
+    precondition(
+      reward.count == stateCount, "reward has \(reward.count) entries, need \(stateCount)")
     return zip(distribution.probabilities, reward).reduce(0) { $0 + $1.0 * $1.1 }
   }
 }

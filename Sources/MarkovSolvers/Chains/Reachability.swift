@@ -90,7 +90,9 @@ enum Reachability {
     for (position, state) in states.enumerated() {
       for k in matrix.rowStart[state]..<matrix.rowStart[state + 1] {
         let target = newIndex[Int(matrix.columnIndex[k])]
-        if target >= 0 { builder.append(row: position, column: Int(target), value: matrix.values[k]) }
+        if target >= 0 {
+          builder.append(row: position, column: Int(target), value: matrix.values[k])
+        }
       }
     }
     return builder.build()

@@ -46,7 +46,8 @@ public struct RelativeValueIteration: Sendable {
     initialBias: [Double]? = nil
   ) {
     precondition(tolerance.value > 0, "tolerance \(tolerance) must be > 0")
-    precondition(aperiodicity > 0 && aperiodicity <= 1, "aperiodicity \(aperiodicity) must be in (0, 1]")
+    precondition(
+      aperiodicity > 0 && aperiodicity <= 1, "aperiodicity \(aperiodicity) must be in (0, 1]")
     precondition(maxIterations >= 1, "maxIterations \(maxIterations) must be >= 1")
     self.tolerance = tolerance
     self.maxIterations = maxIterations
@@ -57,7 +58,8 @@ public struct RelativeValueIteration: Sendable {
   }
 
   public func solve(_ process: DecisionProcess) -> AverageCostSolution {
-    precondition(referenceState >= 0 && referenceState < process.stateCount,
+    precondition(
+      referenceState >= 0 && referenceState < process.stateCount,
       "reference state \(referenceState) outside 0..<\(process.stateCount)")
     var bias = initialBias ?? [Double](repeating: 0, count: process.stateCount)
     precondition(bias.count == process.stateCount, "initialBias has \(bias.count) entries")
@@ -77,7 +79,8 @@ public struct RelativeValueIteration: Sendable {
         status = .converged
         break
       }
-      let reference = bias[referenceState] + aperiodicity * (next[referenceState] - bias[referenceState])
+      let reference =
+        bias[referenceState] + aperiodicity * (next[referenceState] - bias[referenceState])
       for state in bias.indices {
         bias[state] += aperiodicity * (next[state] - bias[state]) - reference
       }
@@ -86,7 +89,8 @@ public struct RelativeValueIteration: Sendable {
       errorBound: upper - lower, scale: BellmanKernels.supNorm(rowValues))
     return AverageCostSolution(
       gain: (lower + upper) / 2, gainLowerBound: lower, gainUpperBound: upper, bias: bias,
-      policy: BellmanKernels.greedyPolicy(process, rowValues: rowValues, tieTolerance: tieTolerance),
+      policy: BellmanKernels.greedyPolicy(
+        process, rowValues: rowValues, tieTolerance: tieTolerance),
       status: status, iterations: iterations,
       method: "relative value iteration (τ = \(aperiodicity))")
   }

@@ -43,7 +43,8 @@ extension DiscountedMDP: BellmanOperator {
   /// Sweeps states in index order.
   /// - Complexity: each candidate's row is read once per state that lists it.
   public func gaussSeidelSweep(_ values: inout [Double], sweep: Int) {
-    _ = BellmanKernels.gaussSeidelSweep(process, discount: discountFactor, values: &values, rows: nil)
+    _ = BellmanKernels.gaussSeidelSweep(
+      process, discount: discountFactor, values: &values, rows: nil)
   }
 
   /// - Complexity: O(transitions + candidates).

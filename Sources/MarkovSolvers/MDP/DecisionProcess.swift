@@ -164,14 +164,16 @@ public struct DecisionProcess: Sendable {
 
   /// The row that `state` selects with action index `action`.
   public func row(state: Int, action: Int) -> Int {
-    precondition(action >= 0 && action < actionCount(of: state),
+    precondition(
+      action >= 0 && action < actionCount(of: state),
       "action \(action) outside 0..<\(actionCount(of: state)) of state \(state)")
     return Int(candidateRows[candidateStart[state] + action])
   }
 
   /// The rows a policy selects, one per state.
   public func selectedRows(policy: [Int]) -> [Int] {
-    precondition(policy.count == stateCount, "policy has \(policy.count) entries, need \(stateCount)")
+    precondition(
+      policy.count == stateCount, "policy has \(policy.count) entries, need \(stateCount)")
     return (0..<stateCount).map { row(state: $0, action: policy[$0]) }
   }
 

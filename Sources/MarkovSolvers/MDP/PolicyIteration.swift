@@ -59,7 +59,8 @@ public enum PolicyEvaluation {
         if bound <= tolerance { break }
       }
       return PolicyValues(
-        values: values, errorBound: bound, status: bound <= tolerance ? .converged : .iterationLimitReached,
+        values: values, errorBound: bound,
+        status: bound <= tolerance ? .converged : .iterationLimitReached,
         sweeps: sweeps)
     default:
       var system = Matrix.identity(n)
@@ -128,7 +129,8 @@ public struct PolicyIteration: DiscountedSolver {
         preconditionFailure("I − γP_π is nonsingular for γ < 1, LAPACK said: \(error)")
       }
       values = evaluated.values
-      BellmanKernels.rowValues(process, discount: mdp.discountFactor, values: values, into: &rowValues)
+      BellmanKernels.rowValues(
+        process, discount: mdp.discountFactor, values: values, into: &rowValues)
       let guardBand =
         2 * mdp.discountFactor * evaluated.errorBound + 1e-13
         * max(1, BellmanKernels.supNorm(rowValues))

@@ -45,7 +45,8 @@ public struct ValueIteration: DiscountedSolver {
   ) {
     precondition(tolerance.value > 0, "tolerance \(tolerance) must be > 0")
     precondition(maxIterations >= 1, "maxIterations \(maxIterations) must be >= 1")
-    precondition(certificationInterval >= 1, "certificationInterval \(certificationInterval) must be >= 1")
+    precondition(
+      certificationInterval >= 1, "certificationInterval \(certificationInterval) must be >= 1")
     self.tolerance = tolerance
     self.maxIterations = maxIterations
     self.ordering = ordering
@@ -77,8 +78,10 @@ public struct ValueIteration: DiscountedSolver {
     while iterations < maxIterations {
       iterations += 1
       // An accelerated step takes two sweeps, so it must start at least two before a limit.
-      let lastSweeps = iterations == maxIterations || (accelerated && iterations == maxIterations - 1)
-      let certify = ordering == .jacobi || sweepsSinceCheck + 1 >= certificationInterval || lastSweeps
+      let lastSweeps =
+        iterations == maxIterations || (accelerated && iterations == maxIterations - 1)
+      let certify =
+        ordering == .jacobi || sweepsSinceCheck + 1 >= certificationInterval || lastSweeps
       if certify {
         sweepsSinceCheck = 0
         let (lower, upper) = bellman.apply(values, into: &next)

@@ -38,9 +38,10 @@ public struct ContinuousTimeMDP: Sendable {
 
   /// The post-decision form: row y's rates leave `homeState[y]`; state x may select the
   /// rows `candidates[x]`.
-  public init(postDecisionRates rates: CSRMatrix, costRates: [Double], homeState: [Int],
-    candidates: [[Int]]) throws(ModelError)
-  {
+  public init(
+    postDecisionRates rates: CSRMatrix, costRates: [Double], homeState: [Int],
+    candidates: [[Int]]
+  ) throws(ModelError) {
     var start = [0]
     var rows: [Int32] = []
     for list in candidates {
@@ -75,7 +76,8 @@ public struct ContinuousTimeMDP: Sendable {
       }
       for k in candidateStart[state]..<candidateStart[state + 1]
       where candidateRows[k] < 0 || Int(candidateRows[k]) >= rates.rowCount {
-        throw .candidateOutOfRange(state: state, row: Int(candidateRows[k]), rowCount: rates.rowCount)
+        throw .candidateOutOfRange(
+          state: state, row: Int(candidateRows[k]), rowCount: rates.rowCount)
       }
     }
     for home in homeState where home < 0 || Int(home) >= rates.columnCount {
@@ -130,7 +132,8 @@ public enum Uniformization {
       model, rate: uniformizationRate, costScale: 1 / (uniformizationRate + continuousDiscount))
     return try DiscountedMDP(
       process: process,
-      discountFactor: discountFactor(rate: uniformizationRate, continuousDiscount: continuousDiscount))
+      discountFactor: discountFactor(
+        rate: uniformizationRate, continuousDiscount: continuousDiscount))
   }
 
   /// The discrete-time process for the average-cost criterion: `c_DT = c/Λ`, so the
@@ -140,8 +143,10 @@ public enum Uniformization {
     throws(ModelError) -> (process: DecisionProcess, rate: Double)
   {
     let uniformizationRate = try checkedRate(rate, model: model)
-    return (try discreteProcess(model, rate: uniformizationRate, costScale: 1 / uniformizationRate),
-      uniformizationRate)
+    return (
+      try discreteProcess(model, rate: uniformizationRate, costScale: 1 / uniformizationRate),
+      uniformizationRate
+    )
   }
 
   private static func checkedRate(_ rate: Double?, model: ContinuousTimeMDP) throws(ModelError)

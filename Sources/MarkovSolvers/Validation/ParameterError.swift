@@ -14,8 +14,7 @@ public enum ParameterError: Error, Equatable, Sendable, CustomStringConvertible 
   case inconsistent(name: String, value: String, reason: String)
 
   /// Convenience for a numeric value, formatted with full precision.
-  public static func outOfRange(_ name: String, _ value: Double, valid: String) -> ParameterError
-  {
+  public static func outOfRange(_ name: String, _ value: Double, valid: String) -> ParameterError {
     .outOfRange(name: name, value: formatParameterValue(value), valid: valid)
   }
 
