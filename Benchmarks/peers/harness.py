@@ -272,8 +272,9 @@ class Harness:
             run.verdict = "timeout" if code is None else f"failed (exit {code})"
             return run
         bench = json.loads(output)
-        self.notes.append(f"B={buffer}: offloadlab solved with {self.args.offload_jobs} thread(s) "
-                          f"({bench.get('method', '')}); every peer with one")
+        self.notes.append(f"B={buffer}: offloadlab solved with {bench.get('threads', 1)} thread(s) "
+                          f"of --jobs {self.args.offload_jobs} ({bench.get('method', '')}); "
+                          "every peer with one")
         run.solve_seconds = bench["seconds"]
         run.iterations = bench.get("iterations")
         if bench["states"] != model.state_count:

@@ -44,6 +44,7 @@ struct ModesBenchCommand: ParsableCommand {
     let states = try model.stateCount(specification)
     try ModesMemory.check(states: states, sparse: solver.discountedMethod == .jacobi)
     let solve: () -> MDPSolution
+    var threadsUsed = 1
     switch solver.discountedMethod {
     case .gaussSeidel:
       var grid = try validatingParameters {
@@ -53,6 +54,7 @@ struct ModesBenchCommand: ParsableCommand {
           uniformization: model.uniformization, discount: specification.discount)
       }
       grid.threads = jobs
+      threadsUsed = grid.sweepThreads
       solve = { [grid] in solver.valueIteration(stateCount: states).solve(operator: grid) }
     case .jacobi:
       let compiled = try model.model(specification)
@@ -68,7 +70,8 @@ struct ModesBenchCommand: ParsableCommand {
       seconds: seconds, states: states, iterations: solution.iterations,
       errorBound: solution.errorBound, converged: solution.status == .converged,
       method: solution.method + ", " + solver.discountedMethod.rawValue,
-      tolerance: solver.tolerance, toleranceMode: solver.toleranceMode.rawValue)
+      tolerance: solver.tolerance, toleranceMode: solver.toleranceMode.rawValue,
+      threads: threadsUsed)
     switch format {
     case .json: print(try renderJSON(result))
     case .table, .csv:
@@ -99,4 +102,6 @@ struct ModesBenchJSON: Encodable {
   var method: String
   var tolerance: Double
   var toleranceMode: String
+  /// Threads the sweeps really used (see `ServiceModeGridOperator.sweepThreads`).
+  var threads: Int
 }

@@ -71,6 +71,13 @@ public struct ServiceModeGridOperator: BellmanOperator {
   /// slower on two threads, B = 400 1.5 times faster).
   public static let parallelLevelSize = 1024
 
+  /// The threads a sweep really uses: 2 when asked for and the grid has at least 8 levels
+  /// of at least `parallelLevelSize` states, else 1.
+  public var sweepThreads: Int {
+    threads >= 2 && stateSpace.bufferLimit + 1 >= 8
+      && stateSpace.baseStride >= Self.parallelLevelSize ? 2 : 1
+  }
+
   /// The terms of row y: `W(y) = |y| + γ (departure + stay·V(y) + local + arrival)`.
   /// `stay` is computed as in `ServiceModeModel.compile`, so the rows are identical.
   @inline(__always)
@@ -225,7 +232,7 @@ public struct ServiceModeGridOperator: BellmanOperator {
     }
     values.withUnsafeMutableBufferPointer { buffer in
       let v = SharedValues(base: buffer.baseAddress!)
-      if threads < 2 || levels < 8 || stateSpace.baseStride < Self.parallelLevelSize {
+      if sweepThreads < 2 {
         for step in 0..<half {
           relax(v.base, level: lowerLevel(step), reversed: reversed)
           if let level = upperLevel(step) { relax(v.base, level: level, reversed: reversed) }
@@ -284,14 +291,25 @@ public struct ServiceModeGridOperator: BellmanOperator {
     let step = stateSpace.baseStride
     var policy = [Int](repeating: 0, count: stateCount)
     forEachState(reversed: false) { x, xb, xl, x1, x2 in
-      // Candidate rows in action order; nil where the action is not admissible.
-      let candidates: [Int?] = [
-        x, xb >= 1 && x1 == 0 ? x + 1 - step : nil, xb >= 1 && xl == 0 ? x + 2 - step : nil,
-        xb >= 2 && x1 == 0 && xl == 0 ? x + 3 - 2 * step : nil,
-      ]
-      let admissible = candidates.compactMap { $0 }
-      let best = admissible.map { rowValues[$0] }.min()!
-      policy[x] = admissible.firstIndex { rowValues[$0] <= best + tieTolerance }!
+      // Candidate rows in action order (idle, SM1, SM2, SM1+SM2); -1 where inadmissible.
+      let rows = (
+        x, xb >= 1 && x1 == 0 ? x + 1 - step : -1, xb >= 1 && xl == 0 ? x + 2 - step : -1,
+        xb >= 2 && x1 == 0 && xl == 0 ? x + 3 - 2 * step : -1
+      )
+      var best = rowValues[rows.0]
+      if rows.1 >= 0 { best = Swift.min(best, rowValues[rows.1]) }
+      if rows.2 >= 0 { best = Swift.min(best, rowValues[rows.2]) }
+      if rows.3 >= 0 { best = Swift.min(best, rowValues[rows.3]) }
+      // The first admissible action within the tie tolerance; its position in the state's
+      // candidate list counts admissible actions only.
+      var position = 0
+      for action in 0..<4 {
+        let row = action == 0 ? rows.0 : action == 1 ? rows.1 : action == 2 ? rows.2 : rows.3
+        guard row >= 0 else { continue }
+        if rowValues[row] <= best + tieTolerance { break }
+        position += 1
+      }
+      policy[x] = position
     }
     return (policy, tieTolerance)
   }

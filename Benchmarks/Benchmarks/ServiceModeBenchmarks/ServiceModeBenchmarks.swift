@@ -15,7 +15,7 @@ let benchmarks: @Sendable () -> Void = {
   )
 
   for bufferLimit in [50, 100, 200, 400] {
-    // A B = 400 solve takes tens of seconds on this branch's sparse Jacobi iteration:
+    // A B = 400 solve takes seconds (tens with the sparse Jacobi iteration of spec S4.1):
     // keep the sample count small so that a run takes minutes.
     let samples = Benchmark.Configuration(maxIterations: bufferLimit >= 200 ? 2 : 10)
 
