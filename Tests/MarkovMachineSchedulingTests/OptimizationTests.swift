@@ -5,15 +5,6 @@ import Testing
 
 @Suite("Subset optimisation (A8)")
 struct OptimizationTests {
-  static var case1: MachineParameters {
-    get throws {
-      try MachineParameters(
-        flipProbability: 0.35, busyAfterCompletionProbability: 0.3,
-        serviceProbabilities: [0.55, 0.73, 0.84, 0.91],
-        arrivalProbabilities: [0.09, 0.09, 0.12, 0.14],
-        samplingCost: 5)
-    }
-  }
 
   static var twoUsers: MachineParameters {
     get throws {
@@ -98,13 +89,13 @@ struct OptimizationTests {
   @Test func caseOneSamplingProbabilitiesFollowTheWeighting() throws {
     let sum = SubsetOptimizer(weighting: .sum, starts: 3)
     for rule in SchedulingRule.allCases {
-      let table = sum.table((try Self.case1), rule: rule)
+      let table = sum.table((try PaperCases.case1), rule: rule)
       for entry in table.entries where entry.subset.count >= 2 {
         #expect(entry.policy.samplingProbability == 1, "\(rule) \(entry.subset)")
       }
     }
     let perUser = SubsetOptimizer(weighting: .perUser, starts: 3).table(
-      (try Self.case1), rule: .maxAge)
+      (try PaperCases.case1), rule: .maxAge)
     #expect(
       perUser.entries.contains { $0.subset.count >= 2 && $0.policy.samplingProbability < 0.9 })
   }
@@ -114,8 +105,8 @@ struct OptimizationTests {
     let optimizer = SubsetOptimizer()
     for user in 0..<4 {
       let subset = UserSubset(mask: 1 << UInt32(user))
-      let randomized = optimizer.optimizeRandomized((try Self.case1), subset: subset)
-      let maxAge = optimizer.optimizeMaxAge((try Self.case1), subset: subset)
+      let randomized = optimizer.optimizeRandomized((try PaperCases.case1), subset: subset)
+      let maxAge = optimizer.optimizeMaxAge((try PaperCases.case1), subset: subset)
       #expect(isClose(randomized.objective, maxAge.objective, relative: 1e-10))
     }
   }

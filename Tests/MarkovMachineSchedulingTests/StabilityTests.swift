@@ -4,24 +4,6 @@ import Testing
 
 @Suite("Reconstructed stability conditions (A9)")
 struct StabilityTests {
-  static var case1: MachineParameters {
-    get throws {
-      try MachineParameters(
-        flipProbability: 0.35, busyAfterCompletionProbability: 0.3,
-        serviceProbabilities: [0.55, 0.73, 0.84, 0.91],
-        arrivalProbabilities: [0.09, 0.09, 0.12, 0.14],
-        samplingCost: 5)
-    }
-  }
-  static var case2: MachineParameters {
-    get throws {
-      try MachineParameters(
-        flipProbability: 0.5, busyAfterCompletionProbability: 0.5,
-        serviceProbabilities: [0.4, 0.6, 0.8, 0.94],
-        arrivalProbabilities: [0.04, 0.05, 0.06, 0.06],
-        samplingCost: 5)
-    }
-  }
 
   static func report(_ parameters: MachineParameters, _ weighting: AgeWeighting) -> StabilityReport
   {
@@ -38,19 +20,21 @@ struct StabilityTests {
   /// χ(q, s) by hand: case 1 min{0.35, 0.455, 0.7, 0.56} = 0.35; case 2 = 0.5.
   @Test func chiHandValues() throws {
     let table = try PolicyTable.constant(
-      (try Self.case1), rule: .randomized, samplingProbability: 1)
-    let maxAge = try PolicyTable.constant((try Self.case1), rule: .maxAge, samplingProbability: 1)
+      (try PaperCases.case1), rule: .randomized, samplingProbability: 1)
+    let maxAge = try PolicyTable.constant(
+      (try PaperCases.case1), rule: .maxAge, samplingProbability: 1)
     #expect(
       isClose(
-        StabilityReport((try Self.case1), randomized: table, maxAge: maxAge)
+        StabilityReport((try PaperCases.case1), randomized: table, maxAge: maxAge)
           .freeProbabilityLowerBound,
         0.35))
     let table2 = try PolicyTable.constant(
-      (try Self.case2), rule: .randomized, samplingProbability: 1)
-    let maxAge2 = try PolicyTable.constant((try Self.case2), rule: .maxAge, samplingProbability: 1)
+      (try PaperCases.case2), rule: .randomized, samplingProbability: 1)
+    let maxAge2 = try PolicyTable.constant(
+      (try PaperCases.case2), rule: .maxAge, samplingProbability: 1)
     #expect(
       isClose(
-        StabilityReport((try Self.case2), randomized: table2, maxAge: maxAge2)
+        StabilityReport((try PaperCases.case2), randomized: table2, maxAge: maxAge2)
           .freeProbabilityLowerBound,
         0.5))
   }
@@ -61,9 +45,10 @@ struct StabilityTests {
   /// R1-chi bound (1/4)/(1/0.5 + 2.5) = 1/18, margin − 0.06 < 0.
   @Test func singleConditionsHandValues() throws {
     let randomized = try PolicyTable.constant(
-      (try Self.case2), rule: .randomized, samplingProbability: 1)
-    let maxAge = try PolicyTable.constant((try Self.case2), rule: .maxAge, samplingProbability: 1)
-    let report = StabilityReport((try Self.case2), randomized: randomized, maxAge: maxAge)
+      (try PaperCases.case2), rule: .randomized, samplingProbability: 1)
+    let maxAge = try PolicyTable.constant(
+      (try PaperCases.case2), rule: .maxAge, samplingProbability: 1)
+    let report = StabilityReport((try PaperCases.case2), randomized: randomized, maxAge: maxAge)
     let serviceSum = 1 / 0.4 + 1 / 0.6 + 1 / 0.8 + 1 / 0.94
     #expect(isClose(try Self.condition(report, "R2").margin, 1 / (4 + serviceSum) - 0.06))
     #expect(isClose(try Self.condition(report, "R1'").margin, 1.0 / 14 - 0.06))
@@ -78,7 +63,8 @@ struct StabilityTests {
   /// the paper reports for its conditions (spec A11.1, A13.10).
   @Test(arguments: [1, 2])
   func everySufficientConditionFailsWithPerUserWeights(_ number: Int) throws {
-    let report = Self.report(number == 1 ? (try Self.case1) : (try Self.case2), .perUser)
+    let report = Self.report(
+      number == 1 ? (try PaperCases.case1) : (try PaperCases.case2), .perUser)
     let sufficient = report.conditions.filter { $0.kind == .sufficient }
     #expect(sufficient.count == 6)
     #expect(sufficient.allSatisfy { !$0.holds })
@@ -87,7 +73,7 @@ struct StabilityTests {
   /// With the plain-sum tables the beta1-based families R1 and R2 hold in case 2 while the
   /// chi-based conditions fail (spec A13.10).
   @Test func plainSumTablesMakeTheFamiliesHoldInCaseTwo() throws {
-    let report = Self.report((try Self.case2), .sum)
+    let report = Self.report((try PaperCases.case2), .sum)
     #expect(try Self.condition(report, "R1").holds)
     #expect(try Self.condition(report, "R2").holds)
     #expect(try !Self.condition(report, "R1-chi").holds)
