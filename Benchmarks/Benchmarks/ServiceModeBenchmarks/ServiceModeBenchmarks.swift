@@ -1,6 +1,6 @@
 // Service-mode offloading benchmarks (spec service-modes.md S4, S7): the optimal-policy
 // solve and the exact delay of one policy, at B = B2 = 50, 100, 200, 400 (10,404 to
-// 643,204 states), configuration (a) (PLACEHOLDER values: rho = 0.5, K = 5, f = 0.6,
+// 643,204 states), the bare certified solve up to B = 1000 and the Fig. 5 sweep (issue 6), configuration (a) (PLACEHOLDER values: rho = 0.5, K = 5, f = 0.6,
 // gamma = 0.99). Models are built in `setup`, outside the measurement.
 import Benchmark
 import OffloadLab
@@ -44,6 +44,46 @@ let benchmarks: @Sendable () -> Void = {
       }
     } setup: {
       try nonIdlingInConfigurationA(bufferLimit: bufferLimit)
+    }
+  }
+
+  // Issue 6: the certified 1e-8 (absolute) matrix-free solve alone, as `offload modes
+  // bench`, on one and two threads (identical results), B = 100, 400 and 1000 (4,008,004
+  // states; one sample, about 10-20 s).
+  for bufferLimit in [100, 400, 1000] {
+    for threads in [1, 2] {
+      Benchmark(
+        "ServiceModes.bench grid B=\(bufferLimit) threads=\(threads)",
+        configuration: .init(maxDuration: .seconds(60), maxIterations: bufferLimit >= 400 ? 1 : 10)
+      ) { (benchmark: Benchmark, grid: ServiceModeGridOperator) in
+        var solver = try ServiceModeSolver(tolerance: 1e-8)
+        solver.toleranceMode = .absolute
+        let iteration = solver.valueIteration(stateCount: grid.stateCount)
+        for _ in benchmark.scaledIterations {
+          blackHole(iteration.solve(operator: grid))
+        }
+      } setup: {
+        var grid = try ServiceModeGridOperator(
+          parameters: PaperConfiguration.a.parameters, bufferLimit: bufferLimit)
+        grid.threads = threads
+        return grid
+      }
+    }
+  }
+
+  // Issue 6: the Fig. 5 sweep (19 loads, discounted-optimal, Offload-Only and Non-Idling
+  // with exact delays, B = 50) on two threads, as `offload modes sweep`.
+  Benchmark("ServiceModes.fig5 sweep B=50 jobs=2") { (benchmark: Benchmark, models: [ServiceModeModel]) in
+    let solver = try ServiceModeSolver()
+    for _ in benchmark.scaledIterations {
+      blackHole(try PolicyComparison.sweep(models, solver: solver, threads: 2, criteria: [.discounted]))
+    }
+  } setup: {
+    try (1...19).map { step in
+      try ServiceModeModel(
+        parameters: ServiceModeParameters(
+          load: 0.05 * Double(step), cloudSpeedup: 5, localFraction: 0.6),
+        bufferLimit: 50)
     }
   }
 
