@@ -285,10 +285,12 @@ struct ModesThresholdOptions: ParsableArguments {
 /// Memory estimates of a solve, checked before anything is allocated (issue 6: refuse a
 /// model that would not fit, saying how much it needs).
 enum ModesMemory {
-  /// Two value vectors, the row values and the policy read at the end.
-  static let matrixFreeBytesPerState = 32
+  /// Two value vectors, the row values and the policy read at the end (measured: `modes
+  /// bench --buffer 1000` peaks at 47 bytes per state including the process itself).
+  static let matrixFreeBytesPerState = 48
   /// The sparse model (≤ 5 transitions of 12 bytes, ≤ 4 candidates of 4 bytes, row and
-  /// candidate offsets, costs) plus the same vectors as the matrix-free method.
+  /// candidate offsets, costs) plus the solver's vectors. Measured: `modes solve --buffer
+  /// 300` (B and 2B, 1.8e6 states together) peaks at 152 bytes per state.
   static let sparseBytesPerState = 160
 
   /// - Throws: `ValidationError` (exit 64) naming the need and the machine's memory when
@@ -299,7 +301,7 @@ enum ModesMemory {
     let available = ProcessInfo.processInfo.physicalMemory
     guard !overflow, UInt64(needed) <= available else {
       throw ValidationError(
-        "the model has \(states) states and needs about \(gibibytes(Double(states) * Double(perState))) "
+        "the run holds \(states) states at once and needs about \(gibibytes(Double(states) * Double(perState))) "
           + "(\(perState) bytes per state\(sparse ? " with a stored sparse model" : "")); "
           + "this machine has \(gibibytes(Double(available))): lower --buffer or --cloud-buffer")
     }

@@ -50,8 +50,20 @@ struct ModesSolveCommand: ParsableCommand {
     var doubled = specification
     doubled.bufferLimit *= 2
     doubled.cloudBufferLimit = 2 * (specification.cloudBufferLimit ?? specification.bufferLimit)
-    // The truncation check solves the model again with B and B2 doubled.
-    try ModesMemory.check(states: self.model.stateCount(doubled), sparse: true)
+    // The truncation check solves the model again with B and B2 doubled, at the same time.
+    let doubledStates: Int
+    do {
+      doubledStates = try self.model.stateCount(doubled)
+    } catch {
+      throw ValidationError(
+        "invalid value \(specification.bufferLimit) for --buffer (B2 = \(doubled.cloudBufferLimit! / 2)): "
+          + "the truncation check (spec S2.3) also solves B = \(doubled.bufferLimit), "
+          + "B2 = \(doubled.cloudBufferLimit!), more than \(ServiceModeStateSpace.maximumStateCount) "
+          + "states; use 4(2B+1)(2B2+1) <= \(ServiceModeStateSpace.maximumStateCount) "
+          + "(B = B2 <= 4095), or 'offload modes bench' for one solve")
+    }
+    try ModesMemory.check(
+      states: self.model.stateCount(specification) + doubledStates, sparse: true)
     let model = try self.model.model(specification)
     var solver = try self.model.solver()
     solver.progress = ProgressReporter("solve (B and 2B, interleaved)").solverCallback

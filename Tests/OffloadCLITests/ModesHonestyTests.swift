@@ -18,11 +18,12 @@ struct ModesHonestyTests {
   }
 
   /// A model far beyond the machine is refused before anything is allocated: B = B2 = 8000
-  /// has 4 · 8001² ≈ 2.6e8 states, and the solve needs the model at 2B as well (1e9 states,
-  /// beyond the 2^28 limit of the state space), so the refusal names the limit.
+  /// has 4 · 8001² ≈ 2.6e8 states, and the truncation check would also need B = 16000
+  /// (1e9 states, beyond the 2^28 limit of the state space), so the refusal says so.
   @Test func hugeModelIsRefusedWithExitCode64() throws {
     let result = try runOffload(["modes", "solve", "--buffer", "8000"])
     #expect(result.exitCode == 64)
-    #expect(result.standardError.contains("states must be at most"))
+    #expect(result.standardError.contains("invalid value 8000 for --buffer"))
+    #expect(result.standardError.contains("the truncation check"))
   }
 }
