@@ -243,6 +243,15 @@ struct ErrorPathTests {
         postDecisionRates: sparse([[0, 1], [1, 0]]), costRates: [0, 0], homeState: [0, 9],
         candidates: [[0], [1]])
     }
+    // Beyond 32 bits: an error, not a trap in the index conversion.
+    expectModelError(
+      .stateOutOfRange(state: 1 << 40, stateCount: 2),
+      message: "state 1099511627776 is outside 0..<2"
+    ) {
+      try ContinuousTimeMDP(
+        postDecisionRates: sparse([[0, 1], [1, 0]]), costRates: [0, 0], homeState: [0, 1 << 40],
+        candidates: [[0], [1]])
+    }
   }
 
   @Test func chainErrorWrapsAModelError() {

@@ -42,6 +42,10 @@ public struct ContinuousTimeMDP: Sendable {
     postDecisionRates rates: CSRMatrix, costRates: [Double], homeState: [Int],
     candidates: [[Int]]
   ) throws(ModelError) {
+    // Checked here, before the 32-bit conversion would trap on a huge index.
+    if let home = homeState.first(where: { $0 < 0 || $0 >= rates.columnCount }) {
+      throw .stateOutOfRange(state: home, stateCount: rates.columnCount)
+    }
     var start = [0]
     var rows: [Int32] = []
     for list in candidates {
