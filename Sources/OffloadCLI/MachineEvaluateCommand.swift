@@ -49,9 +49,7 @@ struct MachineEvaluateCommand: ParsableCommand {
   var format = OutputFormat.table
 
   func run() throws {
-    let parameters = try model.parameters(
-      defaultService: MachineDefaults.service, defaultArrivals: MachineDefaults.lowArrivals)
-    report(parameters.warnings)
+    let parameters = try model.figure4Parameters()
     let set = try parseSubset(subset, parameters)
     try require(accuracy > 0, .outOfRange("accuracy", accuracy, valid: "> 0"))
     let chosen = try validatingParameters { () throws(ParameterError) -> SubsetPolicy in

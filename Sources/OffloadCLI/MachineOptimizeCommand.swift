@@ -19,9 +19,7 @@ struct MachineOptimizeCommand: ParsableCommand {
   var format = OutputFormat.table
 
   func run() throws {
-    let parameters = try model.parameters(
-      defaultService: MachineDefaults.service, defaultArrivals: MachineDefaults.lowArrivals)
-    report(parameters.warnings)
+    let parameters = try model.figure4Parameters()
     let tables = try optimization.tables(parameters, samplingProbability: nil)
     switch format {
     case .json:

@@ -32,6 +32,15 @@ struct MachineModelOptions: ParsableArguments {
   @Option(help: "L: cost of one sample of the machine's state, >= 0.")
   var samplingCost = 5.0
 
+  /// The validated parameters with the Fig. 4 defaults (service probabilities and the low
+  /// arrival regime, spec A11), their assumption warnings printed on stderr.
+  func figure4Parameters() throws -> MachineParameters {
+    let parameters = try parameters(
+      defaultService: MachineDefaults.service, defaultArrivals: MachineDefaults.lowArrivals)
+    report(parameters.warnings)
+    return parameters
+  }
+
   /// The validated parameters; missing lists take the command's defaults (missing
   /// arrivals with given service probabilities mean no arrivals).
   func parameters(defaultService: [Double], defaultArrivals: [Double]? = nil) throws

@@ -39,9 +39,7 @@ struct MachineSimulateCommand: ParsableCommand {
   var format = OutputFormat.table
 
   func run() throws {
-    let parameters = try model.parameters(
-      defaultService: MachineDefaults.service, defaultArrivals: MachineDefaults.lowArrivals)
-    report(parameters.warnings)
+    let parameters = try model.figure4Parameters()
     let congested = permanentCongestion ? try parseSubset(subset, parameters) : nil
     let settings = try simulation.settings(permanentCongestion: congested)
     let tables = try optimization.tables(parameters, samplingProbability: samplingProbability)

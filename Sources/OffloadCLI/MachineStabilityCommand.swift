@@ -27,9 +27,7 @@ struct MachineStabilityCommand: ParsableCommand {
   var format = OutputFormat.table
 
   func run() throws {
-    let parameters = try model.parameters(
-      defaultService: MachineDefaults.service, defaultArrivals: MachineDefaults.lowArrivals)
-    report(parameters.warnings)
+    let parameters = try model.figure4Parameters()
     let tables = try optimization.tables(parameters, samplingProbability: samplingProbability)
     let stability = StabilityReport(
       parameters, randomized: tables.randomized, maxAge: tables.maxAge)

@@ -69,7 +69,7 @@ struct ModesBenchCommand: ParsableCommand {
     let result = ModesBenchJSON(
       seconds: seconds, states: states, iterations: solution.iterations,
       errorBound: solution.errorBound, converged: solution.status == .converged,
-      method: solution.method + ", " + solver.discountedMethod.rawValue,
+      method: solution.method,
       tolerance: solver.tolerance, toleranceMode: solver.toleranceMode.rawValue,
       threads: threadsUsed)
     switch format {

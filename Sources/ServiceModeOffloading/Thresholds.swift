@@ -57,17 +57,10 @@ extension ServiceModePolicy {
   /// T1(n) and T0(n) read off the policy, each the least xb >= 1 on its whole line.
   /// - Complexity: O(states).
   public var thresholds: ServiceModeThresholds {
-    let space = stateSpace
     func first(sm1: Int, sm2Queue: Int) -> Int? {
-      (1...space.bufferLimit).first { base in
-        actions[
-          space.index(
-            of: ServiceModeState(
-              baseQueue: base, localBusy: 0, cloudSM1: sm1, cloudSM2: sm2Queue))
-        ].usesSM2
-      }
+      (1...stateSpace.bufferLimit).first { usesSM2(base: $0, sm1: sm1, sm2Queue: sm2Queue) }
     }
-    let lines = 0...space.cloudBufferLimit
+    let lines = 0...stateSpace.cloudBufferLimit
     return ServiceModeThresholds(
       cloudBusy: lines.map { first(sm1: 1, sm2Queue: $0) },
       cloudIdle: lines.map { $0 == 0 ? nil : first(sm1: 0, sm2Queue: $0) })
@@ -83,17 +76,20 @@ extension ServiceModePolicy {
   /// nil where SM2 is never chosen on that column (always at xb = 0).
   /// - Complexity: O(states).
   public var cloudQueueThresholds: (cloudBusy: [Int?], cloudIdle: [Int?]) {
-    let space = stateSpace
     func first(base: Int, sm1: Int) -> Int? {
-      ((1 - sm1)...space.cloudBufferLimit).first { sm2Queue in
-        actions[
-          space.index(
-            of: ServiceModeState(
-              baseQueue: base, localBusy: 0, cloudSM1: sm1, cloudSM2: sm2Queue))
-        ].usesSM2
+      ((1 - sm1)...stateSpace.cloudBufferLimit).first {
+        usesSM2(base: base, sm1: sm1, sm2Queue: $0)
       }
     }
-    let columns = 0...space.bufferLimit
+    let columns = 0...stateSpace.bufferLimit
     return (columns.map { first(base: $0, sm1: 1) }, columns.map { first(base: $0, sm1: 0) })
+  }
+
+  /// Whether the policy assigns SM2 at `(xb, 0, x1, x2)` (the switch-type lines of S5.4).
+  private func usesSM2(base: Int, sm1: Int, sm2Queue: Int) -> Bool {
+    actions[
+      stateSpace.index(
+        of: ServiceModeState(baseQueue: base, localBusy: 0, cloudSM1: sm1, cloudSM2: sm2Queue))
+    ].usesSM2
   }
 }

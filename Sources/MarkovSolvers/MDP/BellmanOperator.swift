@@ -35,7 +35,11 @@ extension DiscountedMDP: BellmanOperator {
   public func apply(_ values: [Double], into next: inout [Double]) -> (
     lower: Double, upper: Double
   ) {
-    var rowValues = [Double](repeating: 0, count: process.rowCount)
+    // Every entry is written by `rowValues`, so the buffer is not zero-filled first (this
+    // runs once per Jacobi iteration).
+    var rowValues = [Double](unsafeUninitializedCapacity: process.rowCount) { _, count in
+      count = process.rowCount
+    }
     BellmanKernels.rowValues(process, discount: discountFactor, values: values, into: &rowValues)
     return BellmanKernels.minimize(process, rowValues: rowValues, previous: values, into: &next)
   }

@@ -129,7 +129,9 @@ public struct ValueIteration: DiscountedSolver {
     return MDPSolution(
       values: values, policy: policy, status: status, iterations: iterations,
       errorBound: errorBound, tieTolerance: tieTolerance,
-      method: "value iteration (\(ordering.rawValue))")
+      method:
+        "value iteration (\(ordering.rawValue)\(accelerated ? ", Anderson \(andersonMemory)" : ""))"
+    )
   }
 }
 
