@@ -127,6 +127,8 @@ struct ModesPolicyJSON: Encodable {
   var meanDelay, meanJobs, blockingProbability, sm1Share, sm2Share: Double
   var effectiveArrivalRate, stationaryResidual: Double
   var reachableStates: Int
+  /// The optimal policies' solver iterations (absent for fixed policies).
+  var solverIterations: Int?
   var converged: Bool
 
   init(_ row: PolicyDelay) {
@@ -136,6 +138,7 @@ struct ModesPolicyJSON: Encodable {
     (sm1Share, sm2Share) = (f.sm1Share, f.sm2Share)
     (effectiveArrivalRate, stationaryResidual) = (f.effectiveArrivalRate, f.residual)
     reachableStates = f.reachableStates
+    solverIterations = row.solverIterations
     converged = row.converged
   }
 }

@@ -2,28 +2,38 @@ import Dispatch
 
 /// `(0..<count).map(transform)` computed on up to `threads` threads. Each element is
 /// computed by exactly one call and stored at its own index, so the result does not depend
-/// on the thread count or on scheduling. After each element, `progress(index, finished)`
-/// is called on the worker that computed it, with the count of elements stored so far.
+/// on the thread count or on scheduling.
 /// - Complexity: `count` calls of `transform`.
 func concurrentMap<T: Sendable>(
-  _ count: Int, threads: Int,
-  progress: @Sendable (_ index: Int, _ finished: Int) -> Void = { _, _ in },
-  _ transform: @Sendable (Int) -> T
+  _ count: Int, threads: Int, _ transform: @Sendable (Int) -> T
 ) -> [T] {
   let slots = Slots<T>(count: count)
   DispatchQueue.concurrentPerform(iterations: max(1, min(threads, count))) { _ in
     while let index = slots.claim() {
-      progress(index, slots.store(transform(index), at: index))
+      slots.store(transform(index), at: index)
     }
   }
   return slots.values()
+}
+
+/// A counter shared by threads (for progress reports).
+final class Counter: @unchecked Sendable {
+  private var count = 0
+  private let lock = DispatchSemaphore(value: 1)
+
+  /// Adds one and returns the new count.
+  func increment() -> Int {
+    lock.wait()
+    defer { lock.signal() }
+    count += 1
+    return count
+  }
 }
 
 /// Result slots and a shared counter of the next unclaimed index, behind one lock.
 private final class Slots<T: Sendable>: @unchecked Sendable {
   private var results: [T?]
   private var next = 0
-  private var stored = 0
   private let lock = DispatchSemaphore(value: 1)
 
   init(count: Int) { results = [T?](repeating: nil, count: count) }
@@ -36,13 +46,10 @@ private final class Slots<T: Sendable>: @unchecked Sendable {
     return next - 1
   }
 
-  /// Stores `value` and returns the number of values stored so far.
-  func store(_ value: T, at index: Int) -> Int {
+  func store(_ value: T, at index: Int) {
     lock.wait()
     defer { lock.signal() }
     results[index] = value
-    stored += 1
-    return stored
   }
 
   func values() -> [T] {

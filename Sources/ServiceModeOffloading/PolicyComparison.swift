@@ -8,6 +8,8 @@ public struct PolicyDelay: Sendable {
   public let figures: DelayFigures
   /// The optimal policies' solver status (nil for fixed policies).
   public let solverStatus: SolverStatus?
+  /// The optimal policies' solver iterations (sweeps; nil for fixed policies).
+  public let solverIterations: Int?
 
   /// Whether the solver (if any) and the stationary solve both met their tolerances.
   public var converged: Bool {
@@ -40,45 +42,111 @@ public enum PolicyComparison {
     criteria: [OptimalityCriterion] = [.discounted, .average],
     extra: [(name: String, policy: ServiceModePolicy)] = []
   ) throws(ChainError) -> [PolicyDelay] {
+    let solutions = criteria.map { solve(model, solver: solver, criterion: $0, from: nil) }
+    return try rows(model, solutions: solutions, extra: extra)
+  }
+
+  /// `evaluate` for every model on up to `threads` threads, warm-starting the optimal-policy
+  /// solves along chains (spec S9 Fig. 5).
+  ///
+  /// Rule: the models are cut into chains of L = `warmStartChain` consecutive models (chain
+  /// c = `c·L ..< (c+1)·L`). In a chain each solve starts from the previous model's solution
+  /// under the same criterion (`ServiceModeSolver.solve(_:from:)`) if both have the same
+  /// state space (B, B2), otherwise from zero; a chain's first model starts from zero, and
+  /// L = 1 is `evaluate` from scratch. One thread solves a chain in order, so the result (in
+  /// model order) does not depend on `threads`, and a shard of whole chains
+  /// (`shardPositions`) gets bitwise the same rows as the full sweep.
+  /// - Parameters:
+  ///   - warmStartChain: L >= 1.
+  ///   - progress: called once per model, from the worker that evaluated it, with the
+  ///     model's index and the number of models finished so far (1 to `models.count`).
+  /// - Throws: the first `ChainError`, in model order.
+  /// - Complexity: that of `evaluate` per model; warm starts only save solver iterations.
+  public static func sweep(
+    _ models: [ServiceModeModel], solver: ServiceModeSolver, threads: Int,
+    criteria: [OptimalityCriterion] = [.discounted, .average], warmStartChain: Int = 1,
+    extra: @Sendable (ServiceModeModel) -> [(name: String, policy: ServiceModePolicy)] = { _ in []
+    },
+    progress: @Sendable (_ index: Int, _ finished: Int) -> Void = { _, _ in }
+  ) throws(ChainError) -> [[PolicyDelay]] {
+    let ranges = chains(count: models.count, length: warmStartChain)
+    let finished = Counter()
+    let results = concurrentMap(ranges.count, threads: threads) { chain in
+      var previous: [ServiceModeSolution] = []
+      return ranges[chain].map { index in
+        let model = models[index]
+        let solutions = criteria.indices.map { criterion in
+          solve(
+            model, solver: solver, criterion: criteria[criterion],
+            from: previous.first?.model.stateSpace == model.stateSpace
+              ? previous[criterion].values : nil)
+        }
+        previous = solutions
+        let result = Result { () throws(ChainError) in
+          try rows(model, solutions: solutions, extra: extra(model))
+        }
+        progress(index, finished.increment())
+        return result
+      }
+    }
+    return try results.joined().map { result throws(ChainError) in try result.get() }
+  }
+
+  /// The chains of a sweep of `count` values: `c·length ..< min((c+1)·length, count)` for
+  /// c = 0, 1, ...
+  /// - Precondition: `length >= 1`.
+  static func chains(count: Int, length: Int) -> [Range<Int>] {
+    precondition(length >= 1, "chain length \(length) must be >= 1")
+    return stride(from: 0, to: count, by: length).map { $0..<min($0 + length, count) }
+  }
+
+  /// The positions (increasing) of shard `shard` of `shards` (0-based) of a sweep of
+  /// `count` values: the whole chains c of `sweep` with `c mod shards = shard` (round robin,
+  /// so slow high-load chains are spread over the shards). Only the sweep's last chain can
+  /// be shorter than `chainLength`, so `sweep` over these positions' models cuts the same
+  /// chains and computes every value as the full sweep does.
+  /// - Precondition: `chainLength >= 1`, `0 <= shard < shards`.
+  /// - Complexity: O(count).
+  public static func shardPositions(
+    count: Int, chainLength: Int, shard: Int, of shards: Int
+  ) -> [Int] {
+    precondition((0..<shards).contains(shard), "shard \(shard) outside 0..<\(shards)")
+    return chains(count: count, length: chainLength).enumerated()
+      .filter { $0.offset % shards == shard }.flatMap(\.element)
+  }
+
+  /// `solver` under `criterion`, started from `start` (nil: zero).
+  private static func solve(
+    _ model: ServiceModeModel, solver: ServiceModeSolver, criterion: OptimalityCriterion,
+    from start: [Double]?
+  ) -> ServiceModeSolution {
+    var optimal = solver
+    optimal.criterion = criterion
+    return optimal.solve(model, from: start)
+  }
+
+  /// The rows of `evaluate`, given the optimal solutions.
+  private static func rows(
+    _ model: ServiceModeModel, solutions: [ServiceModeSolution],
+    extra: [(name: String, policy: ServiceModePolicy)]
+  ) throws(ChainError) -> [PolicyDelay] {
     var rows: [PolicyDelay] = []
-    for criterion in criteria {
-      var optimal = solver
-      optimal.criterion = criterion
-      let solution = optimal.solve(model)
+    for solution in solutions {
       rows.append(
         PolicyDelay(
-          name: optimalName(criterion), figures: try model.delay(of: solution.policy),
-          solverStatus: solution.status))
+          name: optimalName(solution.criterion), figures: try model.delay(of: solution.policy),
+          solverStatus: solution.status, solverIterations: solution.iterations))
     }
     let space = model.stateSpace
     let fixed: [(name: String, policy: ServiceModePolicy)] = [
       ("offload-only", .offloadOnly(space)), ("non-idling", .nonIdling(space)),
     ]
     for (name, policy) in fixed + extra {
-      rows.append(PolicyDelay(name: name, figures: try model.delay(of: policy), solverStatus: nil))
+      rows.append(
+        PolicyDelay(
+          name: name, figures: try model.delay(of: policy), solverStatus: nil,
+          solverIterations: nil))
     }
     return rows
-  }
-
-  /// `evaluate` for every model, computed on up to `threads` threads; the result is in the
-  /// order of `models` and does not depend on the thread count (each model is evaluated
-  /// alone, from scratch).
-  /// - Parameter progress: called once per model, from the worker that evaluated it, with
-  ///   the model's index and the number of models finished so far (1 to `models.count`).
-  /// - Throws: the first `ChainError`, in model order.
-  public static func sweep(
-    _ models: [ServiceModeModel], solver: ServiceModeSolver, threads: Int,
-    criteria: [OptimalityCriterion] = [.discounted, .average],
-    extra: @Sendable (ServiceModeModel) -> [(name: String, policy: ServiceModePolicy)] = { _ in []
-    },
-    progress: @Sendable (_ index: Int, _ finished: Int) -> Void = { _, _ in }
-  ) throws(ChainError) -> [[PolicyDelay]] {
-    let results = concurrentMap(models.count, threads: threads, progress: progress) { index in
-      Result { () throws(ChainError) in
-        try evaluate(
-          models[index], solver: solver, criteria: criteria, extra: extra(models[index]))
-      }
-    }
-    return try results.map { result throws(ChainError) in try result.get() }
   }
 }

@@ -117,6 +117,10 @@ struct ModesCommandTests {
     (["sweep", "--jobs", "0"], "invalid value 0 for --jobs: must be an integer >= 1"),
     (["sweep", "--threads", "0"], "invalid value 0 for --jobs: must be an integer >= 1"),
     (
+      ["sweep", "--warm-start-chain", "0"],
+      "invalid value 0 for --warm-start-chain: must be an integer >= 1"
+    ),
+    (
       ["sweep", "--shard", "3/2"],
       "invalid value '3/2' for --shard: expected i/n with integers 1 <= i <= n"
     ),

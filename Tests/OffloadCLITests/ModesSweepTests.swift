@@ -18,6 +18,8 @@ struct ModesSweepTests {
     let one = try csv(Self.sweep + ["--jobs", "1"])
     #expect(one == (try csv(Self.sweep + ["--jobs", "2"])))
     #expect(one == (try csv(Self.sweep + ["--threads", "2"])))
+    let chained = Self.sweep + ["--warm-start-chain", "2"]
+    #expect(try csv(chained + ["--jobs", "1"]) == (try csv(chained + ["--jobs", "2"])))
     let lines = one.split(separator: "\n")
     // Header, then 5 loads x 3 policies (discounted criterion), ordered by load.
     #expect(lines.count == 16)
@@ -46,11 +48,14 @@ struct ModesSweepTests {
   }
 
   /// Writes each shard's CSV to a temporary folder and returns the paths.
-  private func shardFiles(count: Int, in folder: URL) throws -> [String] {
+  private func shardFiles(count: Int, chainLength: Int = 1, in folder: URL) throws -> [String] {
     try (1...count).map { index in
       let path = folder.appendingPathComponent("shard-\(index)-of-\(count).csv").path
-      try csv(Self.sweep + ["--shard", "\(index)/\(count)", "--jobs", "1"])
-        .write(toFile: path, atomically: true, encoding: .utf8)
+      try csv(
+        Self.sweep + [
+          "--shard", "\(index)/\(count)", "--jobs", "1", "--warm-start-chain", "\(chainLength)",
+        ]
+      ).write(toFile: path, atomically: true, encoding: .utf8)
       return path
     }
   }
@@ -61,19 +66,20 @@ struct ModesSweepTests {
     return folder
   }
 
-  @Test(arguments: [2, 3, 7])
-  func mergedShardsReproduceTheFullSweep(count: Int) throws {
+  @Test(arguments: [(2, 1), (3, 1), (7, 1), (2, 2), (3, 2)])
+  func mergedShardsReproduceTheFullSweep(count: Int, chainLength: Int) throws {
     let folder = try temporaryFolder()
     defer { try? FileManager.default.removeItem(at: folder) }
-    let full = try csv(Self.sweep)
-    let files = try shardFiles(count: count, in: folder)
-    // Each shard's rows are the full run's rows of its values (round robin).
+    let full = try csv(Self.sweep + ["--warm-start-chain", "\(chainLength)"])
+    let files = try shardFiles(count: count, chainLength: chainLength, in: folder)
+    // Each shard's rows are the full run's rows of its chains (round robin over chains of
+    // chainLength values, 3 rows per value).
     let fullRows = full.split(separator: "\n").dropFirst()
     for (index, path) in files.enumerated() {
       let rows = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
         .dropFirst()
-      let expected = fullRows.enumerated().filter { ($0.offset / 3) % count == index }.map(
-        \.element)
+      let expected = fullRows.enumerated()
+        .filter { ($0.offset / 3 / chainLength) % count == index }.map(\.element)
       #expect(Array(rows) == expected, "shard \(index + 1)/\(count)")
     }
     #expect(try csv(["merge"] + files.reversed()) == full)

@@ -1,7 +1,8 @@
 // Service-mode offloading benchmarks (spec service-modes.md S4, S7): the optimal-policy
 // solve and the exact delay of one policy, at B = B2 = 50, 100, 200, 400 (10,404 to
-// 643,204 states), the bare certified solve up to B = 1000 and the Fig. 5 sweep (issue 6), configuration (a) (PLACEHOLDER values: rho = 0.5, K = 5, f = 0.6,
-// gamma = 0.99). Models are built in `setup`, outside the measurement.
+// 643,204 states), the bare certified solve up to B = 1000 and the Fig. 5 sweep (issue 6,
+// from scratch and warm-started), configuration (a) (PLACEHOLDER values: rho = 0.5,
+// K = 5, f = 0.6, gamma = 0.99). Models are built in `setup`, outside the measurement.
 import Benchmark
 import OffloadLab
 
@@ -72,18 +73,24 @@ let benchmarks: @Sendable () -> Void = {
   }
 
   // Issue 6: the Fig. 5 sweep (19 loads, discounted-optimal, Offload-Only and Non-Idling
-  // with exact delays, B = 50) on two threads, as `offload modes sweep`.
-  Benchmark("ServiceModes.fig5 sweep B=50 jobs=2") { (benchmark: Benchmark, models: [ServiceModeModel]) in
-    let solver = try ServiceModeSolver()
-    for _ in benchmark.scaledIterations {
-      blackHole(try PolicyComparison.sweep(models, solver: solver, threads: 2, criteria: [.discounted]))
-    }
-  } setup: {
-    try (1...19).map { step in
-      try ServiceModeModel(
-        parameters: ServiceModeParameters(
-          load: 0.05 * Double(step), cloudSpeedup: 5, localFraction: 0.6),
-        bufferLimit: 50)
+  // with exact delays, B = 50) on two threads, as `offload modes sweep`: every value from
+  // scratch (chain 1) and with warm starts along chains of 3 values (the CLI default).
+  for chain in [1, 3] {
+    Benchmark("ServiceModes.fig5 sweep B=50 jobs=2 chain=\(chain)") {
+      (benchmark: Benchmark, models: [ServiceModeModel]) in
+      let solver = try ServiceModeSolver()
+      for _ in benchmark.scaledIterations {
+        blackHole(
+          try PolicyComparison.sweep(
+            models, solver: solver, threads: 2, criteria: [.discounted], warmStartChain: chain))
+      }
+    } setup: {
+      try (1...19).map { step in
+        try ServiceModeModel(
+          parameters: ServiceModeParameters(
+            load: 0.05 * Double(step), cloudSpeedup: 5, localFraction: 0.6),
+          bufferLimit: 50)
+      }
     }
   }
 
