@@ -100,15 +100,6 @@ extension PhaseProcess {
       massAtCap: masses, samplingCost: cost * samplingProbability * idleMass, status: status)
   }
 
-  /// E[v_k] by the phase-type formula alone (A6.3): `r1 (I − M0)⁻² 1 / r1 (I − M0)⁻¹ 1`.
-  /// - Complexity: O(phases³).
-  public func phaseTypeMeanAge(member: Int) -> Double {
-    let (m0, m1) = splitMatrices(member: member)
-    let (w, u) = absorptionMoments(m0)
-    let restart = Self.rowTimes(phaseDistribution(), m1)
-    return Self.dot(restart, u) / Self.dot(restart, w)
-  }
-
   /// (w, u) = ((I − M0)⁻¹ 1, (I − M0)⁻² 1): the first two factorial-type moments of the
   /// slots until the next completion of the member, from each phase.
   private func absorptionMoments(_ m0: Matrix) -> (w: [Double], u: [Double]) {

@@ -38,7 +38,8 @@ public struct ServiceModeParameters: Sendable, Equatable {
   public let localRate: Double
 
   /// The paper form (load ρ, cloud speed-up K, local fraction f, local rate μ0).
-  /// - Throws: `ParameterError` unless ρ > 0, K > 0, 0 < f < 1 and μ0 > 0 (all finite).
+  /// - Throws: `ParameterError` unless ρ > 0, K > 0, 0 < f < 1 and μ0 > 0 (all finite), and
+  ///   the four rates and their sum are finite (e.g. f = 1e-310 makes μ0/f overflow).
   public init(load: Double, cloudSpeedup: Double, localFraction: Double, localRate: Double = 1)
     throws(ParameterError)
   {
@@ -56,12 +57,13 @@ public struct ServiceModeParameters: Sendable, Equatable {
     sm1CloudRate = cloudSpeedup * localRate
     sm2LocalRate = localRate / localFraction
     sm2CloudRate = cloudSpeedup * localRate / (1 - localFraction)
+    try requireFiniteRates()
   }
 
   /// Raw rates (Remark 1): SM1 served at rate a at the cloud, SM2 at rate b locally and c
   /// at the cloud.
-  /// - Throws: `ParameterError` unless every rate is finite and > 0 and `μ_c2 > μ_c1`
-  ///   (which is `0 < f = 1 − μ_c1/μ_c2 < 1`).
+  /// - Throws: `ParameterError` unless every rate is finite and > 0, their sum is finite
+  ///   and `μ_c2 > μ_c1` (which is `0 < f = 1 − μ_c1/μ_c2 < 1`).
   public init(arrivalRate: Double, sm1CloudRate: Double, sm2LocalRate: Double, sm2CloudRate: Double)
     throws(ParameterError)
   {
@@ -83,6 +85,29 @@ public struct ServiceModeParameters: Sendable, Equatable {
     localRate = localFraction * sm2LocalRate
     cloudSpeedup = sm1CloudRate / localRate
     load = arrivalRate / (localRate + sm1CloudRate)
+    try requireFiniteRates()
+  }
+
+  /// Throws unless λ, μ_c1, μ_l2, μ_c2 and their sum (the uniformization rate ν of S3.2)
+  /// are finite: a rate that overflows would turn every transition probability rate/ν
+  /// into NaN or 0.
+  private func requireFiniteRates() throws(ParameterError) {
+    let rates = [
+      ("arrival rate (lambda = rho (1 + K) mu0)", arrivalRate),
+      ("SM1 cloud rate (mu_c1 = K mu0)", sm1CloudRate),
+      ("SM2 local rate (mu_l2 = mu0/f)", sm2LocalRate),
+      ("SM2 cloud rate (mu_c2 = K mu0/(1 - f))", sm2CloudRate),
+    ]
+    for (name, rate) in rates where !rate.isFinite {
+      throw .outOfRange(name, rate, valid: "finite (the other parameters make it overflow)")
+    }
+    let total = rates.reduce(0) { $0 + $1.1 }
+    guard total.isFinite else {
+      throw .inconsistent(
+        name: "rates (lambda, mu_c1, mu_l2, mu_c2)",
+        value: rates.map { formatParameterValue($0.1) }.joined(separator: ", "),
+        reason: "their sum, the uniformization rate nu, overflows; use a larger time unit")
+    }
   }
 
   private static func requirePositive(_ value: Double, _ name: String) throws(ParameterError) {

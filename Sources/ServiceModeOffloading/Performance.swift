@@ -13,6 +13,10 @@ import MarkovSolvers
 /// admitted job is lost, so the two shares sum to 1. When `blockingProbability` is not
 /// negligible, T is the truncated system's delay, not the infinite-buffer one.
 ///
+/// A policy can admit no job at all in the long run (it idles with a full base buffer,
+/// e.g. the optimum of a small, overloaded truncation, spec S2.3): then λ_eff = 0, the
+/// queued jobs never leave, T = +∞, both shares are 0 and `warnings` says so.
+///
 /// Spec: service-modes.md S7.1.
 public struct DelayFigures: Sendable, Equatable {
   /// T, the mean sojourn time of an admitted job.
@@ -33,6 +37,8 @@ public struct DelayFigures: Sendable, Equatable {
   public let residual: Double
   /// Whether the stationary solver met its tolerance.
   public let status: SolverStatus
+  /// Why a figure is not a finite delay (empty for an ordinary policy).
+  public let warnings: [AssumptionWarning]
 }
 
 extension ServiceModeModel {
@@ -63,11 +69,27 @@ extension ServiceModeModel {
       if y.localBusy == 1 && y.cloudSM2 < stateSpace.cloudBufferLimit { sm2Moving += probability }
     }
     let admitted = parameters.arrivalRate * (1 - blocked)
+    // P_block = 1 (up to the stationary solver's round-off): every recurrent state has a
+    // full base buffer and no job in service (one would leave and free the buffer), so
+    // nothing is admitted or served.
+    guard blocked < 1 - 1e-12 else {
+      let warning = AssumptionWarning(
+        assumption: "jobs admitted in the long run",
+        detail: "the policy idles with a full base buffer (P_block = 1): no job is admitted, "
+          + "the \(formatParameterValue(meanJobs)) queued jobs never leave, so the mean delay "
+          + "is infinite and the SM1/SM2 shares are 0",
+        reference: "service-modes.md S2.3, S7.1")
+      return DelayFigures(
+        meanDelay: .infinity, meanJobs: meanJobs, blockingProbability: blocked,
+        effectiveArrivalRate: 0, sm1Share: 0, sm2Share: 0, reachableStates: states.count,
+        residual: stationary.residual, status: stationary.status, warnings: [warning])
+    }
     return DelayFigures(
       meanDelay: meanJobs / admitted, meanJobs: meanJobs, blockingProbability: blocked,
       effectiveArrivalRate: admitted, sm1Share: parameters.sm1CloudRate * sm1Busy / admitted,
       sm2Share: parameters.sm2LocalRate * sm2Moving / admitted,
-      reachableStates: states.count, residual: stationary.residual, status: stationary.status)
+      reachableStates: states.count, residual: stationary.residual, status: stationary.status,
+      warnings: [])
   }
 
   /// `M = P R_π` on the post-decision states reachable from the empty state, renumbered in

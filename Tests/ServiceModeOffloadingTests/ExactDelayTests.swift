@@ -54,3 +54,39 @@ struct ExactDelayTests {
     }
   }
 }
+
+@Suite("Exact delay of policies that admit no job in the long run (spec S7.1)")
+struct NoAdmittedJobTests {
+  /// A policy that never assigns: by hand, from the empty state the base queue fills to B
+  /// and stays there (the recurrent class is the single state (B,0,0,0)), so L = B,
+  /// P_block = 1, λ_eff = 0 and the B queued jobs never leave: T = +∞. No job is admitted,
+  /// so no job is served in either mode: both shares are 0 (not 0/0). The figures must say
+  /// so instead of returning ∞ and NaN silently.
+  @Test func alwaysIdlePolicyIsReportedWithAWarning() throws {
+    let model = try ServiceModeModel(
+      parameters: PaperConfiguration.a.parameters, bufferLimit: 3, cloudBufferLimit: 2)
+    let idle = ServiceModePolicy(stateSpace: model.stateSpace) { _ in .idle }
+    let figures = try model.delay(of: idle)
+    #expect(figures.reachableStates == 4)
+    #expect(figures.meanJobs == 3)
+    #expect(figures.blockingProbability == 1)
+    #expect(figures.effectiveArrivalRate == 0)
+    #expect(figures.meanDelay == .infinity)
+    #expect(figures.sm1Share == 0 && figures.sm2Share == 0)
+    #expect(figures.warnings.map(\.assumption) == ["jobs admitted in the long run"])
+  }
+
+  /// Overload with a tiny buffer (λ = 1.35 above the maximal throughput 5/9, B = 2): the
+  /// discounted-optimal policy of the truncated model idles with a full base buffer, which
+  /// turns every arrival away (the truncation artefact of spec S2.3). Its figures carry
+  /// the warning and no NaN; policies that do serve carry none.
+  @Test func overloadedOptimalPolicyThatIdlesIsFlagged() throws {
+    let parameters = try ServiceModeParameters(load: 0.9, cloudSpeedup: 0.5, localFraction: 0.1)
+    let model = try ServiceModeModel(parameters: parameters, bufferLimit: 2, cloudBufferLimit: 1)
+    for row in try PolicyComparison.evaluate(model, solver: .default) {
+      let f = row.figures
+      #expect(!f.sm1Share.isNaN && !f.sm2Share.isNaN && !f.meanDelay.isNaN, "\(row.name)")
+      #expect(f.meanDelay.isFinite == f.warnings.isEmpty, "\(row.name)")
+    }
+  }
+}

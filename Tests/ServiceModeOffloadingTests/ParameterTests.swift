@@ -153,3 +153,27 @@ struct ParameterTests {
       isClose(tight.discountFactor, tight.uniformizationRate / (tight.uniformizationRate + 0.5)))
   }
 }
+
+@Suite("Service-mode rates that overflow")
+struct OverflowingRateTests {
+  /// f = 1e-310 is inside (0, 1) but μ_l2 = μ0/f = 1/1e-310 overflows to +∞ (the largest
+  /// double is about 1.8e308), which would make every transition probability rate/ν = ∞/∞.
+  @Test func derivedRateThatOverflowsIsAnError() {
+    #expect(
+      throws: ParameterError.outOfRange(
+        name: "SM2 local rate (mu_l2 = mu0/f)", value: "inf",
+        valid: "finite (the other parameters make it overflow)")
+    ) {
+      try ServiceModeParameters(load: 0.5, cloudSpeedup: 5, localFraction: 1e-310)
+    }
+  }
+
+  /// Four finite raw rates whose sum, ν = λ + μ_c1 + μ_l2 + μ_c2 = 4.5e308, overflows:
+  /// every event probability rate/ν would be 0 and the chain would never move.
+  @Test func ratesWhoseSumOverflowsAreAnError() {
+    #expect(throws: ParameterError.self) {
+      try ServiceModeParameters(
+        arrivalRate: 1e308, sm1CloudRate: 1e308, sm2LocalRate: 1e308, sm2CloudRate: 1.5e308)
+    }
+  }
+}
