@@ -22,15 +22,17 @@ struct MachineEvaluateCommand: ParsableCommand {
   var policy = SchedulingRule.randomized
 
   @Option(
+    parsing: .unconditional,
     help: ArgumentHelp(
       "S: users whose queues never empty (1-based list; default: every user).", valueName: "i,j,..."
     ))
   var subset: String?
 
-  @Option(help: "mu: probability of sampling in an idle slot, in (0, 1].")
+  @Option(parsing: .unconditional, help: "mu: probability of sampling in an idle slot, in (0, 1].")
   var samplingProbability = 1.0
 
   @Option(
+    parsing: .unconditional,
     help: ArgumentHelp(
       "pi list: phi1's schedule over S (default uniform), on the open simplex.",
       valueName: "pi1,pi2,..."))
@@ -39,10 +41,13 @@ struct MachineEvaluateCommand: ParsableCommand {
   @Option(help: "Age weight w of totalCost = w * sum_{k in S} Delta_k + S: 1/N, sum or mean.")
   var weight = AgeWeighting.perUser
 
-  @Option(help: "Largest truncation error of the exact chains' mean ages, > 0.")
+  @Option(
+    parsing: .unconditional, help: "Largest truncation error of the exact chains' mean ages, > 0.")
   var accuracy = 1e-12
 
-  @Option(help: "Age cap of the literal max-age joint chain (A6.2); omitted: not run.")
+  @Option(
+    parsing: .unconditional,
+    help: "Age cap of the literal max-age joint chain (A6.2); omitted: not run.")
   var literalCap: Int?
 
   @Option(help: "Output format.")
@@ -51,7 +56,13 @@ struct MachineEvaluateCommand: ParsableCommand {
   func run() throws {
     let parameters = try model.figure4Parameters()
     let set = try parseSubset(subset, parameters)
-    try require(accuracy > 0, .outOfRange("accuracy", accuracy, valid: "> 0"))
+    try require(
+      accuracy > 0 && accuracy.isFinite, .outOfRange("accuracy", accuracy, valid: "finite and > 0"))
+    try require(
+      schedule == nil || policy == .randomized,
+      .inconsistent(
+        name: "--schedule", value: schedule ?? "",
+        reason: "a schedule pi applies to --policy randomized only"))
     let chosen = try validatingParameters { () throws(ParameterError) -> SubsetPolicy in
       switch policy {
       case .maxAge:

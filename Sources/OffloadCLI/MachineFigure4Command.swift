@@ -17,26 +17,33 @@ struct MachineFigure4Command: ParsableCommand {
       """)
 
   @Option(
+    parsing: .unconditional,
     help: ArgumentHelp(
       "q values: start:stop:step or a comma list, each in (0, 1).", valueName: "values"))
   var qValues = "0.1:0.9:0.1"
 
   @Option(
     name: .customLong("busy-after-completion"),
+    parsing: .unconditional,
     help: "s: probability of busy right after a completion, in [0, 1].")
   var busyAfterCompletion = 0.5
 
-  @Option(help: ArgumentHelp("q_i list, each in (0, 1].", valueName: "q1,q2,..."))
+  @Option(
+    parsing: .unconditional, help: ArgumentHelp("q_i list, each in (0, 1].", valueName: "q1,q2,...")
+  )
   var serviceProbabilities = "0.1,0.4,0.6,0.9"
 
-  @Option(help: ArgumentHelp("p_i list of the low regime, each in [0, 1).", valueName: "p1,p2,..."))
+  @Option(
+    parsing: .unconditional,
+    help: ArgumentHelp("p_i list of the low regime, each in [0, 1).", valueName: "p1,p2,..."))
   var lowArrivalProbabilities = "0.01,0.02,0.05,0.06"
 
   @Option(
+    parsing: .unconditional,
     help: ArgumentHelp("p~_i list of the high regime, each in [0, 1).", valueName: "p1,p2,..."))
   var highArrivalProbabilities = "0.05,0.2,0.5,0.6"
 
-  @Option(help: "L: cost of one sample, >= 0.")
+  @Option(parsing: .unconditional, help: "L: cost of one sample, >= 0.")
   var samplingCost = 5.0
 
   @OptionGroup var optimization: MachineOptimizerOptions

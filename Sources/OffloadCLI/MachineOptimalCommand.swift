@@ -21,24 +21,32 @@ struct MachineOptimalCommand: ParsableCommand {
   @OptionGroup var model: MachineModelOptions
 
   @Option(
+    parsing: .unconditional,
     help: ArgumentHelp(
       "Several q values (start:stop:step or a comma list) instead of --flip-probability.",
       valueName: "values"))
   var qValues: String?
 
-  @Option(help: "Age cap A of the MDP (default: automatic, see --cap-accuracy).")
+  @Option(
+    parsing: .unconditional, help: "Age cap A of the MDP (default: automatic, see --cap-accuracy).")
   var ageCap: Int?
 
-  @Option(help: "Truncation error on the best max-age mean ages that fixes the automatic cap, > 0.")
+  @Option(
+    parsing: .unconditional,
+    help: "Truncation error on the best max-age mean ages that fixes the automatic cap, > 0.")
   var capAccuracy = 1e-6
 
-  @Option(help: "Belief error accepted where the idle belief chains are cut (A10.1), in (0, 0.5).")
+  @Option(
+    parsing: .unconditional,
+    help: "Belief error accepted where the idle belief chains are cut (A10.1), in (0, 0.5).")
   var beliefTolerance = 1e-6
 
-  @Option(help: "Width of the gain bracket at which relative value iteration stops, > 0.")
+  @Option(
+    parsing: .unconditional,
+    help: "Width of the gain bracket at which relative value iteration stops, > 0.")
   var tolerance = 1e-6
 
-  @Option(help: "Iteration limit of relative value iteration.")
+  @Option(parsing: .unconditional, help: "Iteration limit of relative value iteration.")
   var maxIterations = 1_000_000
 
   @OptionGroup var optimization: MachineOptimizerOptions
@@ -48,8 +56,12 @@ struct MachineOptimalCommand: ParsableCommand {
 
   func run() throws {
     let base = try model.parameters(defaultService: [0.4, 0.9])
-    try require(tolerance > 0, .outOfRange("tolerance", tolerance, valid: "> 0"))
-    try require(capAccuracy > 0, .outOfRange("cap accuracy", capAccuracy, valid: "> 0"))
+    try require(
+      tolerance > 0 && tolerance.isFinite,
+      .outOfRange("tolerance", tolerance, valid: "finite and > 0"))
+    try require(
+      capAccuracy > 0 && capAccuracy.isFinite,
+      .outOfRange("cap accuracy", capAccuracy, valid: "finite and > 0"))
     try require(
       maxIterations >= 1, .outOfRange("max iterations", maxIterations, valid: "an integer >= 1"))
     let flips = try qValues.map { try parseRange($0, name: "--q-values") } ?? [base.flipProbability]

@@ -9,27 +9,32 @@ extension SamplingCostKind: ExpressibleByArgument {}
 /// The model flags shared by the `machine` subcommands (spec A1). Lists are comma
 /// separated; each subcommand supplies its own defaults for q_i and p_i.
 struct MachineModelOptions: ParsableArguments {
-  @Option(help: "q: flip probability of the idle machine (free <-> busy per slot), in (0, 1).")
+  @Option(
+    parsing: .unconditional,
+    help: "q: flip probability of the idle machine (free <-> busy per slot), in (0, 1).")
   var flipProbability = 0.5
 
   @Option(
     name: .customLong("busy-after-completion"),
+    parsing: .unconditional,
     help: "s: probability that the machine is internally busy right after a completion, in [0, 1].")
   var busyAfterCompletion = 0.5
 
   @Option(
+    parsing: .unconditional,
     help: ArgumentHelp(
       "q_i list: per-slot service completion probability of each user, each in (0, 1].",
       valueName: "q1,q2,..."))
   var serviceProbabilities: String?
 
   @Option(
+    parsing: .unconditional,
     help: ArgumentHelp(
       "p_i list: per-slot job arrival probability of each user, each in [0, 1).",
       valueName: "p1,p2,..."))
   var arrivalProbabilities: String?
 
-  @Option(help: "L: cost of one sample of the machine's state, >= 0.")
+  @Option(parsing: .unconditional, help: "L: cost of one sample of the machine's state, >= 0.")
   var samplingCost = 5.0
 
   /// The validated parameters with the Fig. 4 defaults (service probabilities and the low
@@ -70,10 +75,14 @@ struct MachineOptimizerOptions: ParsableArguments {
   @Option(help: "Sampling cost of phi1 inside problem (12): exact (Theorem 2) or bound (S_ub).")
   var sKind = SamplingCostKind.exact
 
-  @Option(help: "Nelder-Mead starting points of the multistart for phi1's schedule, >= 1.")
+  @Option(
+    parsing: .unconditional,
+    help: "Nelder-Mead starting points of the multistart for phi1's schedule, >= 1.")
   var starts = 12
 
-  @Option(help: "Seed of the multistart (and of simulations where they take one).")
+  @Option(
+    parsing: .unconditional,
+    help: "Seed of the multistart (and of simulations where they take one).")
   var seed: UInt64 = 1
 
   func optimizer() throws -> SubsetOptimizer {
@@ -107,20 +116,35 @@ struct MachineOptimizerOptions: ParsableArguments {
 
 /// The flags of a simulation run (spec A7).
 struct MachineSimulationOptions: ParsableArguments {
-  @Option(help: "Measured slots per replication.")
+  @Option(parsing: .unconditional, help: "Measured slots per replication.")
   var slots = 1_000_000
 
-  @Option(help: "Slots simulated before measuring.")
+  @Option(parsing: .unconditional, help: "Slots simulated before measuring.")
   var warmUp = 10_000
 
-  @Option(help: "Independent replications R (seeds seed, seed+1, ...); 95% t intervals.")
+  @Option(
+    parsing: .unconditional,
+    help: "Independent replications R >= 2 (seeds seed, seed+1, ...); 95% t intervals.")
   var replications = 4
 
-  @Option(help: "Seed of the first replication.")
+  @Option(parsing: .unconditional, help: "Seed of the first replication.")
   var simulationSeed: UInt64 = 1
 
+  /// The largest `--slots` and `--warm-up` (so that slot counters cannot overflow).
+  static let maximumSlots = 1_000_000_000_000_000
+
   func settings(permanentCongestion: UserSubset? = nil) throws -> SimulationSettings {
-    try validatingParameters {
+    try require(
+      slots <= Self.maximumSlots,
+      .outOfRange("slots", slots, valid: "an integer in 1...\(Self.maximumSlots)"))
+    try require(
+      warmUp <= Self.maximumSlots,
+      .outOfRange("warm-up slots", warmUp, valid: "an integer in 0...\(Self.maximumSlots)"))
+    try require(
+      replications >= 2,
+      .outOfRange(
+        "replications (R)", replications, valid: "an integer >= 2 (a t interval needs two)"))
+    return try validatingParameters {
       try SimulationSettings(
         slots: slots, warmUpSlots: warmUp, replications: replications, seed: simulationSeed,
         permanentCongestion: permanentCongestion)
@@ -135,18 +159,25 @@ enum MachineDefaults {
   static let highArrivals = [0.05, 0.2, 0.5, 0.6]
 }
 
-/// Parses `--subset` (1-based users, comma separated; default: every user).
+/// Parses `--subset` (1-based users, comma separated, each once; default: every user).
 func parseSubset(_ text: String?, _ parameters: MachineParameters) throws -> UserSubset {
   guard let text else { return parameters.allUsers }
-  let users = try text.split(separator: ",").map { part -> Int in
+  let users = try text.split(separator: ",", omittingEmptySubsequences: false).map {
+    part -> Int in
     guard let user = Int(part.trimmingCharacters(in: .whitespaces)) else {
       throw ValidationError(
         ParameterError.malformed(
           name: "--subset (S)", value: text, expected: "a comma list of users 1...N"
         ).description)
     }
+    try require(
+      user >= 1,
+      .outOfRange("subset (S) member", user, valid: "a user in 1...\(parameters.userCount)"))
     return user - 1
   }
+  try require(
+    Set(users).count == users.count,
+    .malformed(name: "--subset (S)", value: text, expected: "each user listed once"))
   return try validatingParameters { try parameters.subset(users: users) }
 }
 

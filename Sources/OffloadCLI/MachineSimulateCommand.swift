@@ -24,6 +24,7 @@ struct MachineSimulateCommand: ParsableCommand {
   var policy: SchedulingRule?
 
   @Option(
+    parsing: .unconditional,
     help: "mu on every subset (uniform pi for phi1) instead of the optimised tables, in (0, 1].")
   var samplingProbability: Double?
 
@@ -31,6 +32,7 @@ struct MachineSimulateCommand: ParsableCommand {
   var permanentCongestion = false
 
   @Option(
+    parsing: .unconditional,
     help: ArgumentHelp(
       "S for --permanent-congestion (1-based list; default: every user).", valueName: "i,j,..."))
   var subset: String?
@@ -39,6 +41,11 @@ struct MachineSimulateCommand: ParsableCommand {
   var format = OutputFormat.table
 
   func run() throws {
+    try require(
+      subset == nil || permanentCongestion,
+      .inconsistent(
+        name: "--subset", value: subset ?? "", reason: "S applies with --permanent-congestion only")
+    )
     let parameters = try model.figure4Parameters()
     let congested = permanentCongestion ? try parseSubset(subset, parameters) : nil
     let settings = try simulation.settings(permanentCongestion: congested)

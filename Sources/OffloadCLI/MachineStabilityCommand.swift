@@ -18,6 +18,7 @@ struct MachineStabilityCommand: ParsableCommand {
   @OptionGroup var optimization: MachineOptimizerOptions
 
   @Option(
+    parsing: .unconditional,
     help:
       "mu on every subset for both policies (uniform pi) instead of the optimised tables, in (0, 1]."
   )

@@ -50,9 +50,10 @@ struct MergeCommand: ParsableCommand {
       let column = first.prefix { $0 != "," }
       for (offset, row) in lines.dropFirst().enumerated() {
         let cell = row.prefix { $0 != "," }
-        guard cell.count < row.count, let value = Double(cell) else {
+        guard cell.count < row.count, let value = Double(cell), value.isFinite else {
           throw ValidationError(
-            "malformed line \(offset + 2) of '\(file)': expected a number in the first column")
+            "malformed line \(offset + 2) of '\(file)': expected a finite number in the first "
+              + "column")
         }
         if let last = groups.last, last.file == file, last.value == value {
           groups[groups.count - 1].rows.append(row)

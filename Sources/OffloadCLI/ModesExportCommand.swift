@@ -24,6 +24,9 @@ struct ModesExportCommand: ParsableCommand {
   var output: String
 
   func validate() throws {
+    guard !output.isEmpty else {
+      throw ValidationError("invalid value '' for --output: expected a directory path")
+    }
     _ = try model.singleSpecification()
     guard try model.solver().criterion == .discounted else {
       throw ValidationError("export writes the discounted model; --criterion must be discounted")
@@ -31,6 +34,14 @@ struct ModesExportCommand: ParsableCommand {
   }
 
   func run() throws {
+    let directory = URL(fileURLWithPath: output, isDirectory: true)
+    do {
+      try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    } catch {
+      throw ValidationError(
+        "invalid value '\(output)' for --output: cannot create the directory "
+          + "(\(error.localizedDescription))")
+    }
     let specification = try model.singleSpecification()
     let compiled = try model.model(specification)
     let solver = try model.solver()
@@ -39,8 +50,6 @@ struct ModesExportCommand: ParsableCommand {
       printToStandardError("error: the reference solve did not converge within --max-iterations")
       throw notConvergedExitCode
     }
-    let directory = URL(fileURLWithPath: output, isDirectory: true)
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     let process = compiled.process
     let space = compiled.stateSpace
     let coordinates = (0..<space.stateCount).flatMap { index -> [Int32] in
@@ -72,7 +81,7 @@ struct ModesExportCommand: ParsableCommand {
       ),
     ]
     for array in arrays {
-      try array.bytes.write(to: directory.appendingPathComponent(array.file))
+      try write(array.bytes, toFile: directory.appendingPathComponent(array.file).path)
     }
     let parameters = compiled.parameters
     let document = ExportedModelJSON(

@@ -220,7 +220,38 @@ struct ModesModelOptions: ParsableArguments {
         parameters: parameters, bufferLimit: specification.bufferLimit,
         cloudBufferLimit: specification.cloudBufferLimit, uniformization: uniformization,
         discount: specification.discount)
+      try requireCompilable(parameters, specification.discount)
       return specification
+    }
+  }
+
+  /// Rejects what `ServiceModeModel.validate` lets through but cannot compile: rates (given
+  /// or derived) or a uniformization constant nu that overflow, and a beta so small that
+  /// gamma = nu/(nu + beta) rounds to 1.
+  private func requireCompilable(_ p: ServiceModeParameters, _ discount: Discount)
+    throws(ParameterError)
+  {
+    let nu = uniformization.rate(for: p)
+    let rates = [
+      ("rho", p.load), ("K", p.cloudSpeedup), ("mu0", p.localRate), ("lambda", p.arrivalRate),
+      ("mu_c1", p.sm1CloudRate), ("mu_l2", p.sm2LocalRate), ("mu_c2", p.sm2CloudRate), ("nu", nu),
+    ]
+    let overflowing = rates.filter { !$0.1.isFinite }
+    guard overflowing.isEmpty else {
+      throw .inconsistent(
+        name: "the derived rates",
+        value: overflowing.map { "\($0.0) = \(formatNumber($0.1))" }.joined(separator: ", "),
+        reason: "every rate must be finite (lambda = rho (1+K) mu0, mu_c1 = K mu0, "
+          + "mu_l2 = mu0/f, mu_c2 = K mu0/(1-f), nu their sum); lower the large values or "
+          + "raise a tiny --local-fraction")
+    }
+    if case .continuous(let beta) = discount,
+      Uniformization.discountFactor(rate: nu, continuousDiscount: beta) >= 1
+    {
+      throw .outOfRange(
+        "continuous discount (beta)", beta,
+        valid: "large enough that gamma = nu/(nu + beta) < 1 in floating point "
+          + "(nu = \(formatNumber(nu)))")
     }
   }
 
@@ -229,7 +260,10 @@ struct ModesModelOptions: ParsableArguments {
   {
     guard let value else { return nil }
     guard value == value.rounded(), abs(value) < 1e9 else {
-      throw .outOfRange(name, value, valid: "an integer >= \(minimum)")
+      throw .outOfRange(
+        name, value,
+        valid: "an integer >= \(minimum) with 4(B + 1)(B2 + 1) <= "
+          + "\(ServiceModeStateSpace.maximumStateCount) states")
     }
     return Int(value)
   }
@@ -238,11 +272,13 @@ struct ModesModelOptions: ParsableArguments {
 /// An extra threshold policy for `delay` and `sweep` (spec S5.4).
 struct ModesThresholdOptions: ParsableArguments {
   @Option(
+    parsing: .unconditional,
     help: ArgumentHelp(
       "Threshold policy: T1(0),T1(1),... (cloud busy with SM1), integers >= 1 or 'none'; "
         + "the last value repeats."))
   var cloudBusyThresholds: String?
   @Option(
+    parsing: .unconditional,
     help: ArgumentHelp(
       "Threshold policy: T0(1),T0(2),... (cloud without SM1 job); default: the T1 list "
         + "from n = 1."))

@@ -40,13 +40,17 @@ struct ModesSweepCommand: ParsableCommand {
 
   @Option(
     name: [.customLong("jobs"), .customLong("threads")],
+    parsing: .unconditional,
     help: "Values computed in parallel, integer >= 1 (default: all cores); --threads is an alias.")
   var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
 
-  @Option(help: "Compute only shard i of n (1 <= i <= n), e.g. 2/4; see below.")
+  @Option(
+    parsing: .unconditional, help: "Compute only shard i of n (1 <= i <= n), e.g. 2/4; see below.")
   var shard: String?
 
-  @Option(help: "Values per warm-start chain, integer >= 1 (1: each value from scratch).")
+  @Option(
+    parsing: .unconditional,
+    help: "Values per warm-start chain, integer >= 1 (1: each value from scratch).")
   var warmStartChain = Self.defaultWarmStartChain
 
   @Option(

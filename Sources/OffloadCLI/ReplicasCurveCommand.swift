@@ -11,6 +11,7 @@ struct ReplicasCurveCommand: ParsableCommand {
   @OptionGroup var taskOption: ReplicasTasksOption
 
   @Option(
+    parsing: .unconditional,
     help: ArgumentHelp(
       "Grid of replication factors r >= 1: start:stop:step (inclusive) or a comma list.",
       valueName: "grid"))
@@ -26,6 +27,11 @@ struct ReplicasCurveCommand: ParsableCommand {
   var format: OutputFormat = .csv
 
   func run() throws {
+    if let target = targetOption.target {
+      try require(
+        target > 0 && target < 1,
+        .outOfRange("target failure probability (delta)", target, valid: "in (0, 1)"))
+    }
     let factors = try parseRange(replicationRange, name: "--replication-range")
     let problem = try taskOption.problem(poolOptions)
     let points = try validatingParameters {

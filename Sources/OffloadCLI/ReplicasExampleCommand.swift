@@ -20,11 +20,13 @@ struct ReplicasExampleCommand: ParsableCommand {
   var number: Int
 
   @Option(
+    parsing: .unconditional,
     help: ArgumentHelp(
       "First seed of the SplitMix64 draws (an integer in [0, 2^64 - 1]).", valueName: "seed"))
   var seed: UInt64 = 1
 
   @Option(
+    parsing: .unconditional,
     help: ArgumentHelp(
       "Number of consecutive seeds for the spread (an integer in [1, 1000]).", valueName: "n"))
   var seedCount: Int = 20

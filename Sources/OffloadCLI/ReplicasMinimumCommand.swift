@@ -26,6 +26,7 @@ struct ReplicasMinimumCommand: ParsableCommand {
   var search: SearchStrategy = .automatic
 
   @Option(
+    parsing: .unconditional,
     help: ArgumentHelp(
       "Largest M tried with a --stream (an integer >= m; default min(64 m, 10^8), or 2^53 "
         + "for a homogeneous pool).",
@@ -40,6 +41,16 @@ struct ReplicasMinimumCommand: ParsableCommand {
       throw ValidationError("give the target PJF with --target delta (in (0, 1))")
     }
     let problem = try taskOption.problem(poolOptions)
+    if let maxCopies {
+      // The largest M the closed form (homogeneous) or a pool with a stream can evaluate.
+      let ceiling =
+        problem.pool.homogeneousFaultProbability != nil ? 1 << 53 : DevicePool.maximumDeviceCount
+      try require(
+        maxCopies <= ceiling,
+        .outOfRange(
+          "maximum copies", maxCopies,
+          valid: ">= the task count m = \(problem.taskCount) and <= \(ceiling)"))
+    }
     let outcome: MinimalReplication
     do {
       outcome = try validatingParameters {

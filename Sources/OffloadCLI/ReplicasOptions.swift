@@ -15,6 +15,7 @@ struct ReplicasPoolOptions: ParsableArguments {
   var faultProbability: Double?
 
   @Option(
+    parsing: .unconditionalSingleValue,
     help: ArgumentHelp(
       "A device class COUNT@P or COUNT@P~SD: COUNT >= 1 devices failing with probability P "
         + "in [0, 1], or with P drawn from a normal of mean P and standard deviation SD in "
@@ -30,6 +31,7 @@ struct ReplicasPoolOptions: ParsableArguments {
   var poolFile: String?
 
   @Option(
+    parsing: .unconditional,
     help: ArgumentHelp(
       "An unlimited stream of devices P or P~SD (P, SD in [0, 1]) used after the pool's "
         + "devices (a nested pool: a grid plus a stream).",
@@ -37,6 +39,7 @@ struct ReplicasPoolOptions: ParsableArguments {
   var stream: String?
 
   @Option(
+    parsing: .unconditional,
     help: ArgumentHelp(
       "Seed of the SplitMix64 generator behind ~SD draws (an integer in [0, 2^64 - 1]).",
       valueName: "seed"))

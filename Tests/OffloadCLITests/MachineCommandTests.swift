@@ -131,7 +131,7 @@ struct MachineCommandTests {
       ["evaluate", "--subset", "5"],
       "invalid value 5 for subset (S) member: must be a user in 1...4"
     ),
-    (["evaluate", "--accuracy", "0"], "invalid value 0 for accuracy: must be > 0"),
+    (["evaluate", "--accuracy", "0"], "invalid value 0 for accuracy: must be finite and > 0"),
     (
       ["evaluate", "--policy", "max-age", "--literal-cap", "1", "--subset", "1,2"],
       "invalid value 1 for age cap (A) of the literal max-age chain"
@@ -140,7 +140,7 @@ struct MachineCommandTests {
     (["simulate", "--slots", "0"], "invalid value 0 for slots: must be an integer >= 1"),
     (
       ["simulate", "--replications", "0"],
-      "invalid value 0 for replications (R): must be an integer >= 1"
+      "invalid value 0 for replications (R): must be an integer >= 2"
     ),
     (["figure4", "--q-values", "0:1"], "malformed value '0:1' for --q-values"),
     (
@@ -152,8 +152,40 @@ struct MachineCommandTests {
     ),
     (
       ["optimal", "--service-probabilities", "0.5,0.5", "--tolerance", "0"],
-      "invalid value 0 for tolerance: must be > 0"
+      "invalid value 0 for tolerance: must be finite and > 0"
     ),
+    (
+      ["evaluate", "--flip-probability", "-0.5"],
+      "invalid value -0.5 for flip probability (q): must be in (0, 1)"
+    ),
+    (["evaluate", "--accuracy", "inf"], "invalid value inf for accuracy: must be finite and > 0"),
+    (
+      ["evaluate", "--policy", "max-age", "--schedule", "0.2,0.8"],
+      "for --schedule: a schedule pi applies to --policy randomized only"
+    ),
+    (["evaluate", "--subset", "1,"], "malformed value '1,' for --subset (S)"),
+    (["evaluate", "--subset", "1,1"], "expected each user listed once"),
+    (
+      ["evaluate", "--subset", "-9223372036854775808"],
+      "invalid value -9223372036854775808 for subset (S) member: must be a user in 1...4"
+    ),
+    (
+      ["simulate", "--replications", "1"],
+      "invalid value 1 for replications (R): must be an integer >= 2"
+    ),
+    (
+      ["simulate", "--slots", "9223372036854775807"],
+      "invalid value 9223372036854775807 for slots: must be an integer in 1...1000000000000000"
+    ),
+    (
+      ["simulate", "--subset", "1"],
+      "invalid value 1 for --subset: S applies with --permanent-congestion only"
+    ),
+    (
+      ["optimal", "--service-probabilities", "0.5,0.5", "--tolerance", "inf"],
+      "invalid value inf for tolerance: must be finite and > 0"
+    ),
+    (["figure4", "--q-values", "0.1:0.9:1e-300"], "more than 100000 points"),
     (["evaluate", "--policy", "greedy"], "The value 'greedy' is invalid for '--policy <policy>'"),
   ])
   func invalidInputExitsWith64(_ arguments: [String], _ message: String) throws {

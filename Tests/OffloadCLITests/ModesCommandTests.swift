@@ -132,6 +132,29 @@ struct ModesCommandTests {
       ["sweep", "--load", "0.2,0.1,0.2"],
       "invalid value '0.2,0.1,0.2' for --load: lists 0.2 twice"
     ),
+    // lambda = rho (1 + K) mu0 = 6e308 overflows to inf, and so does nu.
+    (["solve", "--load", "1e308"], "invalid value lambda = inf, nu = inf for the derived rates"),
+    // nu = 22.17: nu/(nu + 1e-320) rounds to 1.
+    (
+      ["solve", "--continuous-discount", "1e-320"],
+      "invalid value 1e-320 for continuous discount (beta): must be large enough that "
+        + "gamma = nu/(nu + beta) < 1"
+    ),
+    (
+      ["solve", "--buffer", "9223372036854775807"],
+      "for buffer limit (B): must be an integer >= 2 with 4(B + 1)(B2 + 1) <= 268435456 states"
+    ),
+    (
+      ["sweep", "--load", "0.1:0.9:1e-300"],
+      "invalid value '0.1:0.9:1e-300' for --load: more than 100000 points"
+    ),
+    (
+      ["sweep", "--load", "0.1:inf:0.1"],
+      "malformed value '0.1:inf:0.1' for --load: expected start:stop:step with finite numbers"
+    ),
+    (["sweep", "--load", "0.1,0.2,"], "malformed value '0.1,0.2,' for --load"),
+    (["sweep", "--jobs", "-1"], "invalid value -1 for --jobs: must be an integer >= 1"),
+    (["export", "--output", ""], "invalid value '' for --output: expected a directory path"),
     (
       ["solve", "--uniformization", "tight"],
       "The value 'tight' is invalid for '--uniformization <uniformization>'"

@@ -92,6 +92,8 @@ struct ModesSweepTests {
     let otherHeader = folder.appendingPathComponent("other.csv").path
     try "x,policy\n0.5,optimal\n".write(toFile: otherHeader, atomically: true, encoding: .utf8)
     let missing = folder.appendingPathComponent("missing.csv").path
+    let notANumber = folder.appendingPathComponent("nan.csv").path
+    try "load,policy\nnan,optimal\n".write(toFile: notANumber, atomically: true, encoding: .utf8)
     let cases: [([String], String)] = [
       (
         [files[0], otherHeader], "the header of '\(otherHeader)' differs from that of '\(files[0])'"
@@ -101,6 +103,10 @@ struct ModesSweepTests {
         "load = 0.1 appears twice: in '\(files[0])' and in '\(files[0])'"
       ),
       ([files[0], missing], "cannot read file '\(missing)'"),
+      (
+        [notANumber],
+        "malformed line 2 of '\(notANumber)': expected a finite number in the first column"
+      ),
       ([], "merge needs at least one CSV file"),
     ]
     for (arguments, message) in cases {

@@ -170,6 +170,27 @@ struct ReplicasCommandTests {
       "give --fault-probability, --pool, --pool-file or --stream"
     ),
     (["example", "4"], "invalid value 4 for example number: must be 1, 2 or 3"),
+    (
+      ["pjf", "--tasks", "10", "--replication", "2", "--pool", "-1@0.1"],
+      "invalid value -1 for device count in --pool '-1@0.1'"
+    ),
+    // 2^53 = 9007199254740992, the largest M of the homogeneous closed form.
+    (
+      [
+        "min-r", "--tasks", "10", "--target", "0.01", "--fault-probability", "0.1", "--max-copies",
+        "9223372036854775807",
+      ],
+      "invalid value 9223372036854775807 for maximum copies: must be >= the task count m = 10 "
+        + "and <= 9007199254740992"
+    ),
+    (
+      ["curve", "--tasks", "10", "--fault-probability", "0.1", "--target", "nan"],
+      "invalid value nan for target failure probability (delta): must be in (0, 1)"
+    ),
+    (
+      ["curve", "--tasks", "10", "--fault-probability", "0.1", "--replication-range", "1,2,"],
+      "malformed value '1,2,' for --replication-range"
+    ),
   ])
   func invalidInputExitsWithUsageError(arguments: [String], message: String) throws {
     let result = try runOffload(["replicas"] + arguments)

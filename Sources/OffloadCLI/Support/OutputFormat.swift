@@ -91,38 +91,50 @@ func renderJSON<T: Encodable>(_ value: T) throws -> String {
 
 /// Writes `text` to `path`, creating or replacing the file.
 func write(_ text: String, toFile path: String) throws {
+  try write(Data(text.utf8), toFile: path)
+}
+
+/// Writes `data` to `path`, creating or replacing the file; failures are usage errors.
+func write(_ data: Data, toFile path: String) throws {
   do {
-    try text.write(toFile: path, atomically: true, encoding: .utf8)
+    try data.write(to: URL(fileURLWithPath: path), options: .atomic)
   } catch {
     throw ValidationError("cannot write file '\(path)': \(error.localizedDescription)")
   }
 }
 
-/// Parses `start:stop:step` (inclusive, e.g. `0.05:0.95:0.05`) or a comma list. Range
-/// points `start + i · step` are rounded to 12 significant digits, so that they print as
-/// typed (0.15, not 0.15000000000000002).
+/// Parses `start:stop:step` (inclusive, finite, e.g. `0.05:0.95:0.05`) or a comma list
+/// without empty items (callers validate each value). Range points `start + i · step` are rounded to 12 significant
+/// digits, so that they print as typed (0.15, not 0.15000000000000002).
 func parseRange(_ text: String, name: String) throws -> [Double] {
   let parts = text.split(separator: ":", omittingEmptySubsequences: false)
   if parts.count == 3 {
     guard let start = Double(parts[0]), let stop = Double(parts[1]), let step = Double(parts[2]),
-      step > 0, stop >= start
+      start.isFinite, stop.isFinite, step.isFinite, step > 0, stop >= start
     else {
       throw ValidationError(
-        "malformed value '\(text)' for \(name): expected start:stop:step with step > 0")
+        "malformed value '\(text)' for \(name): expected start:stop:step with finite numbers, "
+          + "start <= stop and step > 0")
     }
-    let count = Int(((stop - start) / step + 1e-9).rounded(.down)) + 1
-    guard count <= 100_000 else {
-      throw ValidationError("invalid value '\(text)' for \(name): more than 100000 points")
+    let count = ((stop - start) / step + 1e-9).rounded(.down) + 1
+    guard count <= Double(maximumRangePoints) else {
+      throw ValidationError(
+        "invalid value '\(text)' for \(name): more than \(maximumRangePoints) points")
     }
-    return (0..<count).map { index in
+    return (0..<Int(count)).map { index in
       let point = start + Double(index) * step
       return Double(String(format: "%.12g", point)) ?? point
     }
   }
-  let values = text.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
-  guard !values.isEmpty, values.allSatisfy({ $0 != nil }) else {
+  let values = text.split(separator: ",", omittingEmptySubsequences: false).map {
+    Double($0.trimmingCharacters(in: .whitespaces))
+  }
+  guard values.allSatisfy({ $0 != nil }) else {
     throw ValidationError(
       "malformed value '\(text)' for \(name): expected start:stop:step or a comma list")
   }
   return values.map { $0! }
 }
+
+/// The largest number of points `parseRange` accepts.
+let maximumRangePoints = 100_000
