@@ -35,6 +35,7 @@ struct ModesDelayCommand: ParsableCommand {
     let extra = try thresholdPolicy.policy(in: model.stateSpace).map { [("threshold", $0)] } ?? []
     report(model.parameters.warnings)
     let rows = try PolicyComparison.evaluate(model, solver: solver, extra: extra)
+    ModesDelayTable.reportWarnings(rows)
     let truncated = OffloadOnlyClosedForm.truncated(
       model.parameters, bufferLimit: model.stateSpace.bufferLimit)
     let infinite = OffloadOnlyClosedForm.meanDelay(model.parameters)
@@ -108,6 +109,16 @@ enum ModesDelayTable {
         + dependent.map(\.name).joined(separator: ", ")
         + ": those figures are the truncated system's and depend on B"
     ]
+  }
+
+  /// Prints each policy's figure warnings (for example an infinite delay when a policy
+  /// admits no job) on stderr, naming the policy and, in a sweep, the swept value.
+  static func reportWarnings(_ rows: [PolicyDelay], at point: String? = nil) {
+    for row in rows {
+      for warning in row.figures.warnings {
+        printToStandardError("\(row.name)\(point.map { " at \($0)" } ?? ""): \(warning)")
+      }
+    }
   }
 
   /// Exits with `notConvergedExitCode` if any figure did not converge.

@@ -220,38 +220,7 @@ struct ModesModelOptions: ParsableArguments {
         parameters: parameters, bufferLimit: specification.bufferLimit,
         cloudBufferLimit: specification.cloudBufferLimit, uniformization: uniformization,
         discount: specification.discount)
-      try requireCompilable(parameters, specification.discount)
       return specification
-    }
-  }
-
-  /// Rejects what `ServiceModeModel.validate` lets through but cannot compile: rates (given
-  /// or derived) or a uniformization constant nu that overflow, and a beta so small that
-  /// gamma = nu/(nu + beta) rounds to 1.
-  private func requireCompilable(_ p: ServiceModeParameters, _ discount: Discount)
-    throws(ParameterError)
-  {
-    let nu = uniformization.rate(for: p)
-    let rates = [
-      ("rho", p.load), ("K", p.cloudSpeedup), ("mu0", p.localRate), ("lambda", p.arrivalRate),
-      ("mu_c1", p.sm1CloudRate), ("mu_l2", p.sm2LocalRate), ("mu_c2", p.sm2CloudRate), ("nu", nu),
-    ]
-    let overflowing = rates.filter { !$0.1.isFinite }
-    guard overflowing.isEmpty else {
-      throw .inconsistent(
-        name: "the derived rates",
-        value: overflowing.map { "\($0.0) = \(formatNumber($0.1))" }.joined(separator: ", "),
-        reason: "every rate must be finite (lambda = rho (1+K) mu0, mu_c1 = K mu0, "
-          + "mu_l2 = mu0/f, mu_c2 = K mu0/(1-f), nu their sum); lower the large values or "
-          + "raise a tiny --local-fraction")
-    }
-    if case .continuous(let beta) = discount,
-      Uniformization.discountFactor(rate: nu, continuousDiscount: beta) >= 1
-    {
-      throw .outOfRange(
-        "continuous discount (beta)", beta,
-        valid: "large enough that gamma = nu/(nu + beta) < 1 in floating point "
-          + "(nu = \(formatNumber(nu)))")
     }
   }
 

@@ -144,6 +144,9 @@ struct ModesSweepCommand: ParsableCommand {
             + "\(formatNumber(values[index]))) after "
             + "\(formatNumber(elapsed / .seconds(1), significantDigits: 3)) s")
       })
+    for (value, rows) in zip(values, results) {
+      ModesDelayTable.reportWarnings(rows, at: "\(column) = \(formatNumber(value))")
+    }
     switch format {
     case .table, .csv:
       var table = TextTable(header: [column] + ModesDelayTable.header)

@@ -113,7 +113,14 @@ public struct ServiceModeModel: Sendable {
       guard beta > 0, beta.isFinite else {
         throw .outOfRange("continuous discount (beta)", beta, valid: "finite and > 0")
       }
-      return (space, nu, Uniformization.discountFactor(rate: nu, continuousDiscount: beta), beta)
+      let gamma = Uniformization.discountFactor(rate: nu, continuousDiscount: beta)
+      guard gamma < 1 else {
+        throw .outOfRange(
+          "continuous discount (beta)", beta,
+          valid: "large enough that gamma = nu/(nu + beta) < 1 in floating point "
+            + "(nu = \(formatParameterValue(nu)))")
+      }
+      return (space, nu, gamma, beta)
     }
   }
 

@@ -133,7 +133,10 @@ struct ModesCommandTests {
       "invalid value '0.2,0.1,0.2' for --load: lists 0.2 twice"
     ),
     // lambda = rho (1 + K) mu0 = 6e308 overflows to inf, and so does nu.
-    (["solve", "--load", "1e308"], "invalid value lambda = inf, nu = inf for the derived rates"),
+    (
+      ["solve", "--load", "1e308"],
+      "invalid value inf for arrival rate (lambda = rho (1 + K) mu0): must be finite"
+    ),
     // nu = 22.17: nu/(nu + 1e-320) rounds to 1.
     (
       ["solve", "--continuous-discount", "1e-320"],

@@ -26,4 +26,21 @@ struct ModesHonestyTests {
     #expect(result.standardError.contains("invalid value 8000 for --buffer"))
     #expect(result.standardError.contains("the truncation check"))
   }
+
+  /// ρ = 0.9, K = 0.5, f = 0.1, B = 2 is far outside the stability region (λ = 1.35 against
+  /// a maximal throughput of K μ0/(1 − f) ≈ 0.56, spec S8.1). Lost jobs cost nothing, so the
+  /// optimum of this small truncation idles with a full base buffer (spec S2.3): nothing is
+  /// admitted in the long run. The delay must say so on stderr and print no NaN: an infinite
+  /// T (L > 0 jobs that never leave) and SM1/SM2 shares of 0.
+  @Test func policyAdmittingNoJobWarnsInsteadOfPrintingNaN() throws {
+    let result = try runOffload([
+      "modes", "delay", "--load", "0.9", "--cloud-speedup", "0.5", "--local-fraction", "0.1",
+      "--buffer", "2", "--format", "csv",
+    ])
+    #expect(result.exitCode == 0)
+    #expect(!result.standardOutput.contains("nan"))
+    let optimal = result.standardOutput.split(separator: "\n").first { $0.hasPrefix("optimal,") }
+    #expect(optimal?.split(separator: ",").dropFirst().first == "inf")
+    #expect(result.standardError.contains("optimal: warning: assumption jobs admitted"))
+  }
 }

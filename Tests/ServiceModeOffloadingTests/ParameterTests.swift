@@ -118,6 +118,12 @@ struct ParameterTests {
     #expect(
       message { _ = try ServiceModeModel(parameters: p, bufferLimit: 5, discount: .continuous(0)) }
         == "invalid value 0 for continuous discount (beta): must be finite and > 0")
+    // ν = 22.17 for configuration (a): ν/(ν + 1e-320) rounds to 1, which is no discount.
+    #expect(
+      (message {
+        _ = try ServiceModeModel(parameters: p, bufferLimit: 5, discount: .continuous(1e-320))
+      } ?? "").hasPrefix(
+        "invalid value 1e-320 for continuous discount (beta): must be large enough that gamma"))
     #expect(
       message { _ = try ServiceModeModel(parameters: p, bufferLimit: 100_000) }
         == "invalid value (100000, 100000) for buffer limits (B, B2): 4(B+1)(B2+1) states must be at most 268435456"
