@@ -41,16 +41,6 @@ struct ReplicasMinimumCommand: ParsableCommand {
       throw ValidationError("give the target PJF with --target delta (in (0, 1))")
     }
     let problem = try taskOption.problem(poolOptions)
-    if let maxCopies {
-      // The largest M the closed form (homogeneous) or a pool with a stream can evaluate.
-      let ceiling =
-        problem.pool.homogeneousFaultProbability != nil ? 1 << 53 : DevicePool.maximumDeviceCount
-      try require(
-        maxCopies <= ceiling,
-        .outOfRange(
-          "maximum copies", maxCopies,
-          valid: ">= the task count m = \(problem.taskCount) and <= \(ceiling)"))
-    }
     let outcome: MinimalReplication
     do {
       outcome = try validatingParameters {

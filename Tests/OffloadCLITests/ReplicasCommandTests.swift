@@ -135,11 +135,17 @@ struct ReplicasCommandTests {
     ),
     (
       ["pjf", "--tasks", "0", "--replication", "2", "--fault-probability", "0.1"],
-      "invalid value 0 for task count (m): must be an integer >= 1"
+      "invalid value 0 for task count (m): must be an integer in 1...9007199254740992"
     ),
     (
       ["pjf", "--tasks", "-3", "--replication", "2", "--fault-probability", "0.1"],
-      "invalid value -3 for task count (m): must be an integer >= 1"
+      "invalid value -3 for task count (m): must be an integer in 1...9007199254740992"
+    ),
+    (
+      [
+        "pjf", "--tasks", "9223372036854775807", "--replication", "2", "--fault-probability", "0.1",
+      ],
+      "invalid value 9223372036854775807 for task count (m): must be an integer in 1...9007199254740992"
     ),
     (
       ["pjf", "--tasks", "10", "--replication", "0.5", "--fault-probability", "0.1"],

@@ -115,7 +115,12 @@ struct PoolTests {
       ),
       (
         { _ = try ReplicationProblem(pool: pool, taskCount: 0) },
-        "invalid value 0 for task count (m): must be an integer >= 1"
+        "invalid value 0 for task count (m): must be an integer in 1...9007199254740992"
+      ),
+      (
+        // r m must stay an exact double for every r >= 1, so m <= 2^53 = 9007199254740992.
+        { _ = try ReplicationProblem(pool: pool, taskCount: (1 << 53) + 1) },
+        "invalid value 9007199254740993 for task count (m): must be an integer in 1...9007199254740992"
       ),
       (
         { _ = try problem.copyCount(replicationFactor: 0.5) },

@@ -231,9 +231,13 @@ struct CopySearch {
     problem: ReplicationProblem, target: Double, rule: AssignmentRule, maximumCopies: Int
   ) throws {
     try checkTarget(target)
-    guard maximumCopies >= problem.taskCount else {
+    // The largest M the closed form (homogeneous pool) or a pool with a stream can evaluate.
+    let ceiling =
+      problem.pool.homogeneousFaultProbability != nil ? 1 << 53 : DevicePool.maximumDeviceCount
+    guard maximumCopies >= problem.taskCount && maximumCopies <= ceiling else {
       throw ParameterError.outOfRange(
-        "maximum copies", maximumCopies, valid: ">= the task count m = \(problem.taskCount)")
+        "maximum copies", maximumCopies,
+        valid: ">= the task count m = \(problem.taskCount) and <= \(ceiling)")
     }
     var limit = min(problem.pool.capacity ?? maximumCopies, maximumCopies)
     if rule == .outerIn { limit = min(limit, 2 * problem.taskCount) }

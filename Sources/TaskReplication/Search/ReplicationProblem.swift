@@ -12,10 +12,12 @@ public struct ReplicationProblem: Sendable {
   /// Number of unique tasks `m`.
   public let taskCount: Int
 
-  /// - Throws: `ParameterError` unless `m >= 1` and the pool has at least `m` devices.
+  /// - Throws: `ParameterError` unless `1 <= m <= 2^53` (copy counts `r m` are computed in
+  ///   doubles) and the pool has at least `m` devices.
   public init(pool: DevicePool, taskCount: Int) throws {
-    guard taskCount >= 1 else {
-      throw ParameterError.outOfRange("task count (m)", taskCount, valid: "an integer >= 1")
+    guard taskCount >= 1 && taskCount <= 1 << 53 else {
+      throw ParameterError.outOfRange(
+        "task count (m)", taskCount, valid: "an integer in 1...\(1 << 53)")
     }
     try pool.checkCapacity(taskCount, name: "task count (m)")
     self.pool = pool
