@@ -3,6 +3,13 @@
 ///
 /// Spec: markov-machine.md A5.1–A5.4 (derived; each checked against the exact chains of
 /// A6 in the tests).
+///
+/// The theorems are derived for the slot ordering of A2. For the other orderings of
+/// `SlotOrdering` every function here applies that ordering's exact reduction (s → s' for
+/// `.flipThenSample`; one more slot per cycle, the assignment slot, for
+/// `.serviceNextSlot`), so it never returns A2 numbers for another ordering; the tests
+/// check each reduction against the literal chains of A6 and the simulation. The tie rule
+/// and sampling with empty queues do not affect permanent congestion.
 public enum ClosedForms {
   /// Theorems 1 and 2: the ages and sampling cost of φ1 with sampling probability μ and
   /// schedule π over S (A5.1, A5.2).
@@ -14,16 +21,21 @@ public enum ClosedForms {
   /// S = L μ β1 / E[C]                  (exact)
   /// S_ub = L (1 + p*) / (p* E[C])      (bound: E[M] <= 1 + 1/p*)
   /// ```
+  ///
+  /// With `.serviceNextSlot` the slots before service are I, not I − 1: m1 = β1 and
+  /// E[C²] = β2 + 2 m1 η + ζ.
   /// - Precondition: `policy.rule == .randomized` with one schedule entry per member of S.
   /// - Complexity: O(|S|).
   public static func randomized(
-    _ parameters: MachineParameters, subset: UserSubset, policy: SubsetPolicy
+    _ parameters: MachineParameters, subset: UserSubset, policy: SubsetPolicy,
+    assumptions: ModelAssumptions = .standard
   ) -> SubsetPerformance {
     precondition(policy.rule == .randomized, "Theorem 1 needs a randomized policy")
     precondition(policy.schedule.count == subset.count, "schedule does not match \(subset)")
     let service = subset.users.map { parameters.serviceProbabilities[$0] }
     let cycle = RandomizedCycle(
-      idlePeriod(parameters, policy), service: service, schedule: policy.schedule)
+      idlePeriod(parameters, policy, assumptions: assumptions), service: service,
+      schedule: policy.schedule, ordering: assumptions.slotOrdering)
     let ages = zip(policy.schedule, service).map { cycle.age(share: $0, service: $1) }
     return SubsetPerformance(
       subset: subset, ages: ages,
@@ -40,15 +52,19 @@ public enum ClosedForms {
   /// Δ = [n (β2 − β1²) + Σ_{i∈S} (1 − q_i)/q_i²] / (2R) + (R + 1)/2
   /// S = n L μ β1 / R
   /// ```
+  ///
+  /// With `.serviceNextSlot`, R = n β1 + Σ_{i∈S} 1/q_i (the variance is unchanged).
   /// - Precondition: `policy.rule == .maxAge`.
   /// - Complexity: O(|S|).
   public static func maxAge(
-    _ parameters: MachineParameters, subset: UserSubset, policy: SubsetPolicy
+    _ parameters: MachineParameters, subset: UserSubset, policy: SubsetPolicy,
+    assumptions: ModelAssumptions = .standard
   ) -> SubsetPerformance {
     precondition(policy.rule == .maxAge, "Theorem 3 needs a max-age policy")
     let round = RoundRobinRound(
-      idlePeriod(parameters, policy),
-      service: subset.users.map { parameters.serviceProbabilities[$0] })
+      idlePeriod(parameters, policy, assumptions: assumptions),
+      service: subset.users.map { parameters.serviceProbabilities[$0] },
+      ordering: assumptions.slotOrdering)
     return SubsetPerformance(
       subset: subset, ages: Array(repeating: round.age, count: subset.count),
       samplingCost: round.samplingCost(parameters.samplingCost))
@@ -56,44 +72,60 @@ public enum ClosedForms {
 
   /// Dispatches on the policy's rule: Theorems 1–2 or 3–4.
   public static func performance(
-    _ parameters: MachineParameters, subset: UserSubset, policy: SubsetPolicy
+    _ parameters: MachineParameters, subset: UserSubset, policy: SubsetPolicy,
+    assumptions: ModelAssumptions = .standard
   ) -> SubsetPerformance {
     switch policy.rule {
-    case .randomized: return randomized(parameters, subset: subset, policy: policy)
-    case .maxAge: return maxAge(parameters, subset: subset, policy: policy)
+    case .randomized:
+      return randomized(parameters, subset: subset, policy: policy, assumptions: assumptions)
+    case .maxAge:
+      return maxAge(parameters, subset: subset, policy: policy, assumptions: assumptions)
     }
   }
 
-  /// The idle period of a policy's μ under the model's q and s.
-  public static func idlePeriod(_ parameters: MachineParameters, _ policy: SubsetPolicy)
-    -> IdlePeriod
-  {
-    idlePeriod(parameters, samplingProbability: policy.samplingProbability)
+  /// The idle period of a policy's μ under the model's q and s (A3). Its law depends on the
+  /// slot ordering only through the phase seen by the first sampling opportunity: with
+  /// `.flipThenSample` its `busyAfterCompletionProbability` is s' = s (1 − q) + (1 − s) q,
+  /// so p1*, β1, β2 and E[M] are those of that ordering (p* is unchanged); with
+  /// `.serviceNextSlot` the idle period is that of A2.
+  public static func idlePeriod(
+    _ parameters: MachineParameters, _ policy: SubsetPolicy,
+    assumptions: ModelAssumptions = .standard
+  ) -> IdlePeriod {
+    idlePeriod(
+      parameters, samplingProbability: policy.samplingProbability,
+      ordering: assumptions.slotOrdering)
   }
 
-  static func idlePeriod(_ parameters: MachineParameters, samplingProbability: Double)
-    -> IdlePeriod
-  {
+  static func idlePeriod(
+    _ parameters: MachineParameters, samplingProbability: Double, ordering: SlotOrdering
+  ) -> IdlePeriod {
     IdlePeriod(
       samplingProbability: samplingProbability, flipProbability: parameters.flipProbability,
-      busyAfterCompletionProbability: parameters.busyAfterCompletionProbability)
+      busyAfterCompletionProbability: ordering.busyAtFirstSample(
+        busyAfterCompletion: parameters.busyAfterCompletionProbability,
+        flip: parameters.flipProbability))
   }
 }
 
 /// One job cycle C = I' + B_j, j ~ π, of φ1 (A5.1): the allocation-free core of
-/// Theorems 1–2, shared by the public closed forms and the optimiser.
+/// Theorems 1–2, shared by the public closed forms and the optimiser. I' = I − 1 are the
+/// slots before service (I with `.serviceNextSlot`).
 struct RandomizedCycle {
   let idle: IdlePeriod
-  /// m1 = β1 − 1.
+  /// m1 = E[I'] = β1 − 1 (β1 with `.serviceNextSlot`).
   let slotsBeforeAssignment: Double
   /// E[C] = m1 + η.
   let mean: Double
   /// E[C²] = E[I'²] + 2 m1 η + ζ.
   let secondMoment: Double
 
-  init(_ idle: IdlePeriod, service: [Double], schedule: [Double]) {
+  init(_ idle: IdlePeriod, service: [Double], schedule: [Double], ordering: SlotOrdering) {
     self.idle = idle
-    let m1 = idle.meanSlotsBeforeAssignment
+    let serves = ordering.assignmentSlotServes
+    let m1 = serves ? idle.meanSlotsBeforeAssignment : idle.meanLength
+    let beforeServiceSecondMoment =
+      serves ? idle.secondMoment - 2 * idle.meanLength + 1 : idle.secondMoment
     var eta = 0.0
     var zeta = 0.0
     for index in service.indices {
@@ -103,7 +135,7 @@ struct RandomizedCycle {
     }
     slotsBeforeAssignment = m1
     mean = m1 + eta
-    secondMoment = (idle.secondMoment - 2 * idle.meanLength + 1) + 2 * m1 * eta + zeta
+    secondMoment = beforeServiceSecondMoment + 2 * m1 * eta + zeta
   }
 
   /// Δ_k = E[C]/π_k + E[C²]/(2E[C]) − m1 − 1/q_k + 1/2.
@@ -125,18 +157,19 @@ struct RandomizedCycle {
 struct RoundRobinRound {
   let idle: IdlePeriod
   let count: Double
-  /// R = n β1 + Σ (1 − q_i)/q_i.
+  /// R = n β1 + Σ (1 − q_i)/q_i (Σ 1/q_i with `.serviceNextSlot`: one more slot per job).
   let mean: Double
   /// Var = n Var(I) + Σ (1 − q_i)/q_i².
   let variance: Double
 
-  init(_ idle: IdlePeriod, service: [Double]) {
+  init(_ idle: IdlePeriod, service: [Double], ordering: SlotOrdering) {
     self.idle = idle
     count = Double(service.count)
+    let overlap = ordering.assignmentSlotServes ? 1.0 : 0
     var extraMean = 0.0
     var extraVariance = 0.0
     for q in service {
-      extraMean += (1 - q) / q
+      extraMean += (1 - overlap * q) / q
       extraVariance += (1 - q) / (q * q)
     }
     mean = count * idle.meanLength + extraMean

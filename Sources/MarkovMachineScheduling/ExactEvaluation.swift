@@ -25,12 +25,18 @@ public struct ExactEvaluation: Sendable, Codable {
   public var truncationErrors: [Double] { zip(untruncatedAges, ages).map { $0 - $1 } }
 
   /// Evaluates φ1 (`.randomized`) or max-age (`.maxAge`, as round robin, A5.3).
-  /// - Parameter accuracy: largest truncation error accepted on each age (absolute).
+  /// - Parameters:
+  ///   - accuracy: largest truncation error accepted on each age (absolute).
+  ///   - assumptions: the slot ordering is built literally into the phase chain (A2); the
+  ///     tie rule and sampling with empty queues have no effect under permanent congestion.
   public static func evaluate(
     _ parameters: MachineParameters, subset: UserSubset, policy: SubsetPolicy,
-    accuracy: Double = 1e-12, maximumCap: Int = 10_000_000
+    accuracy: Double = 1e-12, maximumCap: Int = 10_000_000,
+    assumptions: ModelAssumptions = .standard
   ) -> ExactEvaluation {
-    PhaseProcess.forPolicy(parameters, subset: subset, policy: policy).evaluate(
+    PhaseProcess.forPolicy(
+      parameters, subset: subset, policy: policy, assumptions: assumptions
+    ).evaluate(
       samplingCost: parameters.samplingCost, accuracy: accuracy, maximumCap: maximumCap)
   }
 }

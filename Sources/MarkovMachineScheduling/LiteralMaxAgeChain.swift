@@ -29,16 +29,21 @@ public struct LiteralMaxAgeEvaluation: Sendable, Codable {
   /// per-user ages are the same in each) and solves it with the core's stationary solver.
   ///
   /// ```
-  /// idle free slot, sampled:  serve j* = argmax_{j∈S} v_j (lowest index on ties)
+  /// idle free slot, sampled:  serve j* = argmax_{j∈S} v_j (ties by `assumptions.maxAgeTies`)
   /// ages:  v_j ← 1 on a completion of j, else v_j ← min(v_j + 1, A)
   /// ```
+  ///
+  /// The tie rule matters only through the cap (without it the ages of S are distinct
+  /// once every member has completed); `.uniform` splits the probability equally among the
+  /// tied members. The slot ordering is built literally (A2); sampling with empty queues has
+  /// no effect (permanent congestion).
   /// - Throws: `ParameterError` if |S| > 3, the cap is < 2 or the chain would exceed
   ///   `maximumStateCount` states.
   /// - Complexity: O(states) to build, plus the stationary solve (GTH up to 1500 states,
   ///   Gauss–Seidel above).
   public static func evaluate(
     _ parameters: MachineParameters, subset: UserSubset, samplingProbability mu: Double,
-    ageCap cap: Int
+    ageCap cap: Int, assumptions: ModelAssumptions = .standard
   ) throws(ParameterError) -> LiteralMaxAgeEvaluation {
     let n = subset.count
     guard n <= maximumSubsetSize else {
@@ -54,7 +59,8 @@ public struct LiteralMaxAgeEvaluation: Sendable, Codable {
         "age cap (A) of the literal max-age chain", cap,
         valid: ">= 2 with (|S| + 2) A^|S| <= \(maximumStateCount)")
     }
-    let space = JointSpace(parameters, subset: subset, cap: cap, samplingProbability: mu)
+    let space = JointSpace(
+      parameters, subset: subset, cap: cap, samplingProbability: mu, assumptions: assumptions)
     let (matrix, codes) = space.reachableChain()
     let chain: DiscreteTimeMarkovChain
     let stationary: StationaryDistribution
@@ -93,15 +99,20 @@ private struct JointSpace {
   let flip: Double
   let busyAfterCompletion: Double
   let mu: Double
+  let assumptions: ModelAssumptions
   let agePower: Int
 
-  init(_ parameters: MachineParameters, subset: UserSubset, cap: Int, samplingProbability: Double) {
+  init(
+    _ parameters: MachineParameters, subset: UserSubset, cap: Int, samplingProbability: Double,
+    assumptions: ModelAssumptions
+  ) {
     n = subset.count
     self.cap = cap
     service = subset.users.map { parameters.serviceProbabilities[$0] }
     flip = parameters.flipProbability
     busyAfterCompletion = parameters.busyAfterCompletionProbability
     mu = samplingProbability
+    self.assumptions = assumptions
     var power = 1
     for _ in 0..<n { power *= cap }
     agePower = power
@@ -139,18 +150,24 @@ private struct JointSpace {
         (encode(phase: 1, ages: ages, reset: member), weight * q * (1 - busyAfterCompletion)))
       list.append((encode(phase: 2 + member, ages: ages, reset: -1), weight * (1 - q)))
     }
-    switch phase {
-    case 0:
-      list.append((encode(phase: 0, ages: ages, reset: -1), 1 - flip))
-      list.append((encode(phase: 1, ages: ages, reset: -1), flip))
-    case 1:
-      list.append((encode(phase: 1, ages: ages, reset: -1), (1 - mu) * (1 - flip)))
-      list.append((encode(phase: 0, ages: ages, reset: -1), (1 - mu) * flip))
-      var chosen = 0
-      for member in 1..<n where ages[member] > ages[chosen] { chosen = member }
-      complete(chosen, mu)
-    default:
+    guard phase < 2 else {
       complete(phase - 2, 1)
+      return list.filter { $0.1 > 0 }
+    }
+    let ordering = assumptions.slotOrdering
+    for outcome in ordering.idleSlot(startsFree: phase == 1, flip: flip, sampling: mu) {
+      if let free = outcome.nextFree {
+        list.append((encode(phase: free ? 1 : 0, ages: ages, reset: -1), outcome.probability))
+        continue
+      }
+      for (member, share) in assumptions.maxAgeTies.choices(0..<n, age: { ages[$0] }) {
+        if ordering.assignmentSlotServes {
+          complete(member, outcome.probability * share)
+        } else {
+          list.append(
+            (encode(phase: 2 + member, ages: ages, reset: -1), outcome.probability * share))
+        }
+      }
     }
     return list.filter { $0.1 > 0 }
   }

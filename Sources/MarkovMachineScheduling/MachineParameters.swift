@@ -97,10 +97,21 @@ public struct MachineParameters: Sendable, Equatable, Codable {
   ///
   /// every job occupies the machine for at least its own cycle (idle period at μ = 1 minus
   /// the assignment slot, s/q, plus its service, 1/q_i), so no policy of this model keeps
-  /// the queues stable when ρ >= 1.
+  /// the queues stable when ρ >= 1. This is the A2 slot ordering; see
+  /// `loadAtFullSampling(assumptions:)` for the others.
   /// - Complexity: O(N).
-  public var loadAtFullSampling: Double {
-    let idle = busyAfterCompletionProbability / flipProbability
+  public var loadAtFullSampling: Double { loadAtFullSampling(assumptions: .standard) }
+
+  /// The load at μ = 1 in the slot ordering of `assumptions` (spec A2, A9.4): s/q becomes
+  /// s'/q with s' = s (1 − q) + (1 − s) q for `.flipThenSample`, and s/q + 1 for
+  /// `.serviceNextSlot` (the assignment slot serves nothing).
+  /// - Complexity: O(N).
+  public func loadAtFullSampling(assumptions: ModelAssumptions) -> Double {
+    let ordering = assumptions.slotOrdering
+    let idle =
+      ordering.busyAtFirstSample(
+        busyAfterCompletion: busyAfterCompletionProbability, flip: flipProbability)
+      / flipProbability + (ordering.assignmentSlotServes ? 0 : 1)
     return zip(arrivalProbabilities, serviceProbabilities).reduce(0) {
       $0 + $1.0 * (idle + 1 / $1.1)
     }

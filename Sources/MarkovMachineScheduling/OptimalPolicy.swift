@@ -89,6 +89,12 @@ public struct IdleBeliefs: Sendable, Equatable, Codable {
 ///                   busy (1 − b):        B_1,  v + 1
 /// J_j:              q_j: C_0, v_j → 1;   1 − q_j: J_j, v + 1
 /// ```
+///
+/// Other slot orderings (`assumptions`, A2): with `.flipThenSample` the beliefs are those
+/// at the sampling moment, so C_0 has seen one flip (`IdleBeliefs` with s' = s (1 − q) +
+/// (1 − s) q); with `.serviceNextSlot` a free sample leads to J_j with v + 1 (no completion
+/// in the assignment slot). The tie rule applies to `policyProcess`; sampling with empty
+/// queues has no effect (permanent congestion).
 /// - Complexity: (N + idle states) · A^N states; about (1 + 3N) transitions per state.
 public struct OptimalSchedulingModel: Sendable {
   /// Largest N accepted.
@@ -99,6 +105,8 @@ public struct OptimalSchedulingModel: Sendable {
   public let parameters: MachineParameters
   public let ageCap: Int
   public let beliefs: IdleBeliefs
+  /// The modelling assumptions of A0 (default: those of A2).
+  public let assumptions: ModelAssumptions
   let agePower: Int
 
   public var userCount: Int { parameters.userCount }
@@ -109,9 +117,10 @@ public struct OptimalSchedulingModel: Sendable {
   ///   - beliefTolerance: the belief error accepted at the cut of the idle chains (A10.1).
   /// - Throws: `ParameterError` if N > 3, A < 2, the tolerance is outside (0, 1/2) or the
   ///   model would exceed `maximumStateCount` states.
-  public init(parameters: MachineParameters, ageCap: Int, beliefTolerance: Double = 1e-6)
-    throws(ParameterError)
-  {
+  public init(
+    parameters: MachineParameters, ageCap: Int, beliefTolerance: Double = 1e-6,
+    assumptions: ModelAssumptions = .standard
+  ) throws(ParameterError) {
     guard parameters.userCount <= Self.maximumUserCount else {
       throw .outOfRange(
         "number of users (N) of the optimal-policy MDP", parameters.userCount,
@@ -122,7 +131,9 @@ public struct OptimalSchedulingModel: Sendable {
     }
     let beliefs = IdleBeliefs(
       flipProbability: parameters.flipProbability,
-      busyAfterCompletionProbability: parameters.busyAfterCompletionProbability,
+      busyAfterCompletionProbability: assumptions.slotOrdering.busyAtFirstSample(
+        busyAfterCompletion: parameters.busyAfterCompletionProbability,
+        flip: parameters.flipProbability),
       tolerance: beliefTolerance)
     var states = Double(parameters.userCount + beliefs.count)
     for _ in 0..<parameters.userCount { states *= Double(max(ageCap, 0)) }
@@ -134,6 +145,7 @@ public struct OptimalSchedulingModel: Sendable {
     self.parameters = parameters
     self.ageCap = ageCap
     self.beliefs = beliefs
+    self.assumptions = assumptions
     var power = 1
     for _ in 0..<parameters.userCount { power *= ageCap }
     agePower = power
@@ -173,8 +185,8 @@ public struct OptimalSchedulingModel: Sendable {
 
   /// The one-action process of a fixed randomized policy mixing the actions: φ1 waits
   /// w.p. 1 − μ and serves j w.p. μ π_j; max-age waits w.p. 1 − μ̄ and serves the oldest
-  /// member (lowest index on ties, on the capped ages) w.p. μ̄. Its average cost is the
-  /// policy's gain in this model.
+  /// member (on the capped ages, ties by `assumptions.maxAgeTies`, `.uniform` splitting μ̄
+  /// equally) w.p. μ̄. Its average cost is the policy's gain in this model.
   /// - Precondition: a policy on all N users.
   public func policyProcess(_ policy: SubsetPolicy) -> DecisionProcess {
     let mu = policy.samplingProbability
@@ -184,9 +196,8 @@ public struct OptimalSchedulingModel: Sendable {
       case .randomized:
         return [[(0, 1 - mu)] + policy.schedule.enumerated().map { (1 + $0, mu * $1) }]
       case .maxAge:
-        var oldest = 0
-        for user in 1..<userCount where ages[user] > ages[oldest] { oldest = user }
-        return [[(0, 1 - mu), (1 + oldest, mu)]]
+        let oldest = assumptions.maxAgeTies.choices(0..<userCount) { ages[$0] }
+        return [[(0, 1 - mu)] + oldest.map { (1 + $0.user, mu * $0.share) }]
       }
     }
   }
@@ -270,9 +281,13 @@ public struct OptimalSchedulingModel: Sendable {
     }
     let user = action - 1
     let free = beliefs.freeProbabilities[idle]
-    let q = parameters.serviceProbabilities[user]
-    entries.append((next(completed, reset: user), weight * free * q))
-    entries.append((next(user, reset: -1), weight * free * (1 - q)))
+    if assumptions.slotOrdering.assignmentSlotServes {
+      let q = parameters.serviceProbabilities[user]
+      entries.append((next(completed, reset: user), weight * free * q))
+      entries.append((next(user, reset: -1), weight * free * (1 - q)))
+    } else {
+      entries.append((next(user, reset: -1), weight * free))
+    }
     entries.append((next(userCount + beliefs.afterBusySample, reset: -1), weight * (1 - free)))
   }
 }
@@ -353,6 +368,7 @@ extension OptimalSchedulingModel {
   ) -> OptimalPolicyReport {
     var optimizer = optimizer
     optimizer.weighting = .perUser
+    optimizer.assumptions = assumptions
     let all = parameters.allUsers
     let randomized = optimizer.optimizeRandomized(parameters, subset: all)
     let maxAge = optimizer.optimizeMaxAge(parameters, subset: all)

@@ -9,7 +9,8 @@ import MarkovSolvers
 /// serve. The slot dynamics are those of A2: in an idle slot the server samples w.p. μ; a
 /// sample of a free machine starts a service in the same slot; a serving slot of user j
 /// completes w.p. q_j, after which the machine is busy w.p. s; an idle slot without an
-/// assignment flips busy ↔ free w.p. q.
+/// assignment flips busy ↔ free w.p. q. The other slot orderings of `SlotOrdering` are
+/// built literally (flip before the sample; service from the slot after the assignment).
 ///
 /// Spec: markov-machine.md A2, A6.1.
 public struct PhaseProcess: Sendable {
@@ -34,20 +35,22 @@ public struct PhaseProcess: Sendable {
   public var phaseCount: Int { phaseNames.count }
 
   /// φ1 with the policy's μ and π (phases B = 0, F = 1, J_u = 2 + u).
+  /// - Parameter assumptions: only the slot ordering matters here (A2).
   /// - Precondition: `policy.rule == .randomized`, one schedule entry per member of S.
   public static func randomized(
-    _ parameters: MachineParameters, subset: UserSubset, policy: SubsetPolicy
+    _ parameters: MachineParameters, subset: UserSubset, policy: SubsetPolicy,
+    assumptions: ModelAssumptions = .standard
   ) -> PhaseProcess {
     precondition(policy.rule == .randomized && policy.schedule.count == subset.count)
-    var builder = MoveBuilder(parameters, subset)
+    var builder = MoveBuilder(parameters, subset, assumptions.slotOrdering)
     let mu = policy.samplingProbability
     let n = subset.count
-    builder.flip(from: 0, weight: 1, stay: 0, other: 1)
-    builder.flip(from: 1, weight: 1 - mu, stay: 1, other: 0)
+    let assignments = (0..<n).map {
+      Assignment(member: $0, share: policy.schedule[$0], busy: 0, free: 1, serving: 2 + $0)
+    }
+    builder.idle(from: 0, startsFree: false, busy: 0, free: 1, mu: mu, assignments)
+    builder.idle(from: 1, startsFree: true, busy: 0, free: 1, mu: mu, assignments)
     for member in 0..<n {
-      builder.serve(
-        from: 1, weight: mu * policy.schedule[member], member: member, busy: 0, free: 1,
-        serving: 2 + member)
       builder.serve(
         from: 2 + member, weight: 1, member: member, busy: 0, free: 1, serving: 2 + member)
     }
@@ -58,20 +61,25 @@ public struct PhaseProcess: Sendable {
   }
 
   /// Round robin over S in increasing user index with sampling probability μ̄: phases
-  /// (B, r) = 2r, (F, r) = 2r + 1, J_u = 2n + u.
+  /// (B, r) = 2r, (F, r) = 2r + 1, J_u = 2n + u. Under permanent congestion max-age is round
+  /// robin whatever the tie rule (ties occur only before every member has completed once,
+  /// A9.3), and the ages do not depend on the cyclic order, so only the slot ordering of
+  /// `assumptions` matters.
   public static func roundRobin(
-    _ parameters: MachineParameters, subset: UserSubset, samplingProbability mu: Double
+    _ parameters: MachineParameters, subset: UserSubset, samplingProbability mu: Double,
+    assumptions: ModelAssumptions = .standard
   ) -> PhaseProcess {
     precondition(mu > 0 && mu <= 1, "mu \(mu)")
-    var builder = MoveBuilder(parameters, subset)
+    var builder = MoveBuilder(parameters, subset, assumptions.slotOrdering)
     let n = subset.count
     for next in 0..<n {
       let (busy, free, serving) = (2 * next, 2 * next + 1, 2 * n + next)
       let (busyAfter, freeAfter) = (2 * ((next + 1) % n), 2 * ((next + 1) % n) + 1)
-      builder.flip(from: busy, weight: 1, stay: busy, other: free)
-      builder.flip(from: free, weight: 1 - mu, stay: free, other: busy)
-      builder.serve(
-        from: free, weight: mu, member: next, busy: busyAfter, free: freeAfter, serving: serving)
+      let assignment = [
+        Assignment(member: next, share: 1, busy: busyAfter, free: freeAfter, serving: serving)
+      ]
+      builder.idle(from: busy, startsFree: false, busy: busy, free: free, mu: mu, assignment)
+      builder.idle(from: free, startsFree: true, busy: busy, free: free, mu: mu, assignment)
       builder.serve(
         from: serving, weight: 1, member: next, busy: busyAfter, free: freeAfter, serving: serving)
     }
@@ -85,12 +93,16 @@ public struct PhaseProcess: Sendable {
 
   /// The phase chain of a policy: φ1's for `.randomized`, round robin for `.maxAge`.
   public static func forPolicy(
-    _ parameters: MachineParameters, subset: UserSubset, policy: SubsetPolicy
+    _ parameters: MachineParameters, subset: UserSubset, policy: SubsetPolicy,
+    assumptions: ModelAssumptions = .standard
   ) -> PhaseProcess {
     switch policy.rule {
-    case .randomized: return randomized(parameters, subset: subset, policy: policy)
+    case .randomized:
+      return randomized(parameters, subset: subset, policy: policy, assumptions: assumptions)
     case .maxAge:
-      return roundRobin(parameters, subset: subset, samplingProbability: policy.samplingProbability)
+      return roundRobin(
+        parameters, subset: subset, samplingProbability: policy.samplingProbability,
+        assumptions: assumptions)
     }
   }
 
@@ -158,23 +170,53 @@ public struct PhaseProcess: Sendable {
   }
 }
 
-/// Appends the tagged transitions of A2's slot dynamics.
+/// A job assignment from a free sample: `member` w.p. `share`, with the phases after its
+/// completion (busy, free) and its serving phase.
+private struct Assignment {
+  var member: Int
+  var share: Double
+  var busy: Int
+  var free: Int
+  var serving: Int
+}
+
+/// Appends the tagged transitions of A2's slot dynamics in the given slot ordering.
 private struct MoveBuilder {
   let service: [Double]
   let busyAfterCompletion: Double
   let flipProbability: Double
+  let ordering: SlotOrdering
   var moves: [PhaseProcess.Move] = []
 
-  init(_ parameters: MachineParameters, _ subset: UserSubset) {
+  init(_ parameters: MachineParameters, _ subset: UserSubset, _ ordering: SlotOrdering) {
     service = subset.users.map { parameters.serviceProbabilities[$0] }
     busyAfterCompletion = parameters.busyAfterCompletionProbability
     flipProbability = parameters.flipProbability
+    self.ordering = ordering
   }
 
-  /// An idle slot without assignment: the phase flips w.p. q.
-  mutating func flip(from: Int, weight: Double, stay: Int, other: Int) {
-    append(from, stay, weight * (1 - flipProbability), -1)
-    append(from, other, weight * flipProbability, -1)
+  /// An idle slot starting in `from` (free or busy): sampled w.p. μ; a free sample assigns
+  /// a job (served from this slot, or from the next one with `.serviceNextSlot`); otherwise
+  /// the machine is idle in phase `busy` or `free` at the next slot.
+  mutating func idle(
+    from: Int, startsFree: Bool, busy: Int, free: Int, mu: Double, _ assignments: [Assignment]
+  ) {
+    for outcome in ordering.idleSlot(startsFree: startsFree, flip: flipProbability, sampling: mu) {
+      guard outcome.nextFree == nil else {
+        append(from, outcome.nextFree == true ? free : busy, outcome.probability, -1)
+        continue
+      }
+      for assignment in assignments {
+        let weight = outcome.probability * assignment.share
+        if ordering.assignmentSlotServes {
+          serve(
+            from: from, weight: weight, member: assignment.member, busy: assignment.busy,
+            free: assignment.free, serving: assignment.serving)
+        } else {
+          append(from, assignment.serving, weight, -1)
+        }
+      }
+    }
   }
 
   /// A serving slot of `member`: completion w.p. q_j, then busy w.p. s or free.

@@ -106,17 +106,31 @@ public struct SimulationResult: Sendable, Codable {
 /// drawn from the exact k-step flip law `P(changed) = (1 − (1 − 2q)^k)/2`.
 /// Random numbers: xoshiro256**, replication r seeded with `seed + r`; replications run in
 /// parallel but the result does not depend on the thread count.
-/// - Complexity: O(idle slots with work + services + arrivals) per replication.
+///
+/// `assumptions` (A0) are simulated literally: max-age ties (`.uniform` draws from the
+/// replication's generator, only when there is a tie); with `.sample(probability: μ0)` the
+/// empty-system periods count a Binomial(slots, μ0) number of samples (drawn as Geom(μ0)
+/// gaps) and nothing else changes; the slot ordering moves the flip of an idle slot before
+/// its sample (`.flipThenSample`) or adds the assignment slot before the service
+/// (`.serviceNextSlot`).
+/// - Complexity: O(idle slots with work + services + arrivals) per replication, plus the
+///   samples of empty periods with `.sample`.
 public struct MachineSimulator: Sendable {
   public let parameters: MachineParameters
   public let table: PolicyTable
   public let settings: SimulationSettings
+  /// The modelling assumptions of A0 (default: those of A2).
+  public let assumptions: ModelAssumptions
 
-  public init(parameters: MachineParameters, table: PolicyTable, settings: SimulationSettings) {
+  public init(
+    parameters: MachineParameters, table: PolicyTable, settings: SimulationSettings,
+    assumptions: ModelAssumptions = .standard
+  ) {
     precondition(table.userCount == parameters.userCount, "table for another N")
     self.parameters = parameters
     self.table = table
     self.settings = settings
+    self.assumptions = assumptions
   }
 
   /// Runs every replication and combines them.
@@ -164,7 +178,7 @@ public struct MachineSimulator: Sendable {
   /// One replication from the initial state of A2.4 (empty queues, ages 1, phase F).
   /// - Complexity: see the type.
   public func replicate(seed: UInt64) -> ReplicationOutcome {
-    var run = SimulationRun(parameters, table, settings, seed: seed)
+    var run = SimulationRun(parameters, table, settings, assumptions, seed: seed)
     return run.simulate()
   }
 }
@@ -179,6 +193,9 @@ private struct SimulationRun {
   let logServiceFailure: [Double]
   let logArrivalFailure: [Double]
   let policy: CompiledTable
+  let ordering: SlotOrdering
+  /// log(1 − μ0) of the sampling probability with every queue empty; nil: no sampling.
+  let logEmptySamplingFailure: Double?
   var random: Xoshiro256StarStar
 
   var time = 0
@@ -198,7 +215,7 @@ private struct SimulationRun {
 
   init(
     _ parameters: MachineParameters, _ table: PolicyTable, _ settings: SimulationSettings,
-    seed: UInt64
+    _ assumptions: ModelAssumptions, seed: UInt64
   ) {
     userCount = parameters.userCount
     self.settings = settings
@@ -210,7 +227,12 @@ private struct SimulationRun {
       settings.permanentCongestion == nil
       ? parameters.arrivalProbabilities : Array(repeating: 0, count: parameters.userCount)
     logArrivalFailure = arrivals.map { log1p(-$0) }
-    policy = CompiledTable(table)
+    policy = CompiledTable(table, ties: assumptions.maxAgeTies)
+    ordering = assumptions.slotOrdering
+    switch assumptions.emptySystemSampling {
+    case .skip: logEmptySamplingFailure = nil
+    case .sample(let probability): logEmptySamplingFailure = log1p(-probability)
+    }
     random = Xoshiro256StarStar(seed: seed)
     queues = Array(repeating: 0, count: userCount)
     ages = Array(repeating: 1, count: userCount)
@@ -269,7 +291,8 @@ private struct SimulationRun {
       queueGrowthSlope: congested ? 0 : growthSlope(from: start.time))
   }
 
-  /// Every queue empty: no sampling; the machine flips until the next arrival.
+  /// Every queue empty: the machine flips until the next arrival; no sampling (A2.4), or
+  /// each slot sampled w.p. μ0 (`EmptySystemSampling.sample`).
   private mutating func waitForArrival() {
     let arrival = nextArrival.min() ?? Int.max
     let target: Int
@@ -279,26 +302,37 @@ private struct SimulationRun {
       target = min(arrival + 1, end)
     }
     let span = target - time
+    if let logFailure = logEmptySamplingFailure {
+      var sampled = random.geometric(logFailure: logFailure)
+      while sampled <= span {
+        samples += 1
+        sampled += random.geometric(logFailure: logFailure)
+      }
+    }
     advanceAges(span)
     if random.uniform() < (1 - pow(1 - 2 * flip, Double(span))) / 2 { free.toggle() }
     time = target
     applyArrivals()
   }
 
-  /// An idle slot with jobs waiting (A2 steps 2-4).
+  /// An idle slot with jobs waiting (A2 steps 2-4, in the slot ordering of the run). With
+  /// `.flipThenSample`, `free` is the phase at the start of the slot, before its flip.
   private mutating func idleSlot() {
+    if ordering.flipsBeforeSampling, random.uniform() < flip { free.toggle() }
     let sampled = random.uniform() < policy.samplingProbability(mask)
     if sampled { samples += 1 }
     guard sampled && free else {
       advanceAges(1)
-      if random.uniform() < flip { free.toggle() }
+      if !ordering.flipsBeforeSampling, random.uniform() < flip { free.toggle() }
       time += 1
       applyArrivals()
       return
     }
     let user = policy.choose(mask, ages: ages, random: &random)
     change(user, by: -1, at: time + 1)
-    let duration = random.geometric(logFailure: logServiceFailure[user])
+    let duration =
+      random.geometric(logFailure: logServiceFailure[user])
+      + (ordering.assignmentSlotServes ? 0 : 1)
     if duration <= end - time {
       advanceAges(duration)
       ages[user] = 1
@@ -381,13 +415,15 @@ private struct SimulationRun {
 /// schedule over its members.
 private struct CompiledTable {
   let rule: SchedulingRule
+  let ties: MaxAgeTieRule
   let sampling: [Double]
   let scheduleStart: [Int]
   let scheduleUsers: [Int]
   let cumulative: [Double]
 
-  init(_ table: PolicyTable) {
+  init(_ table: PolicyTable, ties: MaxAgeTieRule) {
     rule = table.rule
+    self.ties = ties
     var sampling = [1.0]
     var start = [0, 0]
     var users: [Int] = []
@@ -411,7 +447,8 @@ private struct CompiledTable {
   /// μ(S) for the bitmask of S.
   func samplingProbability(_ mask: UInt32) -> Double { sampling[Int(mask)] }
 
-  /// φ1: j ~ π(S); max-age: argmax_{j∈S} v_j, ties to the lowest index.
+  /// φ1: j ~ π(S); max-age: argmax_{j∈S} v_j, ties by `ties` (a uniform draw only when
+  /// several users are tied).
   func choose(_ mask: UInt32, ages: [Int], random: inout Xoshiro256StarStar) -> Int {
     switch rule {
     case .randomized:
@@ -420,14 +457,15 @@ private struct CompiledTable {
       for index in range where u < cumulative[index] { return scheduleUsers[index] }
       return scheduleUsers[range.upperBound - 1]
     case .maxAge:
-      var best = -1
-      var remaining = mask
-      while remaining != 0 {
+      let members = sequence(state: mask) { remaining -> Int? in
+        guard remaining != 0 else { return nil }
         let user = remaining.trailingZeroBitCount
         remaining &= remaining - 1
-        if best < 0 || ages[user] > ages[best] { best = user }
+        return user
       }
-      return best
+      let choices = ties.choices(members) { ages[$0] }
+      guard choices.count > 1 else { return choices[0].user }
+      return choices[Int(random.uniform() * Double(choices.count))].user
     }
   }
 }

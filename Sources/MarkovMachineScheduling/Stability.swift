@@ -46,11 +46,25 @@ public struct StabilityReport: Sendable, Codable {
   /// load    Σ_i p_i (s/q + 1/q_i) < 1                       (no stable policy otherwise)
   /// rates   p_i < π_i(N)/E[C(N)] (φ1),  p_i < 1/R(N) (max-age)  (full-congestion rates)
   /// ```
+  ///
+  /// Other slot orderings (`assumptions`, A2) use the same arguments with that ordering's
+  /// idle period: s → s' = s (1 − q) + (1 − s) q for `.flipThenSample` (in χ too: the
+  /// beliefs after a completion start one flip later), and one more slot per job for
+  /// `.serviceNextSlot` (2/μ − 2 + s/q → 2/μ − 1 + s/q, load s/q + 1 + 1/q_i; the χ-based
+  /// counts stay valid, the assignment slot now being counted once).
   /// - Complexity: O(3^N) for the families (every P against its supersets).
-  public init(_ parameters: MachineParameters, randomized: PolicyTable, maxAge: PolicyTable) {
+  public init(
+    _ parameters: MachineParameters, randomized: PolicyTable, maxAge: PolicyTable,
+    assumptions: ModelAssumptions = .standard
+  ) {
     precondition(randomized.rule == .randomized && maxAge.rule == .maxAge, "tables swapped")
+    let ordering = assumptions.slotOrdering
     let q = parameters.flipProbability
-    let s = parameters.busyAfterCompletionProbability
+    let s = ordering.busyAtFirstSample(
+      busyAfterCompletion: parameters.busyAfterCompletionProbability, flip: q)
+    let assignmentSlot = ordering.assignmentSlotServes ? 0.0 : 1
+    /// Mean slots of a job cycle before its service at sampling probability μ (A3.1).
+    func beforeService(_ mu: Double) -> Double { 2 / mu - 2 + s / q + assignmentSlot }
     let p = parameters.arrivalProbabilities
     let service = parameters.serviceProbabilities
     let n = Double(parameters.userCount)
@@ -85,10 +99,10 @@ public struct StabilityReport: Sendable, Codable {
       let muBar = lowestSampling(maxAge, over: supersets)
       for user in set.users {
         family.check(
-          p[user], lowestShare(user, over: supersets) / (2 / mu - 2 + s / q + etaMax),
+          p[user], lowestShare(user, over: supersets) / (beforeService(mu) + etaMax),
           "P = \(set), i = \(user + 1)")
         maxAgeFamily.check(
-          p[user], 1 / (n * (2 / muBar - 2 + s / q) + serviceSum), "P = \(set), i = \(user + 1)")
+          p[user], 1 / (n * beforeService(muBar) + serviceSum), "P = \(set), i = \(user + 1)")
       }
     }
     var single = MarginTracker()
@@ -99,25 +113,27 @@ public struct StabilityReport: Sendable, Codable {
     var maxAgeRates = MarginTracker()
     let all = parameters.allUsers
     let fullCycle = RandomizedCycle(
-      ClosedForms.idlePeriod(parameters, randomized[all].policy), service: service,
-      schedule: randomized[all].policy.schedule
+      ClosedForms.idlePeriod(parameters, randomized[all].policy, assumptions: assumptions),
+      service: service, schedule: randomized[all].policy.schedule, ordering: ordering
     ).mean
     let fullRound = RoundRobinRound(
-      ClosedForms.idlePeriod(parameters, maxAge[all].policy), service: service
+      ClosedForms.idlePeriod(parameters, maxAge[all].policy, assumptions: assumptions),
+      service: service, ordering: ordering
     ).mean
     for user in 0..<parameters.userCount {
       let shareMin = lowestShare(user, over: subsets)
       let label = "i = \(user + 1)"
       single.check(
-        p[user], shareMin / (2 / lowestRandomized - 2 + s / q + slowestService), label)
+        p[user], shareMin / (beforeService(lowestRandomized) + slowestService), label)
       singleChi.check(p[user], shareMin / (1 / (lowestRandomized * chi) + slowestService), label)
-      maxAgeSingle.check(p[user], 1 / (n * (2 / lowestMaxAge - 2 + s / q) + serviceSum), label)
+      maxAgeSingle.check(p[user], 1 / (n * beforeService(lowestMaxAge) + serviceSum), label)
       maxAgeChi.check(p[user], 1 / (n / (lowestMaxAge * chi) + serviceSum), label)
       randomizedRates.check(p[user], share(randomized, all, user) / fullCycle, label)
       maxAgeRates.check(p[user], 1 / fullRound, label)
     }
     var load = MarginTracker()
-    load.check(parameters.loadAtFullSampling, 1, "sum_i p_i (s/q + 1/q_i)")
+    let loadAtFullSampling = parameters.loadAtFullSampling(assumptions: assumptions)
+    load.check(loadAtFullSampling, 1, "sum_i p_i (s/q + 1/q_i)")
 
     let reconstruction = "reconstruction, not the paper's statement"
     conditions = [
@@ -151,7 +167,7 @@ public struct StabilityReport: Sendable, Codable {
         .diagnostic),
     ]
     freeProbabilityLowerBound = chi
-    loadAtFullSampling = parameters.loadAtFullSampling
+    self.loadAtFullSampling = loadAtFullSampling
   }
 }
 

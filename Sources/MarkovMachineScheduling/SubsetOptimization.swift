@@ -37,10 +37,11 @@ public struct PolicyTable: Sendable, Equatable, Codable {
   }
 
   /// The same constant policy on every subset (μ everywhere, uniform π over S for φ1),
-  /// evaluated with the closed forms and the given weighting.
+  /// evaluated with the closed forms (in the slot ordering of `assumptions`, A2) and the
+  /// given weighting.
   public static func constant(
     _ parameters: MachineParameters, rule: SchedulingRule, samplingProbability: Double,
-    weighting: AgeWeighting = .perUser
+    weighting: AgeWeighting = .perUser, assumptions: ModelAssumptions = .standard
   ) throws(ParameterError) -> PolicyTable {
     var entries: [OptimizedSubsetPolicy] = []
     for subset in UserSubset.nonEmptySubsets(userCount: parameters.userCount) {
@@ -50,7 +51,8 @@ public struct PolicyTable: Sendable, Equatable, Codable {
           samplingProbability: samplingProbability, schedule: SubsetPolicy.uniformSchedule(subset),
           subset: subset)
         : try .maxAge(samplingProbability: samplingProbability)
-      let performance = ClosedForms.performance(parameters, subset: subset, policy: policy)
+      let performance = ClosedForms.performance(
+        parameters, subset: subset, policy: policy, assumptions: assumptions)
       entries.append(
         OptimizedSubsetPolicy(
           subset: subset, policy: policy,
@@ -76,7 +78,8 @@ public struct PolicyTable: Sendable, Equatable, Codable {
 /// exactly), and π = softmax(0, b_2, ..., b_n) is searched by Nelder–Mead from `starts`
 /// starting points: the uniform π, then logits uniform in [−3, 3] drawn from
 /// xoshiro256** seeded with `seed`; the best result wins (ties: the earliest start). For
-/// (16), a grid of `maxAgeGridPoints` points refined by Brent (A8.3).
+/// (16), a grid of `maxAgeGridPoints` points refined by Brent (A8.3). The closed forms are
+/// those of the slot ordering of `assumptions` (A2; see `ClosedForms`).
 /// - Complexity: (12) O(starts · NM evaluations · grid · n) per subset; (16) O(grid · n).
 public struct SubsetOptimizer: Sendable {
   public var weighting: AgeWeighting
@@ -87,11 +90,15 @@ public struct SubsetOptimizer: Sendable {
   public var minimumSamplingProbability: Double
   public var samplingGridPoints: Int
   public var maxAgeGridPoints: Int
+  /// The modelling assumptions of A0 (default: those of A2); only the slot ordering
+  /// changes the closed forms of permanent congestion.
+  public var assumptions: ModelAssumptions
 
   public init(
     weighting: AgeWeighting = .perUser, samplingCostKind: SamplingCostKind = .exact,
     starts: Int = 12, seed: UInt64 = 1, minimumSamplingProbability: Double = 1e-3,
-    samplingGridPoints: Int = 32, maxAgeGridPoints: Int = 2000
+    samplingGridPoints: Int = 32, maxAgeGridPoints: Int = 2000,
+    assumptions: ModelAssumptions = .standard
   ) {
     precondition(starts >= 1, "starts \(starts) must be >= 1")
     precondition(
@@ -105,14 +112,16 @@ public struct SubsetOptimizer: Sendable {
     self.minimumSamplingProbability = minimumSamplingProbability
     self.samplingGridPoints = samplingGridPoints
     self.maxAgeGridPoints = maxAgeGridPoints
+    self.assumptions = assumptions
   }
 
   /// The objective of a policy on S: `w Σ Δ_k + S` from the closed forms.
   public func objective(
     _ parameters: MachineParameters, subset: UserSubset, policy: SubsetPolicy
   ) -> Double {
-    ClosedForms.performance(parameters, subset: subset, policy: policy).objective(
-      weighting: weighting, userCount: parameters.userCount, samplingCostKind: samplingCostKind)
+    ClosedForms.performance(parameters, subset: subset, policy: policy, assumptions: assumptions)
+      .objective(
+        weighting: weighting, userCount: parameters.userCount, samplingCostKind: samplingCostKind)
   }
 
   /// Problem (12) on S.
@@ -123,10 +132,11 @@ public struct SubsetOptimizer: Sendable {
     let service = subset.users.map { parameters.serviceProbabilities[$0] }
     let weight = weighting.factor(userCount: parameters.userCount, subsetSize: n)
     let bound = samplingCostKind == .bound
+    let ordering = assumptions.slotOrdering
     func value(_ mu: Double, _ schedule: [Double]) -> Double {
       let cycle = RandomizedCycle(
-        ClosedForms.idlePeriod(parameters, samplingProbability: mu), service: service,
-        schedule: schedule)
+        ClosedForms.idlePeriod(parameters, samplingProbability: mu, ordering: ordering),
+        service: service, schedule: schedule, ordering: ordering)
       var ages = 0.0
       for index in 0..<n { ages += cycle.age(share: schedule[index], service: service[index]) }
       let sampling =
@@ -166,10 +176,12 @@ public struct SubsetOptimizer: Sendable {
   {
     let service = subset.users.map { parameters.serviceProbabilities[$0] }
     let weight = weighting.factor(userCount: parameters.userCount, subsetSize: subset.count)
+    let ordering = assumptions.slotOrdering
     let best = Minimization.gridThenBrent(
       { mu in
         let round = RoundRobinRound(
-          ClosedForms.idlePeriod(parameters, samplingProbability: mu), service: service)
+          ClosedForms.idlePeriod(parameters, samplingProbability: mu, ordering: ordering),
+          service: service, ordering: ordering)
         return weight * round.count * round.age + round.samplingCost(parameters.samplingCost)
       }, lower: minimumSamplingProbability, upper: 1, gridPoints: maxAgeGridPoints)
     return finish(parameters, subset, Self.maxAgePolicy(best.x))
@@ -188,7 +200,8 @@ public struct SubsetOptimizer: Sendable {
   private func finish(_ parameters: MachineParameters, _ subset: UserSubset, _ policy: SubsetPolicy)
     -> OptimizedSubsetPolicy
   {
-    let performance = ClosedForms.performance(parameters, subset: subset, policy: policy)
+    let performance = ClosedForms.performance(
+      parameters, subset: subset, policy: policy, assumptions: assumptions)
     return OptimizedSubsetPolicy(
       subset: subset, policy: policy,
       objective: performance.objective(
