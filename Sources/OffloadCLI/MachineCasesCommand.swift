@@ -17,6 +17,7 @@ struct MachineCasesCommand: ParsableCommand {
 
   @OptionGroup var optimization: MachineOptimizerOptions
   @OptionGroup var simulation: MachineSimulationOptions
+  @OptionGroup var assumptionOptions: MachineAssumptionOptions
 
   @Option(help: "Output format.")
   var format = OutputFormat.table
@@ -29,7 +30,8 @@ struct MachineCasesCommand: ParsableCommand {
 
   func run() throws {
     let settings = try simulation.settings()
-    let optimizer = try optimization.optimizer()
+    let assumptions = try assumptionOptions.assumptions()
+    let optimizer = try optimization.optimizer(assumptions)
     var rows: [CaseRow] = []
     for (name, q, s, service, arrivals, paper) in Self.cases {
       let parameters = try validatingParameters {
@@ -41,7 +43,8 @@ struct MachineCasesCommand: ParsableCommand {
       let tables = [
         optimizer.table(parameters, rule: .randomized), optimizer.table(parameters, rule: .maxAge),
       ]
-      let stability = StabilityReport(parameters, randomized: tables[0], maxAge: tables[1])
+      let stability = StabilityReport(
+        parameters, randomized: tables[0], maxAge: tables[1], assumptions: assumptions)
       for condition in stability.conditions {
         let expected = condition.kind == .sufficient ? "conditions not met" : ""
         rows.append(
@@ -53,8 +56,10 @@ struct MachineCasesCommand: ParsableCommand {
       }
       for table in tables {
         machineProgress("\(name): simulating \(table.rule.rawValue)")
-        let result = MachineSimulator(parameters: parameters, table: table, settings: settings)
-          .run()
+        let result = MachineSimulator(
+          parameters: parameters, table: table, settings: settings, assumptions: assumptions
+        )
+        .run()
         rows.append(
           CaseRow(
             caseName: name, check: "simulated queues", policy: table.rule.rawValue,

@@ -17,6 +17,7 @@ struct MachineEvaluateCommand: ParsableCommand {
       """)
 
   @OptionGroup var model: MachineModelOptions
+  @OptionGroup var assumptionOptions: MachineAssumptionOptions
 
   @Option(help: "phi1 (randomized) or max-age scheduling.")
   var policy = SchedulingRule.randomized
@@ -55,6 +56,7 @@ struct MachineEvaluateCommand: ParsableCommand {
 
   func run() throws {
     let parameters = try model.figure4Parameters()
+    let assumptions = try assumptionOptions.assumptions()
     let set = try parseSubset(subset, parameters)
     try require(
       accuracy > 0 && accuracy.isFinite, .outOfRange("accuracy", accuracy, valid: "finite and > 0"))
@@ -74,18 +76,20 @@ struct MachineEvaluateCommand: ParsableCommand {
           samplingProbability: samplingProbability, schedule: shares, subset: set)
       }
     }
-    let closed = ClosedForms.performance(parameters, subset: set, policy: chosen)
+    let closed = ClosedForms.performance(
+      parameters, subset: set, policy: chosen, assumptions: assumptions)
     let exact = ExactEvaluation.evaluate(
-      parameters, subset: set, policy: chosen, accuracy: accuracy)
+      parameters, subset: set, policy: chosen, accuracy: accuracy, assumptions: assumptions)
     let literal = try literalCap.map { cap in
       try validatingParameters {
         try LiteralMaxAgeEvaluation.evaluate(
-          parameters, subset: set, samplingProbability: samplingProbability, ageCap: cap)
+          parameters, subset: set, samplingProbability: samplingProbability, ageCap: cap,
+          assumptions: assumptions)
       }
     }
     let result = MachineEvaluation(
       parameters: parameters, subset: set, policy: chosen, closed: closed, exact: exact,
-      literal: literal, weight: weight)
+      literal: literal, weight: weight, assumptions: assumptions)
     switch format {
     case .json: print(try renderJSON(result))
     case .csv: print(result.table.renderCSV())
@@ -138,9 +142,9 @@ struct MachineEvaluation: Encodable {
   init(
     parameters: MachineParameters, subset: UserSubset, policy: SubsetPolicy,
     closed: SubsetPerformance, exact: ExactEvaluation, literal: LiteralMaxAgeEvaluation?,
-    weight: AgeWeighting
+    weight: AgeWeighting, assumptions: ModelAssumptions
   ) {
-    let idle = ClosedForms.idlePeriod(parameters, policy)
+    let idle = ClosedForms.idlePeriod(parameters, policy, assumptions: assumptions)
     self.policy = policy.rule
     users = subset.users.map { $0 + 1 }
     samplingProbability = policy.samplingProbability

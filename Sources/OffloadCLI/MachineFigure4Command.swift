@@ -48,6 +48,7 @@ struct MachineFigure4Command: ParsableCommand {
 
   @OptionGroup var optimization: MachineOptimizerOptions
   @OptionGroup var simulation: MachineSimulationOptions
+  @OptionGroup var assumptionOptions: MachineAssumptionOptions
 
   @Option(help: "Also write the figure as an SVG line chart to this path.")
   var svg: String?
@@ -69,7 +70,8 @@ struct MachineFigure4Command: ParsableCommand {
       try parseList(serviceProbabilities, name: "service probabilities (q_i)")
     }
     let settings = try simulation.settings()
-    let optimizer = try optimization.optimizer()
+    let assumptions = try assumptionOptions.assumptions()
+    let optimizer = try optimization.optimizer(assumptions)
     var points: [Figure4Point] = []
     for q in flips {
       let base = try validatingParameters {
@@ -85,8 +87,9 @@ struct MachineFigure4Command: ParsableCommand {
           machineProgress(
             "q = \(formatNumber(q, significantDigits: 4)), \(regime) arrivals, \(table.rule.rawValue): simulating"
           )
-          let result = MachineSimulator(parameters: parameters, table: table, settings: settings)
-            .run()
+          let result = MachineSimulator(
+            parameters: parameters, table: table, settings: settings, assumptions: assumptions
+          ).run()
           let full = table[parameters.allUsers].performance
           points.append(
             Figure4Point(
@@ -96,7 +99,8 @@ struct MachineFigure4Command: ParsableCommand {
               fullSetClosedForm: full.objective(
                 weighting: .perUser, userCount: parameters.userCount),
               fullSetSamplingProbability: table[parameters.allUsers].policy.samplingProbability,
-              loadAtFullSampling: parameters.loadAtFullSampling, verdict: result.verdict))
+              loadAtFullSampling: parameters.loadAtFullSampling(assumptions: assumptions),
+              verdict: result.verdict))
         }
       }
     }

@@ -50,6 +50,7 @@ struct MachineOptimalCommand: ParsableCommand {
   var maxIterations = 1_000_000
 
   @OptionGroup var optimization: MachineOptimizerOptions
+  @OptionGroup var assumptionOptions: MachineAssumptionOptions
 
   @Option(help: "Output format.")
   var format = OutputFormat.table
@@ -65,7 +66,8 @@ struct MachineOptimalCommand: ParsableCommand {
     try require(
       maxIterations >= 1, .outOfRange("max iterations", maxIterations, valid: "an integer >= 1"))
     let flips = try qValues.map { try parseRange($0, name: "--q-values") } ?? [base.flipProbability]
-    let optimizer = try optimization.optimizer()
+    let assumptions = try assumptionOptions.assumptions()
+    let optimizer = try optimization.optimizer(assumptions)
     var rows: [OptimalRow] = []
     for q in flips {
       let parameters = try validatingParameters {
@@ -76,7 +78,8 @@ struct MachineOptimalCommand: ParsableCommand {
       let cap = ageCap ?? automaticCap(parameters, optimizer)
       let mdp = try validatingParameters {
         try OptimalSchedulingModel(
-          parameters: parameters, ageCap: cap, beliefTolerance: beliefTolerance)
+          parameters: parameters, ageCap: cap, beliefTolerance: beliefTolerance,
+          assumptions: assumptions)
       }
       let clock = Date()
       let label = "q = \(formatNumber(q, significantDigits: 4)), A = \(cap)"
@@ -110,7 +113,8 @@ struct MachineOptimalCommand: ParsableCommand {
     optimizer.weighting = .perUser
     let best = optimizer.optimizeMaxAge(parameters, subset: parameters.allUsers)
     let exact = ExactEvaluation.evaluate(
-      parameters, subset: parameters.allUsers, policy: best.policy, accuracy: capAccuracy)
+      parameters, subset: parameters.allUsers, policy: best.policy, accuracy: capAccuracy,
+      assumptions: optimizer.assumptions)
     return exact.ageCaps.max() ?? 2
   }
 

@@ -14,13 +14,15 @@ struct MachineOptimizeCommand: ParsableCommand {
 
   @OptionGroup var model: MachineModelOptions
   @OptionGroup var optimization: MachineOptimizerOptions
+  @OptionGroup var assumptionOptions: MachineAssumptionOptions
 
   @Option(help: "Output format.")
   var format = OutputFormat.table
 
   func run() throws {
     let parameters = try model.figure4Parameters()
-    let tables = try optimization.tables(parameters, samplingProbability: nil)
+    let tables = try optimization.tables(
+      parameters, samplingProbability: nil, assumptions: try assumptionOptions.assumptions())
     switch format {
     case .json:
       print(

@@ -5,6 +5,41 @@ import OffloadLab
 extension SchedulingRule: ExpressibleByArgument {}
 extension AgeWeighting: ExpressibleByArgument {}
 extension SamplingCostKind: ExpressibleByArgument {}
+extension MaxAgeTieRule: ExpressibleByArgument {}
+extension SlotOrdering: ExpressibleByArgument {}
+
+/// The modelling assumptions that spec A0 makes options (`ModelAssumptions`); the defaults
+/// are the choices of A2, under which the closed forms were derived.
+struct MachineAssumptionOptions: ParsableArguments {
+  @Option(
+    help: "Max-age ties among users of S with the largest age: lowest (A2), highest or uniform.")
+  var maxAgeTies = MaxAgeTieRule.lowestIndex
+
+  @Option(
+    parsing: .unconditional,
+    help: ArgumentHelp(
+      "Sample w.p. MU0 in (0, 1] in slots with every queue empty (default: no sampling, "
+        + "A2.4); matters only with queues (simulate, cases, figure4).",
+      valueName: "MU0"))
+  var emptyQueueSamplingProbability: Double?
+
+  @Option(
+    help: ArgumentHelp(
+      "Order of events in a slot: a2 (sample, serve from this slot, then flip), flip-first "
+        + "or service-next-slot (the alternatives A2 rules out)."))
+  var slotOrdering = SlotOrdering.sampleThenFlip
+
+  /// The validated assumptions.
+  func assumptions() throws -> ModelAssumptions {
+    try validatingParameters {
+      try ModelAssumptions(
+        maxAgeTies: maxAgeTies,
+        emptySystemSampling: emptyQueueSamplingProbability.map { .sample(probability: $0) }
+          ?? .skip,
+        slotOrdering: slotOrdering)
+    }
+  }
+}
 
 /// The model flags shared by the `machine` subcommands (spec A1). Lists are comma
 /// separated; each subcommand supplies its own defaults for q_i and p_i.
@@ -85,29 +120,31 @@ struct MachineOptimizerOptions: ParsableArguments {
     help: "Seed of the multistart (and of simulations where they take one).")
   var seed: UInt64 = 1
 
-  func optimizer() throws -> SubsetOptimizer {
+  func optimizer(_ assumptions: ModelAssumptions) throws -> SubsetOptimizer {
     try require(starts >= 1, .outOfRange("starts", starts, valid: "an integer >= 1"))
     return SubsetOptimizer(
-      weighting: weight, samplingCostKind: sKind, starts: starts, seed: seed)
+      weighting: weight, samplingCostKind: sKind, starts: starts, seed: seed,
+      assumptions: assumptions)
   }
 
   /// The two lookup tables, or constant tables when `samplingProbability` is given.
-  func tables(_ parameters: MachineParameters, samplingProbability: Double?) throws
-    -> (randomized: PolicyTable, maxAge: PolicyTable)
-  {
+  func tables(
+    _ parameters: MachineParameters, samplingProbability: Double?,
+    assumptions: ModelAssumptions
+  ) throws -> (randomized: PolicyTable, maxAge: PolicyTable) {
     if let samplingProbability {
       return try validatingParameters {
         (
           try PolicyTable.constant(
             parameters, rule: .randomized, samplingProbability: samplingProbability,
-            weighting: weight),
+            weighting: weight, assumptions: assumptions),
           try PolicyTable.constant(
             parameters, rule: .maxAge, samplingProbability: samplingProbability,
-            weighting: weight)
+            weighting: weight, assumptions: assumptions)
         )
       }
     }
-    let optimizer = try optimizer()
+    let optimizer = try optimizer(assumptions)
     return (
       optimizer.table(parameters, rule: .randomized), optimizer.table(parameters, rule: .maxAge)
     )

@@ -19,6 +19,7 @@ struct MachineSimulateCommand: ParsableCommand {
   @OptionGroup var model: MachineModelOptions
   @OptionGroup var optimization: MachineOptimizerOptions
   @OptionGroup var simulation: MachineSimulationOptions
+  @OptionGroup var assumptionOptions: MachineAssumptionOptions
 
   @Option(help: "randomized (phi1) or max-age; omitted: both.")
   var policy: SchedulingRule?
@@ -49,19 +50,23 @@ struct MachineSimulateCommand: ParsableCommand {
     let parameters = try model.figure4Parameters()
     let congested = permanentCongestion ? try parseSubset(subset, parameters) : nil
     let settings = try simulation.settings(permanentCongestion: congested)
-    let tables = try optimization.tables(parameters, samplingProbability: samplingProbability)
+    let assumptions = try assumptionOptions.assumptions()
+    let tables = try optimization.tables(
+      parameters, samplingProbability: samplingProbability, assumptions: assumptions)
     let rules = policy.map { [$0] } ?? SchedulingRule.allCases
     var results: [MachineSimulationReport] = []
     for rule in rules {
       let table = rule == .randomized ? tables.randomized : tables.maxAge
       machineProgress(
         "simulating \(rule.rawValue): \(settings.replications) x \(settings.slots) slots")
-      let result = MachineSimulator(parameters: parameters, table: table, settings: settings).run {
-        finished, total in
+      let result = MachineSimulator(
+        parameters: parameters, table: table, settings: settings, assumptions: assumptions
+      ).run { finished, total in
         machineProgress("  \(rule.rawValue): replication \(finished)/\(total) done")
       }
       let closed = congested.map {
-        ClosedForms.performance(parameters, subset: $0, policy: table[$0].policy)
+        ClosedForms.performance(
+          parameters, subset: $0, policy: table[$0].policy, assumptions: assumptions)
       }
       results.append(MachineSimulationReport(result, closedForm: closed))
     }

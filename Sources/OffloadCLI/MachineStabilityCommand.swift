@@ -16,6 +16,7 @@ struct MachineStabilityCommand: ParsableCommand {
 
   @OptionGroup var model: MachineModelOptions
   @OptionGroup var optimization: MachineOptimizerOptions
+  @OptionGroup var assumptionOptions: MachineAssumptionOptions
 
   @Option(
     parsing: .unconditional,
@@ -29,9 +30,11 @@ struct MachineStabilityCommand: ParsableCommand {
 
   func run() throws {
     let parameters = try model.figure4Parameters()
-    let tables = try optimization.tables(parameters, samplingProbability: samplingProbability)
+    let assumptions = try assumptionOptions.assumptions()
+    let tables = try optimization.tables(
+      parameters, samplingProbability: samplingProbability, assumptions: assumptions)
     let stability = StabilityReport(
-      parameters, randomized: tables.randomized, maxAge: tables.maxAge)
+      parameters, randomized: tables.randomized, maxAge: tables.maxAge, assumptions: assumptions)
     switch format {
     case .json: print(try renderJSON(stability))
     case .csv: print(Self.table(stability.conditions).renderCSV())

@@ -23,6 +23,72 @@ struct MachineCommandTests {
     #expect(try #require(check["maxAbsDifference"] as? Double) <= 1e-10)
   }
 
+  /// `--slot-ordering` (spec A0, A2) on a hand-worked case: one user, one-slot jobs, μ = 1,
+  /// q = 1/4, s = 1. A2: the inter-completion time is the idle period I with E[I] = 2/μ − 1 +
+  /// s/q = 5 and E[I²] = 1 + s/q + 2s/q² = 37 (A3.2 at μ = 1), so Δ = 37/10 + 1/2 = 4.2.
+  /// Flip-first: the first sample sees s' = s(1 − q) + (1 − s)q = 3/4 busy, E[I] = 4,
+  /// E[I²] = 1 + 3 + 24 = 28, Δ = 28/8 + 1/2 = 4. Service in the next slot: X = I + 1,
+  /// E[X] = 6, E[X²] = 37 + 10 + 1 = 48, Δ = 48/12 + 1/2 = 4.5.
+  @Test(arguments: [("a2", 4.2), ("flip-first", 4.0), ("service-next-slot", 4.5)])
+  func slotOrderingChangesTheAgeAsWorkedByHand(_ ordering: String, _ age: Double) throws {
+    let result = try runOffload([
+      "machine", "evaluate", "--policy", "max-age", "--service-probabilities", "1",
+      "--flip-probability", "0.25", "--busy-after-completion", "1", "--sampling-probability", "1",
+      "--slot-ordering", ordering, "--format", "json",
+    ])
+    #expect(result.exitCode == 0, "\(result.standardError)")
+    let json = try #require(
+      try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any])
+    let ages = try #require(json["ages"] as? [Double])
+    #expect(ages.count == 1 && abs(ages[0] - age) < 1e-12)
+  }
+
+  /// `--empty-queue-sampling-probability` (spec A2.4): without arrivals every queue stays
+  /// empty, so the sampling cost per slot is 0 by default (no sampling) and exactly L = 5
+  /// with μ0 = 1 (a sample in every slot).
+  @Test(arguments: [([String](), 0.0), (["--empty-queue-sampling-probability", "1"], 5.0)])
+  func emptyQueueSamplingCostsLPerSampledSlot(_ flag: [String], _ cost: Double) throws {
+    let result = try runOffload(
+      [
+        "machine", "simulate", "--service-probabilities", "0.5,0.5", "--arrival-probabilities",
+        "0,0", "--sampling-cost", "5", "--slots", "1000", "--replications", "2", "--format", "json",
+      ] + flag)
+    #expect(result.exitCode == 0, "\(result.standardError)")
+    let reports = try #require(
+      try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [[String: Any]])
+    #expect(reports.count == 2)
+    for report in reports {
+      let sampling = try #require(
+        (report["result"] as? [String: Any])?["samplingCost"] as? [String: Any])
+      #expect(try #require(sampling["mean"] as? Double) == cost)
+    }
+  }
+
+  /// `--max-age-ties` reaches the literal max-age chain: with two users and capped ages, ties
+  /// happen, and lowest-index and highest-index ties serve different users first, so the
+  /// two users' ages swap roles when the users' parameters are swapped (a symmetry
+  /// argument; the numbers themselves come from the chain).
+  @Test func maxAgeTiesHighestMirrorsLowestOnSwappedUsers() throws {
+    func ages(_ service: String, _ ties: String) throws -> [Double] {
+      let result = try runOffload([
+        "machine", "evaluate", "--policy", "max-age", "--service-probabilities", service,
+        "--sampling-probability", "0.8", "--literal-cap", "6", "--max-age-ties", ties,
+        "--format", "json",
+      ])
+      #expect(result.exitCode == 0, "\(result.standardError)")
+      let json = try #require(
+        try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any])
+      let check = try #require(json["exactCheck"] as? [String: Any])
+      let literal = try #require(check["literalMaxAge"] as? [String: Any])
+      return try #require(literal["ages"] as? [Double])
+    }
+    let lowest = try ages("0.4,0.9", "lowest")
+    let mirrored = try ages("0.9,0.4", "highest")
+    #expect(lowest.count == 2 && mirrored.count == 2)
+    #expect(abs(lowest[0] - mirrored[1]) < 1e-9 && abs(lowest[1] - mirrored[0]) < 1e-9)
+    #expect(abs(lowest[0] - (try ages("0.4,0.9", "highest"))[0]) > 1e-6)
+  }
+
   @Test func evaluateTableShowsEveryMemberOfTheSubset() throws {
     let result = try runOffload([
       "machine", "evaluate", "--subset", "2,4", "--sampling-probability", "0.7",
