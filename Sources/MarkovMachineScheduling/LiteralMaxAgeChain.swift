@@ -49,9 +49,7 @@ public struct LiteralMaxAgeEvaluation: Sendable, Codable {
     guard n <= maximumSubsetSize else {
       throw .outOfRange("subset size (|S|) of the literal max-age chain", n, valid: "<= 3")
     }
-    guard mu > 0, mu <= 1 else {
-      throw .outOfRange("sampling probability (mu)", mu, valid: "in (0, 1]")
-    }
+    try SubsetPolicy.checkSamplingProbability(mu)
     var ageCodes = 1.0
     for _ in 0..<n { ageCodes *= Double(cap) }
     guard cap >= 2, Double(n + 2) * ageCodes <= Double(maximumStateCount) else {

@@ -12,6 +12,13 @@ import MarkovSolvers
 public struct MachineParameters: Sendable, Equatable, Codable {
   /// Largest number of users (the subset problems of A8 have 2^N − 1 instances).
   public static let maximumUserCount = 12
+  /// The smallest q, q_i and μ accepted, 1e-9. The phase chains of A6 hold 1 − p, which
+  /// must stay far from 1 in floating point (below about 1e-16 it rounds to 1 and I − M0
+  /// is singular); the closed forms grow like 1/μ², 1/q² (A3.2) and (Σ 1/q_i)² (A5) and
+  /// would overflow to inf − inf = NaN below about 1e-154.
+  public static let smallestProbability = 1e-9
+  /// The largest L accepted, 1e100, so that L times a sampling rate stays finite.
+  public static let largestSamplingCost = 1e100
 
   /// q in (0, 1): flip probability of the idle machine (free ↔ busy).
   public let flipProbability: Double
@@ -31,19 +38,20 @@ public struct MachineParameters: Sendable, Equatable, Codable {
   public var allUsers: UserSubset { UserSubset(mask: (1 << UInt32(userCount)) - 1) }
 
   /// - Parameters:
-  ///   - flipProbability: q in (0, 1).
+  ///   - flipProbability: q in [1e-9, 1) (`smallestProbability`).
   ///   - busyAfterCompletionProbability: s in [0, 1].
-  ///   - serviceProbabilities: q_i in (0, 1], one per user (1 to 12 users).
+  ///   - serviceProbabilities: q_i in [1e-9, 1], one per user (1 to 12 users).
   ///   - arrivalProbabilities: p_i in [0, 1), one per user; default no arrivals (the
   ///     permanent-congestion quantities of A5 do not use them).
-  ///   - samplingCost: L, finite and >= 0.
+  ///   - samplingCost: L in [0, 1e100] (`largestSamplingCost`).
   /// - Throws: `ParameterError` naming the parameter, the value and the valid range.
   public init(
     flipProbability: Double, busyAfterCompletionProbability: Double,
     serviceProbabilities: [Double], arrivalProbabilities: [Double]? = nil, samplingCost: Double
   ) throws(ParameterError) {
-    guard flipProbability > 0, flipProbability < 1 else {
-      throw .outOfRange("flip probability (q)", flipProbability, valid: "in (0, 1)")
+    guard flipProbability >= Self.smallestProbability, flipProbability < 1 else {
+      throw .outOfRange(
+        "flip probability (q)", flipProbability, valid: "in [\(Self.smallestProbability), 1)")
     }
     guard busyAfterCompletionProbability >= 0, busyAfterCompletionProbability <= 1 else {
       throw .outOfRange(
@@ -55,8 +63,10 @@ public struct MachineParameters: Sendable, Equatable, Codable {
         "number of users (N, entries of the service probabilities q_i)",
         serviceProbabilities.count, valid: "an integer in 1...\(Self.maximumUserCount)")
     }
-    for (user, value) in serviceProbabilities.enumerated() where !(value > 0 && value <= 1) {
-      throw .outOfRange("service probability q_\(user + 1)", value, valid: "in (0, 1]")
+    for (user, value) in serviceProbabilities.enumerated()
+    where !(value >= Self.smallestProbability && value <= 1) {
+      throw .outOfRange(
+        "service probability q_\(user + 1)", value, valid: "in [\(Self.smallestProbability), 1]")
     }
     let arrivals = arrivalProbabilities ?? Array(repeating: 0, count: serviceProbabilities.count)
     guard arrivals.count == serviceProbabilities.count else {
@@ -67,8 +77,9 @@ public struct MachineParameters: Sendable, Equatable, Codable {
     for (user, value) in arrivals.enumerated() where !(value >= 0 && value < 1) {
       throw .outOfRange("arrival probability p_\(user + 1)", value, valid: "in [0, 1)")
     }
-    guard samplingCost >= 0, samplingCost.isFinite else {
-      throw .outOfRange("sampling cost (L)", samplingCost, valid: "finite and >= 0")
+    guard samplingCost >= 0, samplingCost <= Self.largestSamplingCost else {
+      throw .outOfRange(
+        "sampling cost (L)", samplingCost, valid: "in [0, \(Self.largestSamplingCost)]")
     }
     self.flipProbability = flipProbability
     self.busyAfterCompletionProbability = busyAfterCompletionProbability

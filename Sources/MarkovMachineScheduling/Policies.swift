@@ -56,9 +56,12 @@ public struct SubsetPolicy: Sendable, Equatable, Codable {
     Array(repeating: 1 / Double(subset.count), count: subset.count)
   }
 
-  private static func checkSamplingProbability(_ value: Double) throws(ParameterError) {
-    guard value > 0, value <= 1 else {
-      throw .outOfRange("sampling probability (mu)", value, valid: "in (0, 1]")
+  /// Throws unless μ is in [`MachineParameters.smallestProbability`, 1].
+  static func checkSamplingProbability(_ value: Double) throws(ParameterError) {
+    guard value >= MachineParameters.smallestProbability, value <= 1 else {
+      throw .outOfRange(
+        "sampling probability (mu)", value,
+        valid: "in [\(MachineParameters.smallestProbability), 1]")
     }
   }
 }

@@ -23,15 +23,21 @@ public struct SimulationSettings: Sendable, Equatable, Codable {
   /// queues for S, none elsewhere, no arrivals), the setting of the closed forms.
   public var permanentCongestion: UserSubset?
 
-  /// - Throws: `ParameterError` for fewer than 1 slot or replication, a negative warm-up,
-  ///   or fewer than 4 windows.
+  /// The largest number of slots and warm-up slots (so that slot counters cannot overflow).
+  public static let maximumSlots = 1_000_000_000_000_000
+
+  /// - Throws: `ParameterError` for slots outside 1...`maximumSlots`, fewer than 1
+  ///   replication, a warm-up outside 0...`maximumSlots`, or fewer than 4 windows.
   public init(
     slots: Int, warmUpSlots: Int = 0, replications: Int = 4, seed: UInt64 = 1, windows: Int = 100,
     permanentCongestion: UserSubset? = nil
   ) throws(ParameterError) {
-    guard slots >= 1 else { throw .outOfRange("slots", slots, valid: "an integer >= 1") }
-    guard warmUpSlots >= 0 else {
-      throw .outOfRange("warm-up slots", warmUpSlots, valid: "an integer >= 0")
+    guard slots >= 1, slots <= Self.maximumSlots else {
+      throw .outOfRange("slots", slots, valid: "an integer in 1...\(Self.maximumSlots)")
+    }
+    guard warmUpSlots >= 0, warmUpSlots <= Self.maximumSlots else {
+      throw .outOfRange(
+        "warm-up slots", warmUpSlots, valid: "an integer in 0...\(Self.maximumSlots)")
     }
     guard replications >= 1 else {
       throw .outOfRange("replications (R)", replications, valid: "an integer >= 1")

@@ -98,6 +98,14 @@ struct MachineEvaluateCommand: ParsableCommand {
       print("")
       print(result.summary)
     }
+    if exact.status != .converged {
+      printToStandardError(
+        "error: the exact chain reached its largest age cap before its truncation error fell "
+          + "below --accuracy \(formatNumber(accuracy)) (mass at cap "
+          + "\(exact.massAtCap.map { formatNumber($0, significantDigits: 3) }.joined(separator: ", "))); "
+          + "its ages are not exact")
+      throw notConvergedExitCode
+    }
   }
 }
 

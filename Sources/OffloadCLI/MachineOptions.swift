@@ -167,16 +167,7 @@ struct MachineSimulationOptions: ParsableArguments {
   @Option(parsing: .unconditional, help: "Seed of the first replication.")
   var simulationSeed: UInt64 = 1
 
-  /// The largest `--slots` and `--warm-up` (so that slot counters cannot overflow).
-  static let maximumSlots = 1_000_000_000_000_000
-
   func settings(permanentCongestion: UserSubset? = nil) throws -> SimulationSettings {
-    try require(
-      slots <= Self.maximumSlots,
-      .outOfRange("slots", slots, valid: "an integer in 1...\(Self.maximumSlots)"))
-    try require(
-      warmUp <= Self.maximumSlots,
-      .outOfRange("warm-up slots", warmUp, valid: "an integer in 0...\(Self.maximumSlots)"))
     try require(
       replications >= 2,
       .outOfRange(

@@ -17,11 +17,11 @@ struct ParameterTests {
   static let invalid: [(String, @Sendable () throws -> Void, String)] = [
     (
       "q = 0", { _ = try model(q: 0) },
-      "invalid value 0 for flip probability (q): must be in (0, 1)"
+      "invalid value 0 for flip probability (q): must be in [1e-09, 1)"
     ),
     (
       "q = 1", { _ = try model(q: 1) },
-      "invalid value 1 for flip probability (q): must be in (0, 1)"
+      "invalid value 1 for flip probability (q): must be in [1e-09, 1)"
     ),
     (
       "s < 0", { _ = try model(s: -0.1) },
@@ -33,11 +33,11 @@ struct ParameterTests {
     ),
     (
       "q_i = 0", { _ = try model(service: [0.5, 0]) },
-      "invalid value 0 for service probability q_2: must be in (0, 1]"
+      "invalid value 0 for service probability q_2: must be in [1e-09, 1]"
     ),
     (
       "q_i > 1", { _ = try model(service: [1.2]) },
-      "invalid value 1.2 for service probability q_1: must be in (0, 1]"
+      "invalid value 1.2 for service probability q_1: must be in [1e-09, 1]"
     ),
     (
       "no users", { _ = try model(service: []) },
@@ -57,7 +57,26 @@ struct ParameterTests {
     ),
     (
       "L < 0", { _ = try model(cost: -1) },
-      "invalid value -1 for sampling cost (L): must be finite and >= 0"
+      "invalid value -1 for sampling cost (L): must be in [0, 1e+100]"
+    ),
+    // Below the floor the phase chains cannot hold 1 − p (1 − 1e-17 == 1 in doubles) and
+    // the closed forms overflow (β2 has 2s/q², 1e-160² underflows its reciprocal to inf).
+    (
+      "q tiny", { _ = try model(q: 1e-160) },
+      "invalid value 1e-160 for flip probability (q): must be in [1e-09, 1)"
+    ),
+    (
+      "q_i tiny", { _ = try model(service: [0.5, 1e-17]) },
+      "invalid value 1e-17 for service probability q_2: must be in [1e-09, 1]"
+    ),
+    (
+      "mu tiny", { _ = try SubsetPolicy.maxAge(samplingProbability: 1e-160) },
+      "invalid value 1e-160 for sampling probability (mu): must be in [1e-09, 1]"
+    ),
+    // L = 1e308 times a sampling rate overflows to inf.
+    (
+      "L huge", { _ = try model(cost: 1e308) },
+      "invalid value 1e+308 for sampling cost (L): must be in [0, 1e+100]"
     ),
     (
       "empty S", { _ = try model().subset(users: []) },
@@ -69,14 +88,14 @@ struct ParameterTests {
     ),
     (
       "mu = 0", { _ = try SubsetPolicy.maxAge(samplingProbability: 0) },
-      "invalid value 0 for sampling probability (mu): must be in (0, 1]"
+      "invalid value 0 for sampling probability (mu): must be in [1e-09, 1]"
     ),
     (
       "mu > 1",
       {
         _ = try SubsetPolicy.randomized(
           samplingProbability: 1.5, schedule: [1], subset: UserSubset(mask: 1))
-      }, "invalid value 1.5 for sampling probability (mu): must be in (0, 1]"
+      }, "invalid value 1.5 for sampling probability (mu): must be in [1e-09, 1]"
     ),
     (
       "pi count",
@@ -104,7 +123,7 @@ struct ParameterTests {
     ),
     (
       "slots", { _ = try SimulationSettings(slots: 0) },
-      "invalid value 0 for slots: must be an integer >= 1"
+      "invalid value 0 for slots: must be an integer in 1...1000000000000000"
     ),
     (
       "replications", { _ = try SimulationSettings(slots: 100, replications: 0) },
@@ -112,7 +131,7 @@ struct ParameterTests {
     ),
     (
       "warm-up", { _ = try SimulationSettings(slots: 100, warmUpSlots: -1) },
-      "invalid value -1 for warm-up slots: must be an integer >= 0"
+      "invalid value -1 for warm-up slots: must be an integer in 0...1000000000000000"
     ),
     (
       "windows", { _ = try SimulationSettings(slots: 100, windows: 2) },

@@ -89,6 +89,18 @@ struct MachineCommandTests {
     #expect(abs(lowest[0] - (try ages("0.4,0.9", "highest"))[0]) > 1e-6)
   }
 
+  /// With q_i = q = μ = 1e-9 a cycle lasts about 1e10 slots, far beyond the exact chain's
+  /// largest age cap (1e7): the chain cannot certify the closed form, so the command says
+  /// so and exits 2 (not converged) instead of printing truncated ages as exact.
+  @Test func exactChainBeyondItsCapExitsNotConverged() throws {
+    let result = try runOffload([
+      "machine", "evaluate", "--service-probabilities", "1e-9", "--flip-probability", "1e-9",
+      "--sampling-probability", "1e-9", "--format", "csv",
+    ])
+    #expect(result.exitCode == 2)
+    #expect(result.standardError.contains("the exact chain reached its largest age cap"))
+  }
+
   @Test func evaluateTableShowsEveryMemberOfTheSubset() throws {
     let result = try runOffload([
       "machine", "evaluate", "--subset", "2,4", "--sampling-probability", "0.7",
@@ -163,7 +175,7 @@ struct MachineCommandTests {
   @Test(arguments: [
     (
       ["evaluate", "--flip-probability", "1.5"],
-      "invalid value 1.5 for flip probability (q): must be in (0, 1)"
+      "invalid value 1.5 for flip probability (q): must be in [1e-09, 1)"
     ),
     (
       ["evaluate", "--busy-after-completion=-0.2"],
@@ -171,7 +183,7 @@ struct MachineCommandTests {
     ),
     (
       ["evaluate", "--service-probabilities", "0.5,0"],
-      "invalid value 0 for service probability q_2: must be in (0, 1]"
+      "invalid value 0 for service probability q_2: must be in [1e-09, 1]"
     ),
     (
       ["evaluate", "--service-probabilities", "0.5,x"],
@@ -183,11 +195,11 @@ struct MachineCommandTests {
     ),
     (
       ["evaluate", "--sampling-cost=-1"],
-      "invalid value -1 for sampling cost (L): must be finite and >= 0"
+      "invalid value -1 for sampling cost (L): must be in [0, 1e+100]"
     ),
     (
       ["evaluate", "--sampling-probability", "0"],
-      "invalid value 0 for sampling probability (mu): must be in (0, 1]"
+      "invalid value 0 for sampling probability (mu): must be in [1e-09, 1]"
     ),
     (
       ["evaluate", "--schedule", "0.5,0.5,0.25,0.25"],
@@ -203,14 +215,18 @@ struct MachineCommandTests {
       "invalid value 1 for age cap (A) of the literal max-age chain"
     ),
     (["optimize", "--starts", "0"], "invalid value 0 for starts: must be an integer >= 1"),
-    (["simulate", "--slots", "0"], "invalid value 0 for slots: must be an integer >= 1"),
+    (
+      ["simulate", "--slots", "0"],
+      "invalid value 0 for slots: must be an integer in 1...1000000000000000"
+    ),
     (
       ["simulate", "--replications", "0"],
       "invalid value 0 for replications (R): must be an integer >= 2"
     ),
     (["figure4", "--q-values", "0:1"], "malformed value '0:1' for --q-values"),
     (
-      ["figure4", "--q-values", "1"], "invalid value 1 for flip probability (q): must be in (0, 1)"
+      ["figure4", "--q-values", "1"],
+      "invalid value 1 for flip probability (q): must be in [1e-09, 1)"
     ),
     (
       ["optimal", "--service-probabilities", "0.5,0.5,0.5,0.5"],
@@ -222,7 +238,7 @@ struct MachineCommandTests {
     ),
     (
       ["evaluate", "--flip-probability", "-0.5"],
-      "invalid value -0.5 for flip probability (q): must be in (0, 1)"
+      "invalid value -0.5 for flip probability (q): must be in [1e-09, 1)"
     ),
     (["evaluate", "--accuracy", "inf"], "invalid value inf for accuracy: must be finite and > 0"),
     (
