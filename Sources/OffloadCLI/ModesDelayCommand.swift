@@ -68,7 +68,7 @@ struct ModesDelayCommand: ParsableCommand {
               infiniteBufferMeanDelay: infinite),
             warnings: model.parameters.warnings.map(\.description))))
     }
-    try ModesDelayTable.exitIfNotConverged(rows)
+    try ModesDelayTable.exitIfNotConverged([rows])
   }
 }
 
@@ -122,11 +122,17 @@ enum ModesDelayTable {
   }
 
   /// Exits with `notConvergedExitCode` if any figure did not converge.
-  static func exitIfNotConverged(_ rows: [PolicyDelay]) throws {
-    let failed = rows.filter { !$0.converged }
+  /// In a sweep, `points` labels each row group (e.g. "load = 0.9").
+  static func exitIfNotConverged(_ rows: [[PolicyDelay]], at points: [String]? = nil) throws {
+    var failed: [String] = []
+    for (index, group) in rows.enumerated() {
+      for row in group where !row.converged {
+        failed.append(row.name + (points.map { " at \($0[index])" } ?? ""))
+      }
+    }
     guard !failed.isEmpty else { return }
     printToStandardError(
-      "error: not converged: \(failed.map(\.name).joined(separator: ", ")); raise --max-iterations or --tolerance"
+      "error: not converged: \(failed.joined(separator: ", ")); raise --max-iterations or --tolerance"
     )
     throw notConvergedExitCode
   }

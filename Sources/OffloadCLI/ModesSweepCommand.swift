@@ -144,9 +144,8 @@ struct ModesSweepCommand: ParsableCommand {
             + "\(formatNumber(values[index]))) after "
             + "\(formatNumber(elapsed / .seconds(1), significantDigits: 3)) s")
       })
-    for (value, rows) in zip(values, results) {
-      ModesDelayTable.reportWarnings(rows, at: "\(column) = \(formatNumber(value))")
-    }
+    let labels = values.map { "\(column) = \(formatNumber($0))" }
+    for (label, rows) in zip(labels, results) { ModesDelayTable.reportWarnings(rows, at: label) }
     switch format {
     case .table, .csv:
       var table = TextTable(header: [column] + ModesDelayTable.header)
@@ -189,7 +188,7 @@ struct ModesSweepCommand: ParsableCommand {
           yLabel: "mean delay", series: series),
         toFile: svgPath)
     }
-    try ModesDelayTable.exitIfNotConverged(results.flatMap { $0 })
+    try ModesDelayTable.exitIfNotConverged(results, at: labels)
   }
 }
 

@@ -176,6 +176,13 @@ struct ModesCommandTests {
       #expect(result.exitCode == 2, "\(command)")
       #expect(result.standardError.contains("error:"), "\(command)")
     }
+    // A sweep names each value whose solve did not converge.
+    let sweep = try runOffload([
+      "modes", "sweep", "--load", "0.5,0.6", "--buffer", "4", "--max-iterations", "3",
+      "--format", "csv",
+    ])
+    #expect(sweep.exitCode == 2)
+    #expect(sweep.standardError.contains("optimal at load = 0.5, optimal at load = 0.6"))
   }
 
   @Test func failingAssumptionsWarnOnStandardError() throws {
