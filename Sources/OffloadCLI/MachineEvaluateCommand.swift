@@ -29,7 +29,8 @@ struct MachineEvaluateCommand: ParsableCommand {
     ))
   var subset: String?
 
-  @Option(parsing: .unconditional, help: "mu: probability of sampling in an idle slot, in (0, 1].")
+  @Option(
+    parsing: .unconditional, help: "mu: probability of sampling in an idle slot, in [1e-9, 1].")
   var samplingProbability = 1.0
 
   @Option(

@@ -19,7 +19,7 @@ struct MachineFigure4Command: ParsableCommand {
   @Option(
     parsing: .unconditional,
     help: ArgumentHelp(
-      "q values: start:stop:step or a comma list, each in (0, 1).", valueName: "values"))
+      "q values: start:stop:step or a comma list, each in [1e-9, 1).", valueName: "values"))
   var qValues = "0.1:0.9:0.1"
 
   @Option(
@@ -29,7 +29,8 @@ struct MachineFigure4Command: ParsableCommand {
   var busyAfterCompletion = 0.5
 
   @Option(
-    parsing: .unconditional, help: ArgumentHelp("q_i list, each in (0, 1].", valueName: "q1,q2,...")
+    parsing: .unconditional,
+    help: ArgumentHelp("q_i list, each in [1e-9, 1].", valueName: "q1,q2,...")
   )
   var serviceProbabilities = "0.1,0.4,0.6,0.9"
 
@@ -43,7 +44,7 @@ struct MachineFigure4Command: ParsableCommand {
     help: ArgumentHelp("p~_i list of the high regime, each in [0, 1).", valueName: "p1,p2,..."))
   var highArrivalProbabilities = "0.05,0.2,0.5,0.6"
 
-  @Option(parsing: .unconditional, help: "L: cost of one sample, >= 0.")
+  @Option(parsing: .unconditional, help: "L: cost of one sample, in [0, 1e100].")
   var samplingCost = 5.0
 
   @OptionGroup var optimization: MachineOptimizerOptions

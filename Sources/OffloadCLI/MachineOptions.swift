@@ -46,7 +46,7 @@ struct MachineAssumptionOptions: ParsableArguments {
 struct MachineModelOptions: ParsableArguments {
   @Option(
     parsing: .unconditional,
-    help: "q: flip probability of the idle machine (free <-> busy per slot), in (0, 1).")
+    help: "q: flip probability of the idle machine (free <-> busy per slot), in [1e-9, 1).")
   var flipProbability = 0.5
 
   @Option(
@@ -58,7 +58,7 @@ struct MachineModelOptions: ParsableArguments {
   @Option(
     parsing: .unconditional,
     help: ArgumentHelp(
-      "q_i list: per-slot service completion probability of each user, each in (0, 1].",
+      "q_i list: per-slot service completion probability of each user, each in [1e-9, 1].",
       valueName: "q1,q2,..."))
   var serviceProbabilities: String?
 
@@ -69,7 +69,8 @@ struct MachineModelOptions: ParsableArguments {
       valueName: "p1,p2,..."))
   var arrivalProbabilities: String?
 
-  @Option(parsing: .unconditional, help: "L: cost of one sample of the machine's state, >= 0.")
+  @Option(
+    parsing: .unconditional, help: "L: cost of one sample of the machine's state, in [0, 1e100].")
   var samplingCost = 5.0
 
   /// The validated parameters with the Fig. 4 defaults (service probabilities and the low

@@ -26,7 +26,7 @@ struct MachineSimulateCommand: ParsableCommand {
 
   @Option(
     parsing: .unconditional,
-    help: "mu on every subset (uniform pi for phi1) instead of the optimised tables, in (0, 1].")
+    help: "mu on every subset (uniform pi for phi1) instead of the optimised tables, in [1e-9, 1].")
   var samplingProbability: Double?
 
   @Flag(help: "Simulate permanent congestion of --subset instead of the system with arrivals.")

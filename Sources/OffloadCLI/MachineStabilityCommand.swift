@@ -21,7 +21,7 @@ struct MachineStabilityCommand: ParsableCommand {
   @Option(
     parsing: .unconditional,
     help:
-      "mu on every subset for both policies (uniform pi) instead of the optimised tables, in (0, 1]."
+      "mu on every subset for both policies (uniform pi) instead of the optimised tables, in [1e-9, 1]."
   )
   var samplingProbability: Double?
 
