@@ -12,7 +12,8 @@ struct ModesBenchCommand: ParsableCommand {
       excluded). With the default matrix-free method no sparse matrix is stored \
       (about \(ModesMemory.matrixFreeBytesPerState) bytes per state); the run is refused, \
       before allocating, when the estimate exceeds the machine's memory.
-      Exit code 2 when the solve does not converge within --max-iterations.
+      Exit code 2 when the solve does not converge within --max-iterations, or stops at its
+      floating-point floor above --tolerance.
       """)
 
   @OptionGroup var model: ModesModelOptions
@@ -69,7 +70,7 @@ struct ModesBenchCommand: ParsableCommand {
     let result = ModesBenchJSON(
       seconds: seconds, states: states, iterations: solution.iterations,
       errorBound: solution.errorBound, converged: solution.status == .converged,
-      method: solution.method,
+      status: solution.status.rawValue, method: solution.method,
       tolerance: solver.tolerance, toleranceMode: solver.toleranceMode.rawValue,
       threads: threadsUsed)
     switch format {
@@ -85,7 +86,9 @@ struct ModesBenchCommand: ParsableCommand {
       print(format == .csv ? table.renderCSV() : table.renderText())
     }
     if !result.converged {
-      printToStandardError("error: the solve did not converge within --max-iterations")
+      printToStandardError(
+        "error: the solve "
+          + ModesReport.notConvergedAdvice(solution.status, errorBound: solution.errorBound))
       throw notConvergedExitCode
     }
   }
@@ -99,6 +102,8 @@ struct ModesBenchJSON: Encodable {
   var iterations: Int
   var errorBound: Double
   var converged: Bool
+  /// `converged`, `iterationLimitReached` or `roundOffLimited` (`SolverStatus`).
+  var status: String
   var method: String
   var tolerance: Double
   var toleranceMode: String

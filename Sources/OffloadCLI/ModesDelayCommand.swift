@@ -132,7 +132,8 @@ enum ModesDelayTable {
     }
     guard !failed.isEmpty else { return }
     printToStandardError(
-      "error: not converged: \(failed.joined(separator: ", ")); raise --max-iterations or --tolerance"
+      "error: not converged: \(failed.joined(separator: ", ")); raise --max-iterations or "
+        + "--tolerance (a solve stopped at its floating-point floor needs a larger --tolerance)"
     )
     throw notConvergedExitCode
   }

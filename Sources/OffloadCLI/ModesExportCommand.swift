@@ -47,7 +47,9 @@ struct ModesExportCommand: ParsableCommand {
     let solver = try model.solver()
     let solution = solver.solve(compiled)
     guard solution.converged else {
-      printToStandardError("error: the reference solve did not converge within --max-iterations")
+      printToStandardError(
+        "error: the reference solve "
+          + ModesReport.notConvergedAdvice(solution.status, errorBound: solution.errorBound))
       throw notConvergedExitCode
     }
     let process = compiled.process

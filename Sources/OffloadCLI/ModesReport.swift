@@ -29,7 +29,10 @@ enum ModesReport {
 
   /// One line on a solve: method, status, iterations and the certified bound.
   static func solverLine(_ solution: ServiceModeSolution) -> String {
-    let status = solution.converged ? "converged" : "NOT CONVERGED"
+    let status =
+      solution.converged
+      ? "converged"
+      : solution.status == .roundOffLimited ? "NOT CONVERGED (round-off floor)" : "NOT CONVERGED"
     var line = "\(solution.method): \(status) after \(solution.iterations) iterations"
     if let gain = solution.gainBounds {
       line += ", optimal mean jobs in [\(short(gain.lowerBound)), \(short(gain.upperBound))]"
@@ -37,6 +40,15 @@ enum ModesReport {
       line += ", error bound \(formatNumber(solution.errorBound, significantDigits: 2))"
     }
     return line + ", tie tolerance \(formatNumber(solution.tieTolerance, significantDigits: 2))"
+  }
+
+  /// Why a solve did not converge and what to change, for the error line on stderr.
+  static func notConvergedAdvice(_ status: SolverStatus, errorBound: Double) -> String {
+    status == .roundOffLimited
+      ? "stopped at its floating-point floor (certified bound "
+        + "\(formatNumber(errorBound, significantDigits: 2))): --tolerance is below what "
+        + "round-off lets this model certify; raise it to at least twice that bound"
+      : "did not converge within --max-iterations; raise it or --tolerance"
   }
 
   /// A policy slice as a block of digits (action codes), rows listed top to bottom, with a

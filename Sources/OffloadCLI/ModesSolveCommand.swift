@@ -98,8 +98,8 @@ struct ModesSolveCommand: ParsableCommand {
     }
     for solution in [analysis.solution, analysis.doubledSolution] where !solution.converged {
       printToStandardError(
-        "error: the solve with B = \(solution.model.stateSpace.bufferLimit) did not converge "
-          + "within --max-iterations; raise it or --tolerance")
+        "error: the solve with B = \(solution.model.stateSpace.bufferLimit) "
+          + ModesReport.notConvergedAdvice(solution.status, errorBound: solution.errorBound))
       throw notConvergedExitCode
     }
   }

@@ -53,6 +53,13 @@ struct DenseKernelTests {
     #expect(BLAS.gemv(empty, [1, 1, 1], transposed: true) == [])
   }
 
+  /// BLAS convention: with β = 0, y is not read (a NaN there does not reach the result),
+  /// whether or not a dimension is empty.
+  @Test func gemvWithZeroBetaIgnoresY() {
+    #expect(BLAS.gemv(Matrix(rows: [[2]]), [3], y: [.nan]) == [6])
+    #expect(BLAS.gemv(Matrix(rowCount: 2, columnCount: 0), [], y: [.nan, .infinity]) == [0, 0])
+  }
+
   @Test(arguments: [(2, 3, 4), (17, 9, 13), (64, 50, 70)])
   func gemmMatchesNaiveLoops(m: Int, k: Int, n: Int) {
     let a = randomRows(m, k, seed: 11)

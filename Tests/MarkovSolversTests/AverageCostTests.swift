@@ -69,6 +69,20 @@ struct AverageCostTests {
     #expect(solution.bias[0] == 0)
   }
 
+  /// The relative values of `twoStateProcess` under its optimal policy, by hand (g = 7,
+  /// h(0) = 0): h(0) = 2 − 7 + (h(0) + h(1))/2 gives h(1) = 10, and state 1 checks,
+  /// 10 − 7 + 0.3·0 + 0.7·10 = 10. Started at h + 5, the bracket closes at once; the bias
+  /// must still be reported with h(reference) = 0.
+  @Test func warmStartWithAnOffsetReportsBiasRelativeToTheReference() throws {
+    let solution = RelativeValueIteration(
+      tolerance: .absolute(1e-9), initialBias: [5, 15]
+    ).solve(try twoStateProcess())
+    #expect(solution.status == .converged && solution.iterations == 1)
+    #expect(solution.bias[0] == 0)
+    #expect(abs(solution.bias[1] - 10) <= 1e-12)
+    #expect(solution.gainLowerBound <= 7 && 7 <= solution.gainUpperBound)
+  }
+
   /// τ < 1 closes the bracket on a periodic chain; τ = 1 (plain RVI) oscillates, stops at
   /// its limit, and its bracket still contains the gain.
   @Test func aperiodicityTransformHandlesAPeriodicChain() throws {

@@ -236,6 +236,16 @@ struct ChainTests {
     }
   }
 
+  /// A chain without states has no distribution; the error says so rather than counting
+  /// "0 recurrent classes" as several.
+  @Test(arguments: stationaryMethods)
+  func emptyChainIsRejected(method: StationaryMethod) throws {
+    let empty = try chain(0, [])
+    let error = ChainError.invalidModel(.dimensionMismatch("the chain has no states"))
+    #expect(throws: error) { try empty.stationaryDistribution(method: method) }
+    #expect(error.description == "dimension mismatch: the chain has no states")
+  }
+
   @Test func gaussSeidelReportsItsIterationLimit() throws {
     let slow = try birthDeathCTMC(
       births: Array(repeating: 1, count: 30), deaths: Array(repeating: 1.1, count: 30))

@@ -30,4 +30,23 @@ struct PreconditionTests {
         initialValues: [0, 0, 0])
     }
   }
+
+  /// A NaN or infinite start would otherwise run every sweep up to the iteration limit on
+  /// NaN values.
+  @Test func nonFiniteStartingVectorsStopTheProcess() async {
+    await #expect(processExitsWith: .failure) {
+      _ = ValueIteration(initialValues: [0, .nan]).solve(try swapMDP())
+    }
+    await #expect(processExitsWith: .failure) {
+      _ = ModifiedPolicyIteration(initialValues: [.infinity, 0]).solve(try swapMDP())
+    }
+    await #expect(processExitsWith: .failure) {
+      _ = RelativeValueIteration(initialBias: [0, -.infinity]).solve(try swapMDP().process)
+    }
+    await #expect(processExitsWith: .failure) {
+      _ = try PolicyEvaluation.discounted(
+        try swapMDP(), policy: [0, 0], method: .gaussSeidel(tolerance: 1e-9),
+        initialValues: [.nan, 0])
+    }
+  }
 }

@@ -28,6 +28,7 @@ struct UniformizationTests {
     #expect(mdp.discountFactor == rate / (rate + 0.5))
     for configuration in [SolverConfiguration.policyIterationDense, .jacobiValueIteration] {
       let solution = configuration.solver().solve(mdp)
+      #expect(solution.status == .converged)
       #expect(solution.policy == [0, 0])
       #expect(
         maxAbsDifference(solution.values, [38.0 / 7, 44.0 / 7]) <= solution.errorBound + 1e-12)

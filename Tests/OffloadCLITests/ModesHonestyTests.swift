@@ -11,6 +11,19 @@ struct ModesHonestyTests {
     #expect(result.standardError.contains("is within the tie tolerance"))
   }
 
+  /// Sparse rows at B = 20 have values up to about 2e3 (configuration (a)), so the round-off
+  /// of T V alone is about 8 ε · 2e3 / (1 − γ) ≈ 4e-10 of certificate: 1e-13 absolute cannot
+  /// be certified. The solve must stop early, exit 2 and say why, not spin to its limit.
+  @Test func toleranceBelowTheRoundOffFloorExitsWith2() throws {
+    let result = try runOffload([
+      "modes", "bench", "--buffer", "20", "--method", "jacobi", "--tolerance", "1e-13",
+      "--tolerance-mode", "absolute", "--format", "json",
+    ])
+    #expect(result.exitCode == 2)
+    #expect(result.standardOutput.contains("\"status\" : \"roundOffLimited\""))
+    #expect(result.standardError.contains("stopped at its floating-point floor"))
+  }
+
   /// The default tolerance resolves every decision of configuration (a).
   @Test func defaultToleranceDoesNotWarn() throws {
     let result = try runOffload(["modes", "solve"])

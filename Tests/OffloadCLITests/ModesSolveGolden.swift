@@ -9,8 +9,8 @@ let modesSolveGolden = #"""
   rates          lambda = 3, mu_c1 = 5, mu_l2 = 1.66667, mu_c2 = 12.5
   truncation     B = 50, B2 = 50, 10404 states
   discount       gamma = 0.99, beta = 0.223906 (nu = 22.1667, sum of rates)
-  solver         value iteration (gauss-seidel, Anderson 1): converged after 231 iterations, error bound 5.9e-10, tie tolerance 6.3e-07
-  solver (2B)    value iteration (gauss-seidel, Anderson 1): converged after 294 iterations, error bound 2.7e-09, tie tolerance 1.5e-06
+  solver         value iteration (gauss-seidel, Anderson 1): converged after 231 iterations, error bound 6.8e-10, tie tolerance 6.3e-07
+  solver (2B)    value iteration (gauss-seidel, Anderson 1): converged after 294 iterations, error bound 2.9e-09, tie tolerance 1.5e-06
   window         W = 25 (grids, thresholds and checks on xb, x2 <= W)
 
   policy on S_CF (x1 = 0, x2 = 0), rows xl, columns xb; codes 0 idle, 1 SM1, 2 SM2, 3 SM1+SM2

@@ -29,7 +29,8 @@ public enum BLAS {
     if getenv("OPENBLAS_NUM_THREADS") == nil { openblas_set_num_threads(1) }
   }()
 
-  /// `y = alpha * op(A) x + beta * y`, op(A) = A or Aᵀ.
+  /// `y = alpha * op(A) x + beta * y`, op(A) = A or Aᵀ. As in BLAS, y is not read when
+  /// `beta == 0` (a NaN there does not propagate), also when a dimension is empty.
   /// - Complexity: O(rowCount * columnCount).
   public static func gemv(
     _ a: Matrix, _ x: [Double], transposed: Bool = false, alpha: Double = 1,
@@ -42,7 +43,9 @@ public enum BLAS {
     precondition(m <= Int32.max && n <= Int32.max, "matrix too large for 32-bit BLAS")
     var result = y ?? Array(repeating: 0, count: outCount)
     precondition(result.count == outCount, "y has \(result.count) entries, need \(outCount)")
-    if m == 0 || n == 0 { return result.map { $0 * beta } }
+    if m == 0 || n == 0 {
+      return beta == 0 ? Array(repeating: 0, count: outCount) : result.map { $0 * beta }
+    }
     cblas_dgemv(
       CblasColMajor, transposed ? CblasTrans : CblasNoTrans, Int32(m), Int32(n), alpha,
       a.storage, Int32(m), x, 1, beta, &result, 1)

@@ -4,6 +4,11 @@ import LinearKernels
 public enum SolverStatus: String, Sendable, Codable, Equatable {
   case converged
   case iterationLimitReached
+  /// Stopped above the tolerance because the certified bound reached its floating-point
+  /// floor: the contraction part of the bound fell below its round-off allowance, so no
+  /// number of further iterations can meet the tolerance. The bound is still valid; a
+  /// tolerance of at least twice the floor is always reached.
+  case roundOffLimited
 }
 
 /// How to compute a stationary distribution.
@@ -22,7 +27,7 @@ public enum StationaryMethod: Sendable, Equatable {
 public enum ChainError: Error, Equatable, Sendable, CustomStringConvertible {
   /// More than one closed recurrent class: the stationary distribution is not unique.
   case multipleRecurrentClasses(count: Int, representatives: [Int])
-  /// A model error found while building the restricted chain.
+  /// A chain without states, or a model error found while building the restricted chain.
   case invalidModel(ModelError)
 
   public var description: String {
@@ -58,10 +63,12 @@ extension DiscreteTimeMarkovChain {
   ///
   /// The recurrent class is found first (bottom strongly connected component, O(n + nnz)),
   /// and the method runs on that class only.
-  /// - Throws: `ChainError.multipleRecurrentClasses` if the distribution is not unique.
+  /// - Throws: `ChainError.multipleRecurrentClasses` if the distribution is not unique,
+  ///   `ChainError.invalidModel` for a chain without states.
   public func stationaryDistribution(method: StationaryMethod = .automatic())
     throws(ChainError) -> StationaryDistribution
   {
+    guard stateCount > 0 else { throw .invalidModel(.dimensionMismatch("the chain has no states")) }
     let classes = Reachability.bottomComponents(of: Array(0..<stateCount), in: transitions)
     guard classes.count == 1 else {
       throw .multipleRecurrentClasses(count: classes.count, representatives: classes.map { $0[0] })

@@ -42,7 +42,8 @@ struct AndersonMixer {
   /// Replaces `x` (the iterate `x_k`) by `x_{k+1}`, given `image = G(x_k)`.
   mutating func step(_ x: inout [Double], image g: [Double]) {
     let n = x.count
-    if previousF.count != n {
+    // (Also on the first step, when the history is not yet allocated, even for n = 0.)
+    if differencesF.isEmpty || previousF.count != n {
       previousF = [Double](repeating: 0, count: n)
       previousG = previousF
       differencesF = [[Double]](repeating: previousF, count: memory)

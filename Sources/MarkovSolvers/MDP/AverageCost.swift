@@ -32,12 +32,17 @@ public struct AverageCostSolution: Sendable {
 /// closes; τ = 1/2 is the classical choice.
 /// - Complexity: O(transitions + candidates) per iteration.
 public struct RelativeValueIteration: Sendable {
+  /// Stop when the bracket width `upper − lower` meets this (init precondition: > 0).
   public var tolerance: Tolerance
+  /// Most applications of T (init precondition: >= 1).
   public var maxIterations: Int
   /// τ in (0, 1].
   public var aperiodicity: Double
+  /// The state whose relative value is pinned to 0 (must be a valid state index).
   public var referenceState: Int
+  /// How the policy is read off the final row values.
   public var tieRule: TieRule
+  /// Starting relative values (default 0). Precondition: one finite entry per state.
   public var initialBias: [Double]?
 
   public init(
@@ -57,12 +62,14 @@ public struct RelativeValueIteration: Sendable {
     self.initialBias = initialBias
   }
 
+  /// Relative value iteration on `process` (costs per stage, no discount).
   public func solve(_ process: DecisionProcess) -> AverageCostSolution {
     precondition(
       referenceState >= 0 && referenceState < process.stateCount,
       "reference state \(referenceState) outside 0..<\(process.stateCount)")
     var bias = initialBias ?? [Double](repeating: 0, count: process.stateCount)
     precondition(bias.count == process.stateCount, "initialBias has \(bias.count) entries")
+    precondition(bias.allSatisfy(\.isFinite), "initialBias has a non-finite entry")
     var next = bias
     var rowValues = [Double](repeating: 0, count: process.rowCount)
     var lower = -Double.infinity
@@ -75,7 +82,7 @@ public struct RelativeValueIteration: Sendable {
       (lower, upper) = BellmanKernels.minimize(
         process, rowValues: rowValues, previous: bias, into: &next)
       let gainScale = max(abs(lower), abs(upper))
-      if upper - lower <= tolerance.threshold(scale: gainScale) {
+      if tolerance.isMet(by: upper - lower, scale: gainScale) {
         status = .converged
         break
       }
@@ -85,6 +92,10 @@ public struct RelativeValueIteration: Sendable {
         bias[state] += aperiodicity * (next[state] - bias[state]) - reference
       }
     }
+    // h is determined up to a constant; report it with h(reference) = 0 even when the
+    // start had another offset and converged before the loop re-centred it.
+    let offset = bias[referenceState]
+    for state in bias.indices { bias[state] -= offset }
     let tieTolerance = tieRule.tolerance(
       errorBound: upper - lower, scale: BellmanKernels.supNorm(rowValues))
     return AverageCostSolution(

@@ -35,13 +35,17 @@ enum BellmanKernels {
     }
   }
 
-  /// `V(x) = min over candidates y of x of W(y)`; returns (min, max) of `V − previous`.
+  /// `V(x) = min over candidates y of x of W(y)`; returns (min, max) of `V − previous`,
+  /// `(0, 0)` without states, and `(NaN, NaN)` if any difference is NaN (an overflowed or
+  /// NaN iterate), so that no bound computed from them can pass a stopping test.
   static func minimize(
     _ process: DecisionProcess, rowValues: [Double], previous: [Double],
     into values: inout [Double]
   ) -> (lower: Double, upper: Double) {
+    if process.stateCount == 0 { return (0, 0) }
     var lower = Double.infinity
     var upper = -Double.infinity
+    var sawNaN = false
     process.candidateStart.withUnsafeBufferPointer { start in
       process.candidateRows.withUnsafeBufferPointer { candidate in
         rowValues.withUnsafeBufferPointer { w in
@@ -59,8 +63,10 @@ enum BellmanKernels {
                   k += 1
                 }
                 let change = best - old[state]
-                lower = min(lower, change)
-                upper = max(upper, change)
+                // `min`/`max` would silently skip a NaN.
+                if change < lower { lower = change }
+                if change > upper { upper = change }
+                if change.isNaN { sawNaN = true }
                 v[state] = best
                 state += 1
               }
@@ -69,7 +75,7 @@ enum BellmanKernels {
         }
       }
     }
-    return (lower, upper)
+    return sawNaN ? (.nan, .nan) : (lower, upper)
   }
 
   /// The greedy policy on row values: the lowest action index whose value is within
@@ -172,7 +178,44 @@ enum BellmanKernels {
     }
   }
 
+  /// `max |v|` (0 for no entries), NaN if any entry is NaN.
   static func supNorm(_ values: [Double]) -> Double {
-    values.reduce(0) { max($0, abs($1)) }
+    var norm = 0.0
+    for value in values {
+      if value.isNaN { return .nan }
+      norm = max(norm, abs(value))
+    }
+    return norm
+  }
+
+  /// The round-off δ of computing `T V` and `T V − V` row by row at values of sup norm
+  /// `scale`: `δ = 8 ε max(1, scale)` per entry (ε = 2⁻⁵²; a fused row product and the cost
+  /// addition of rows with a few successors, and the subtraction). NaN for a NaN scale and
+  /// ∞ for an infinite one, so that an overflowed iterate never passes a stopping test.
+  static func roundOff(scale: Double) -> Double {
+    if scale.isNaN { return .nan }
+    return 8 * Double.ulpOfOne * max(1, scale)
+  }
+
+  /// Whether an iteration whose bound is `contraction + roundOff` has reached its
+  /// floating-point floor without meeting `tolerance` (status `.roundOffLimited`): the
+  /// contraction part is at most the round-off part, where it is noise, and the tolerance
+  /// misses twice the round-off part rescaled from the iterate's scale to the solution's (a
+  /// MacQueen–Porteus bracket may be narrow while the iterate is still far larger than its
+  /// midpoint; iterating on brings the round-off down to that scale). A tolerance of at
+  /// least twice the floor is therefore always met, never given up on.
+  static func isAtRoundOffFloor(
+    contraction: Double, roundOff: Double, iterateScale: Double, solutionScale: Double,
+    tolerance: Tolerance
+  ) -> Bool {
+    guard roundOff.isFinite, contraction <= roundOff else { return false }
+    let floorAtSolution = roundOff * max(1, solutionScale) / max(1, iterateScale)
+    return !tolerance.isMet(by: 2 * floorAtSolution, scale: solutionScale)
+  }
+
+  /// The round-off allowance of a contraction certificate: a per-entry error δ of `T V`
+  /// (`roundOff(scale:)`) is carried into the bound by a γ-contraction as `δ / (1 − γ)`.
+  static func roundOffBound(scale: Double, discount: Double) -> Double {
+    roundOff(scale: scale) / (1 - discount)
   }
 }

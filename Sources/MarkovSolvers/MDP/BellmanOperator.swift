@@ -13,9 +13,10 @@ public protocol BellmanOperator: Sendable {
   /// γ in [0, 1).
   var discountFactor: Double { get }
 
-  /// One Jacobi step `next = T values`; returns `(min, max)` of `next − values` (the
-  /// MacQueen–Porteus differences). `next` has `stateCount` entries on entry.
-  func apply(_ values: [Double], into next: inout [Double]) -> (lower: Double, upper: Double)
+  /// One Jacobi step `next = T values`, with the extremes of `T values − values` (the
+  /// MacQueen–Porteus differences) and their round-off. `next` has `stateCount` entries on
+  /// entry.
+  func apply(_ values: [Double], into next: inout [Double]) -> JacobiStep
 
   /// One in-place Gauss–Seidel sweep of T in which each state's own equation is solved
   /// exactly (diagonal elimination). `sweep` counts sweeps from 1, so that an operator may
@@ -30,18 +31,42 @@ public protocol BellmanOperator: Sendable {
     -> (policy: [Int], tieTolerance: Double)
 }
 
+/// What a Jacobi step reports besides `next = T V`: the extremes of the differences
+/// `d = T V − V` computed in floating point, and `roundOff`, a bound δ such that every
+/// computed difference is within δ of the exact `d(x)` and every `next(x)` is within
+/// `δ + 2ε |next(x)|` of the exact `(T V)(x)` (ε = 2⁻⁵²). `lower` and `upper` are NaN if
+/// any difference is NaN (an overflowed iterate), so that no bound built on them passes a
+/// stopping test.
+public struct JacobiStep: Sendable, Equatable {
+  /// `min_x d(x)` as computed.
+  public var lower: Double
+  /// `max_x d(x)` as computed.
+  public var upper: Double
+  /// δ, the round-off of the differences (see the type's documentation).
+  public var roundOff: Double
+
+  public init(lower: Double, upper: Double, roundOff: Double) {
+    self.lower = lower
+    self.upper = upper
+    self.roundOff = roundOff
+  }
+}
+
 extension DiscountedMDP: BellmanOperator {
+  /// Computes `next = T V` row by row and `d = next − V`; the round-off of that grows with
+  /// the values' scale (`BellmanKernels.roundOff(scale:)`).
   /// - Complexity: O(transitions + candidates).
-  public func apply(_ values: [Double], into next: inout [Double]) -> (
-    lower: Double, upper: Double
-  ) {
+  public func apply(_ values: [Double], into next: inout [Double]) -> JacobiStep {
     // Every entry is written by `rowValues`, so the buffer is not zero-filled first (this
     // runs once per Jacobi iteration).
     var rowValues = [Double](unsafeUninitializedCapacity: process.rowCount) { _, count in
       count = process.rowCount
     }
     BellmanKernels.rowValues(process, discount: discountFactor, values: values, into: &rowValues)
-    return BellmanKernels.minimize(process, rowValues: rowValues, previous: values, into: &next)
+    let (lower, upper) = BellmanKernels.minimize(
+      process, rowValues: rowValues, previous: values, into: &next)
+    let scale = max(BellmanKernels.supNorm(values), BellmanKernels.supNorm(next))
+    return JacobiStep(lower: lower, upper: upper, roundOff: BellmanKernels.roundOff(scale: scale))
   }
 
   /// Sweeps states in index order.

@@ -13,6 +13,12 @@ public enum Tolerance: Sendable, Equatable {
     }
   }
 
+  /// Whether a bound meets the threshold: never for an infinite or NaN bound, which a
+  /// relative threshold at an infinite scale would otherwise accept.
+  func isMet(by bound: Double, scale: Double) -> Bool {
+    bound.isFinite && bound <= threshold(scale: scale)
+  }
+
   var value: Double {
     switch self {
     case .absolute(let value), .relative(let value): return value

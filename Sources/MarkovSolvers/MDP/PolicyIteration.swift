@@ -2,10 +2,13 @@ import LinearKernels
 
 /// How a fixed policy's discounted values `V = c_π + γ P_π V` are computed.
 public enum EvaluationMethod: Sendable, Equatable {
-  /// Dense LU of `(I − γ P_π)` through LAPACK: exact to round-off. O(n³), O(n²) memory.
+  /// Dense LU of `(I − γ P_π)` through LAPACK, certified by the residual bound
+  /// `‖c_π + γ P_π V − V‖∞ / (1 − γ)` plus round-off. O(n³), O(n²) memory.
   case dense
   /// Gauss–Seidel sweeps of the policy's operator, warm-started, stopped when the
-  /// certified bound `γ/(1−γ)·‖ΔV‖∞ <= tolerance`. O(transitions) per sweep.
+  /// certified bound `γ/(1−γ)·‖ΔV‖∞ + δ/(1−γ) <= tolerance` (δ = 8 ε max(1, ‖V‖∞), the
+  /// round-off of a sweep), or with status `.roundOffLimited` when the first term falls
+  /// below the second without meeting it. O(transitions) per sweep.
   case gaussSeidel(tolerance: Double, maxSweeps: Int = 1_000_000)
   /// Dense up to `denseLimit` states, otherwise Gauss–Seidel to the absolute bound 1e-11.
   case automatic(denseLimit: Int = 1500)
@@ -14,7 +17,7 @@ public enum EvaluationMethod: Sendable, Equatable {
 /// The discounted values of one stationary policy, with a certified bound.
 public struct PolicyValues: Sendable {
   public let values: [Double]
-  /// `‖values − V_π‖∞ <= errorBound` (0 up to round-off for the dense method).
+  /// `‖values − V_π‖∞ <= errorBound` (round-off level for the dense method).
   public let errorBound: Double
   public let status: SolverStatus
   public let sweeps: Int
@@ -22,7 +25,8 @@ public struct PolicyValues: Sendable {
 
 /// Policy evaluation (Puterman 2005, §6.4), shared by policy iteration and model code.
 public enum PolicyEvaluation {
-  /// Evaluates `V = c_π + γ P_π V` for a policy given as action indices.
+  /// Evaluates `V = c_π + γ P_π V` for a policy given as action indices. `initialValues`
+  /// warm-starts the Gauss–Seidel method (precondition: one finite entry per state).
   /// - Throws: `LinearSolveError` from the dense method (cannot happen for γ < 1, since
   ///   `I − γ P_π` is strictly diagonally dominant, but reported rather than trapped).
   public static func discounted(
@@ -48,20 +52,33 @@ public enum PolicyEvaluation {
     case .gaussSeidel(let tolerance, let maxSweeps):
       var values = initialValues ?? [Double](repeating: 0, count: n)
       precondition(values.count == n, "initialValues has \(values.count) entries, need \(n)")
+      precondition(values.allSatisfy(\.isFinite), "initialValues has a non-finite entry")
       let factor = mdp.discountFactor / (1 - mdp.discountFactor)
       var sweeps = 0
       var bound = Double.infinity
+      var status = SolverStatus.iterationLimitReached
       while sweeps < maxSweeps {
         sweeps += 1
         let change = BellmanKernels.gaussSeidelSweep(
           process, discount: mdp.discountFactor, values: &values, rows: rows)
-        bound = factor * change
-        if bound <= tolerance { break }
+        // The sweep's contraction bound, plus the round-off of computing the sweep.
+        let contraction = factor * change
+        let scale = BellmanKernels.supNorm(values)
+        let roundOff = BellmanKernels.roundOffBound(scale: scale, discount: mdp.discountFactor)
+        bound = contraction + roundOff
+        if Tolerance.absolute(tolerance).isMet(by: bound, scale: 0) {
+          status = .converged
+          break
+        }
+        if BellmanKernels.isAtRoundOffFloor(
+          contraction: contraction, roundOff: roundOff, iterateScale: scale,
+          solutionScale: scale, tolerance: .absolute(tolerance))
+        {
+          status = .roundOffLimited
+          break
+        }
       }
-      return PolicyValues(
-        values: values, errorBound: bound,
-        status: bound <= tolerance ? .converged : .iterationLimitReached,
-        sweeps: sweeps)
+      return PolicyValues(values: values, errorBound: bound, status: status, sweeps: sweeps)
     default:
       var system = Matrix.identity(n)
       var costs = [Double](repeating: 0, count: n)
@@ -74,7 +91,20 @@ public enum PolicyEvaluation {
         }
       }
       let values = try LAPACK.solve(system, costs)
-      return PolicyValues(values: values, errorBound: 0, status: .converged, sweeps: 0)
+      // LU is exact only to round-off: certify with the policy's own residual,
+      // ‖V − V_π‖∞ <= ‖c_π + γ P_π V − V‖∞ / (1 − γ), plus the round-off of computing it.
+      var image = values
+      BellmanKernels.policyStep(
+        process, discount: mdp.discountFactor, rows: rows, values: values, into: &image)
+      let residual = zip(image, values).reduce(0) { max($0, abs($1.0 - $1.1)) }
+      let bound =
+        residual / (1 - mdp.discountFactor)
+        + BellmanKernels.roundOffBound(
+          scale: max(BellmanKernels.supNorm(values), BellmanKernels.supNorm(image)),
+          discount: mdp.discountFactor)
+      return PolicyValues(
+        values: values, errorBound: bound,
+        status: bound.isFinite ? .converged : .iterationLimitReached, sweeps: 0)
     }
   }
 }
@@ -89,14 +119,17 @@ public enum PolicyEvaluation {
 /// The current action is kept unless another candidate is better by more than the
 /// improvement guard (twice the evaluation bound plus round-off), so exactly tied actions
 /// never make it cycle. It stops when no state improves and the evaluation met its
-/// tolerance. The certificate is computed from
-/// the final values, `errorBound = ‖T V − V‖∞ / (1 − γ)`, and the policy is re-read from
+/// tolerance or its round-off floor. The certificate is computed from the final values,
+/// `errorBound = ‖T V − V‖∞ / (1 − γ)` plus round-off, and the policy is re-read from
 /// them with the tie rule (so it is the same policy VI reports).
 /// - Complexity: per improvement one evaluation (dense O(n³), or O(transitions) per
 ///   Gauss–Seidel sweep) plus O(transitions) for the greedy step; few improvements.
 public struct PolicyIteration: DiscountedSolver {
+  /// How each policy is evaluated.
   public var evaluation: EvaluationMethod
+  /// Most evaluate–improve rounds (init precondition: >= 1).
   public var maxIterations: Int
+  /// How the reported policy is read off the final values.
   public var tieRule: TieRule
   /// Starting policy (action indices); default: action 0 everywhere.
   public var initialPolicy: [Int]?
@@ -153,8 +186,10 @@ public struct PolicyIteration: DiscountedSolver {
         }
       }
       // A stable policy whose evaluation stopped at its sweep limit is evaluated again
-      // (warm-started) in the next iteration, not reported as converged.
-      if !changed && evaluated.status == .converged {
+      // (warm-started) in the next iteration, not reported as converged. One whose
+      // evaluation stopped at its round-off floor is as accurate as floating point allows:
+      // converged, with the residual bound below.
+      if !changed && evaluated.status != .iterationLimitReached {
         status = .converged
         break
       }
@@ -173,15 +208,21 @@ public struct PolicyIteration: DiscountedSolver {
 /// ```
 ///
 /// Started below V* (`V_0 = min_y c(y) / (1 − γ)`), so the iterates increase monotonically.
-/// Stopping rule and certificate: MacQueen–Porteus bounds on each greedy step, as for
-/// Jacobi value iteration; the returned values are the midpoint of the bracket.
+/// Stopping rule and certificate: MacQueen–Porteus bounds on each greedy step, with the
+/// round-off allowance and the `.roundOffLimited` stop, as for Jacobi value iteration; the
+/// returned values are the midpoint of the bracket.
 /// - Complexity: O((m + 1) · transitions) per iteration.
 public struct ModifiedPolicyIteration: DiscountedSolver {
+  /// Stop when `errorBound` meets this (init precondition: > 0).
   public var tolerance: Tolerance
+  /// m, the Jacobi sweeps of the greedy policy after each greedy step (0: value iteration).
   public var evaluationSweeps: Int
+  /// Most greedy steps (init precondition: >= 1).
   public var maxIterations: Int
+  /// How the reported policy is read off the final values.
   public var tieRule: TieRule
-  /// Starting values (default: the lower bound min c / (1 − γ)).
+  /// Starting values (default: the lower bound min c / (1 − γ)). Precondition: one finite
+  /// entry per state.
   public var initialValues: [Double]?
 
   public init(
@@ -206,6 +247,9 @@ public struct ModifiedPolicyIteration: DiscountedSolver {
     var values =
       initialValues ?? [Double](repeating: start, count: process.stateCount)
     precondition(values.count == process.stateCount, "initialValues has \(values.count) entries")
+    // (The default start may overflow; that is caught by the bound, not trapped.)
+    precondition(
+      initialValues?.allSatisfy(\.isFinite) ?? true, "initialValues has a non-finite entry")
     var next = values
     var rowValues = [Double](repeating: 0, count: process.rowCount)
     var iterations = 0
@@ -216,11 +260,21 @@ public struct ModifiedPolicyIteration: DiscountedSolver {
       BellmanKernels.rowValues(process, discount: gamma, values: values, into: &rowValues)
       let (lower, upper) = BellmanKernels.minimize(
         process, rowValues: rowValues, previous: values, into: &next)
-      errorBound = factor * (upper - lower) / 2
-      if errorBound <= tolerance.threshold(scale: BellmanKernels.supNorm(next)) {
-        let shift = factor * (upper + lower) / 2
+      // As for value iteration: the bracket of the exact T V, widened by its round-off.
+      let shift = factor * (upper + lower) / 2
+      let midpointScale = next.reduce(0) { max($0, abs($1 + shift)) }
+      let contraction = factor * (upper - lower) / 2
+      let iterateScale = max(
+        BellmanKernels.supNorm(values), BellmanKernels.supNorm(next), midpointScale)
+      let roundOff = BellmanKernels.roundOffBound(scale: iterateScale, discount: gamma)
+      errorBound = contraction + roundOff
+      let converged = tolerance.isMet(by: errorBound, scale: midpointScale)
+      let atFloor = BellmanKernels.isAtRoundOffFloor(
+        contraction: contraction, roundOff: roundOff, iterateScale: iterateScale,
+        solutionScale: midpointScale, tolerance: tolerance)
+      if converged || atFloor {
         values = next.map { $0 + shift }
-        status = .converged
+        status = converged ? .converged : .roundOffLimited
         break
       }
       let policy = BellmanKernels.greedyPolicy(process, rowValues: rowValues, tieTolerance: 0)
@@ -231,7 +285,7 @@ public struct ModifiedPolicyIteration: DiscountedSolver {
       }
       swap(&values, &next)
     }
-    if status != .converged {
+    if status == .iterationLimitReached {
       // The last bracket described T V, not the partially evaluated iterate.
       errorBound = DiscountedSolutionBuilder.residualBound(mdp, values: values)
     }

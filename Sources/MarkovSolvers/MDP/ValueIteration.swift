@@ -8,12 +8,20 @@
 ///
 /// Stopping rule and certificate: the MacQueen–Porteus bounds of a Jacobi step. With
 /// `d = T V − V`, `T V + γ/(1−γ)·min d <= V* <= T V + γ/(1−γ)·max d`; the returned values
-/// are the midpoint of that bracket and `errorBound = γ/(1−γ)·(max d − min d)/2`
-/// (Puterman 2005, §6.6.3). Jacobi checks the bracket every sweep; Gauss–Seidel (about four
-/// times fewer sweeps on queueing models with large self-loop probabilities) runs
-/// `certificationInterval` sweeps between Jacobi checks. It stops when
-/// `errorBound <= tolerance` (see `Tolerance`) or after `maxIterations` sweeps (status
-/// `.iterationLimitReached`, bound still valid).
+/// are the midpoint of that bracket and
+/// `errorBound = γ/(1−γ)·(max d − min d)/2 + δ/(1−γ) + 4 ε max(1, ‖V‖∞, ‖T V‖∞, ‖midpoint‖∞)`
+/// (Puterman 2005, §6.6.3), where δ is the round-off of the computed differences that the
+/// operator reports (`JacobiStep.roundOff`: `8 ε max(1, ‖V‖∞, ‖T V‖∞)` for sparse rows,
+/// far less for an operator that computes d in difference form). So the bound is never 0,
+/// a tolerance below it is never met, and an overflowed or NaN iterate gets an infinite or
+/// NaN bound and never converges.
+/// Jacobi checks the bracket every sweep; Gauss–Seidel (about four times fewer sweeps on
+/// queueing models with large self-loop probabilities) runs `certificationInterval` sweeps
+/// between Jacobi checks. It stops when
+/// `errorBound <= tolerance` (see `Tolerance`), when the contraction part of the bound falls
+/// below its round-off part without meeting it (status `.roundOffLimited`: the tolerance is
+/// below what floating point can certify here), or after `maxIterations` sweeps (status
+/// `.iterationLimitReached`); the bound is valid in every case.
 /// - Complexity: O(transitions + candidates) per Jacobi sweep; a Gauss–Seidel sweep reads
 ///   each candidate's row once per state that lists it.
 public struct ValueIteration: DiscountedSolver {
@@ -22,11 +30,14 @@ public struct ValueIteration: DiscountedSolver {
     case gaussSeidel = "gauss-seidel"
   }
 
+  /// Stop when `errorBound` meets this (init precondition: > 0).
   public var tolerance: Tolerance
+  /// Most sweeps, certification sweeps included (init precondition: >= 1).
   public var maxIterations: Int
   public var ordering: Ordering
+  /// How the policy is read off the final values.
   public var tieRule: TieRule
-  /// Starting values (default 0).
+  /// Starting values (default 0). Precondition: one finite entry per state.
   public var initialValues: [Double]?
   /// Gauss–Seidel sweeps between two Jacobi certification steps.
   public var certificationInterval: Int
@@ -55,6 +66,7 @@ public struct ValueIteration: DiscountedSolver {
     self.certificationInterval = certificationInterval
   }
 
+  /// Value iteration on the sparse rows of `mdp`.
   public func solve(_ mdp: DiscountedMDP) -> MDPSolution {
     solve(operator: mdp)
   }
@@ -66,6 +78,7 @@ public struct ValueIteration: DiscountedSolver {
     let factor = gamma / (1 - gamma)
     var values = initialValues ?? [Double](repeating: 0, count: bellman.stateCount)
     precondition(values.count == bellman.stateCount, "initialValues has \(values.count) entries")
+    precondition(values.allSatisfy(\.isFinite), "initialValues has a non-finite entry")
     var next = values
     var iterations = 0
     var errorBound = Double.infinity
@@ -84,17 +97,29 @@ public struct ValueIteration: DiscountedSolver {
         ordering == .jacobi || sweepsSinceCheck + 1 >= certificationInterval || lastSweeps
       if certify {
         sweepsSinceCheck = 0
-        let (lower, upper) = bellman.apply(values, into: &next)
-        errorBound = factor * (upper - lower) / 2
+        let step = bellman.apply(values, into: &next)
         // The bound is that of the bracket's midpoint T V + shift, which is what is returned.
         // Jacobi also continues from it (removing the constant error mode, damped only at
         // rate γ otherwise); Gauss–Seidel continues from T V, because on the service-mode
         // grid (B >= 30) re-centring stalled its convergence; accelerated Gauss–Seidel
         // keeps its own iterate, so that the check does not disturb its history.
-        let midpointShift = factor * (upper + lower) / 2
+        let midpointShift = factor * (step.upper + step.lower) / 2
         let scale = next.reduce(0) { max($0, abs($1 + midpointShift)) }
-        let converged = errorBound <= tolerance.threshold(scale: scale)
-        let final = converged || iterations == maxIterations
+        // The bracket of the exact differences is wider by δ on each side, and the midpoint
+        // is off by δ + a few ulps of the values (computing next and adding the shift):
+        // δ (1 + γ/(1 − γ)) = δ/(1 − γ) in all; infinite if the midpoint overflowed.
+        let iterateScale = max(
+          1, BellmanKernels.supNorm(values), BellmanKernels.supNorm(next), scale)
+        let contraction = factor * (step.upper - step.lower) / 2
+        let roundOff = step.roundOff / (1 - gamma) + 4 * Double.ulpOfOne * iterateScale
+        errorBound = contraction + roundOff
+        let converged = tolerance.isMet(by: errorBound, scale: scale)
+        let atFloor =
+          !converged
+          && BellmanKernels.isAtRoundOffFloor(
+            contraction: contraction, roundOff: roundOff, iterateScale: iterateScale,
+            solutionScale: scale, tolerance: tolerance)
+        let final = converged || atFloor || iterations == maxIterations
         if !accelerated || final { swap(&values, &next) }
         if ordering == .jacobi || final {
           for state in values.indices { values[state] += midpointShift }
@@ -103,8 +128,8 @@ public struct ValueIteration: DiscountedSolver {
         // Acceleration is a heuristic: without progress since the last check, start over.
         if errorBound >= previousBound { mixer.reset() }
         previousBound = errorBound
-        if converged {
-          status = .converged
+        if converged || atFloor {
+          status = converged ? .converged : .roundOffLimited
           break
         }
       } else if accelerated {
@@ -147,8 +172,8 @@ enum DiscountedSolutionBuilder {
       errorBound: errorBound, tieTolerance: tieTolerance, method: method)
   }
 
-  /// The certified bound of arbitrary values: `‖V − V*‖∞ <= ‖TV − V‖∞ / (1 − γ)`, with the
-  /// residual floored at a few ulps of the value scale (round-off in computing T V).
+  /// The certified bound of arbitrary values: `‖V − V*‖∞ <= ‖TV − V‖∞ / (1 − γ)`, plus the
+  /// round-off allowance `δ/(1 − γ)` of computing T V (`BellmanKernels.roundOffBound`).
   static func residualBound(_ mdp: DiscountedMDP, values: [Double]) -> Double {
     var rowValues = [Double](repeating: 0, count: mdp.process.rowCount)
     var next = values
@@ -156,7 +181,10 @@ enum DiscountedSolutionBuilder {
       mdp.process, discount: mdp.discountFactor, values: values, into: &rowValues)
     let (lower, upper) = BellmanKernels.minimize(
       mdp.process, rowValues: rowValues, previous: values, into: &next)
-    let roundOff = 8 * Double.ulpOfOne * max(1, BellmanKernels.supNorm(rowValues))
-    return max(-lower, upper, roundOff) / (1 - mdp.discountFactor)
+    let residual = lower.isNaN ? Double.nan : max(-lower, upper)
+    return residual / (1 - mdp.discountFactor)
+      + BellmanKernels.roundOffBound(
+        scale: max(BellmanKernels.supNorm(values), BellmanKernels.supNorm(rowValues)),
+        discount: mdp.discountFactor)
   }
 }

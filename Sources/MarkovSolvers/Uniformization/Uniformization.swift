@@ -114,7 +114,8 @@ public enum Uniformization {
     rate / (rate + continuousDiscount)
   }
 
-  /// `β = Λ(1-γ)/γ`, the continuous discount rate that a discrete γ means at rate Λ.
+  /// `β = Λ(1-γ)/γ`, the continuous discount rate that a discrete γ means at rate Λ
+  /// (+∞ at γ = 0: no weight on the future).
   public static func continuousDiscount(rate: Double, discountFactor: Double) -> Double {
     rate * (1 - discountFactor) / discountFactor
   }
