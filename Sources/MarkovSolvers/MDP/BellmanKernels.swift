@@ -198,18 +198,22 @@ enum BellmanKernels {
   }
 
   /// Whether an iteration whose bound is `contraction + roundOff` has reached its
-  /// floating-point floor without meeting `tolerance` (status `.roundOffLimited`): the
-  /// contraction part is at most the round-off part, where it is noise, and the tolerance
-  /// misses twice the round-off part rescaled from the iterate's scale to the solution's (a
-  /// MacQueen–Porteus bracket may be narrow while the iterate is still far larger than its
-  /// midpoint; iterating on brings the round-off down to that scale). A tolerance of at
-  /// least twice the floor is therefore always met, never given up on.
+  /// floating-point floor without meeting `tolerance` (status `.roundOffLimited`). The
+  /// contraction part `γ/(1 − γ)·span(d)/2` is noise once it is at most
+  /// `roundOff + γ/(1 − γ)·ε·iterateScale`: the round-off of computing d, plus the span of d
+  /// that storing V in doubles alone causes (V rounded to half an ulp per entry moves each
+  /// `d(x)` by up to `(1 + γ)·ε/2·‖V‖∞`). It gives up only if the tolerance also misses twice
+  /// that noise rescaled from the iterate's scale to the solution's (a MacQueen–Porteus
+  /// bracket may be narrow while the iterate is still far larger than its midpoint;
+  /// iterating on brings the round-off down to that scale), so a tolerance of at least twice
+  /// the floor is always met, never given up on.
   static func isAtRoundOffFloor(
-    contraction: Double, roundOff: Double, iterateScale: Double, solutionScale: Double,
-    tolerance: Tolerance
+    contraction: Double, roundOff: Double, discount: Double, iterateScale: Double,
+    solutionScale: Double, tolerance: Tolerance
   ) -> Bool {
-    guard roundOff.isFinite, contraction <= roundOff else { return false }
-    let floorAtSolution = roundOff * max(1, solutionScale) / max(1, iterateScale)
+    let noise = roundOff + discount / (1 - discount) * Double.ulpOfOne * iterateScale
+    guard noise.isFinite, contraction <= noise else { return false }
+    let floorAtSolution = noise * max(1, solutionScale) / max(1, iterateScale)
     return !tolerance.isMet(by: 2 * floorAtSolution, scale: solutionScale)
   }
 

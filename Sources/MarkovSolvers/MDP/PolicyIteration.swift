@@ -71,8 +71,8 @@ public enum PolicyEvaluation {
           break
         }
         if BellmanKernels.isAtRoundOffFloor(
-          contraction: contraction, roundOff: roundOff, iterateScale: scale,
-          solutionScale: scale, tolerance: .absolute(tolerance))
+          contraction: contraction, roundOff: roundOff, discount: mdp.discountFactor,
+          iterateScale: scale, solutionScale: scale, tolerance: .absolute(tolerance))
         {
           status = .roundOffLimited
           break
@@ -270,8 +270,8 @@ public struct ModifiedPolicyIteration: DiscountedSolver {
       errorBound = contraction + roundOff
       let converged = tolerance.isMet(by: errorBound, scale: midpointScale)
       let atFloor = BellmanKernels.isAtRoundOffFloor(
-        contraction: contraction, roundOff: roundOff, iterateScale: iterateScale,
-        solutionScale: midpointScale, tolerance: tolerance)
+        contraction: contraction, roundOff: roundOff, discount: gamma,
+        iterateScale: iterateScale, solutionScale: midpointScale, tolerance: tolerance)
       if converged || atFloor {
         values = next.map { $0 + shift }
         status = converged ? .converged : .roundOffLimited

@@ -19,8 +19,9 @@
 /// queueing models with large self-loop probabilities) runs `certificationInterval` sweeps
 /// between Jacobi checks. It stops when
 /// `errorBound <= tolerance` (see `Tolerance`), when the contraction part of the bound falls
-/// below its round-off part without meeting it (status `.roundOffLimited`: the tolerance is
-/// below what floating point can certify here), or after `maxIterations` sweeps (status
+/// to its round-off noise without meeting it or the bound has not improved for
+/// `stagnationLimit` certifications (status `.roundOffLimited`: the tolerance is below what
+/// floating point can certify here), or after `maxIterations` sweeps (status
 /// `.iterationLimitReached`); the bound is valid in every case.
 /// - Complexity: O(transitions + candidates) per Jacobi sweep; a Gauss–Seidel sweep reads
 ///   each candidate's row once per state that lists it.
@@ -48,6 +49,12 @@ public struct ValueIteration: DiscountedSolver {
   /// accelerated map is a forward and a backward sweep (two iterations); see
   /// `AndersonMixer`. Costs `2m + 3` more value vectors.
   public var andersonMemory = 0
+
+  /// Certifications in a row without a new best bound after which the iteration is taken
+  /// to be stuck on its floating-point floor (a contraction in exact arithmetic improves
+  /// the MacQueen–Porteus bound at every Jacobi step; a rounded Gauss–Seidel iterate can
+  /// settle on a fixed point of the rounded map above the tolerance).
+  static let stagnationLimit = 20
 
   public init(
     tolerance: Tolerance = .absolute(1e-8), maxIterations: Int = 1_000_000,
@@ -85,6 +92,8 @@ public struct ValueIteration: DiscountedSolver {
     var status = SolverStatus.iterationLimitReached
     var mixer = AndersonMixer(memory: max(1, andersonMemory))
     var previousBound = Double.infinity
+    var bestBound = Double.infinity
+    var checksSinceImprovement = 0
     let accelerated = ordering == .gaussSeidel && andersonMemory > 0
     var sweepsSinceCheck = 0
     var image = accelerated ? values : []
@@ -114,11 +123,18 @@ public struct ValueIteration: DiscountedSolver {
         let roundOff = step.roundOff / (1 - gamma) + 4 * Double.ulpOfOne * iterateScale
         errorBound = contraction + roundOff
         let converged = tolerance.isMet(by: errorBound, scale: scale)
+        if errorBound < bestBound {
+          bestBound = errorBound
+          checksSinceImprovement = 0
+        } else {
+          checksSinceImprovement += 1
+        }
         let atFloor =
           !converged
-          && BellmanKernels.isAtRoundOffFloor(
-            contraction: contraction, roundOff: roundOff, iterateScale: iterateScale,
-            solutionScale: scale, tolerance: tolerance)
+          && (BellmanKernels.isAtRoundOffFloor(
+            contraction: contraction, roundOff: roundOff, discount: gamma,
+            iterateScale: iterateScale, solutionScale: scale, tolerance: tolerance)
+            || (errorBound.isFinite && checksSinceImprovement >= Self.stagnationLimit))
         let final = converged || atFloor || iterations == maxIterations
         if !accelerated || final { swap(&values, &next) }
         if ordering == .jacobi || final {
