@@ -12,7 +12,7 @@ private func swapMDP() throws -> DiscountedMDP {
 /// in a child process). A starting vector of the wrong length would otherwise be read and
 /// written out of bounds by the unsafe-buffer kernels in release builds, or come back with
 /// the wrong length.
-@Suite("Preconditions on caller-supplied starting vectors")
+@Suite("Preconditions on caller-supplied starting vectors and settings")
 struct PreconditionTests {
   @Test func startingVectorsOfTheWrongLengthStopTheProcess() async {
     await #expect(processExitsWith: .failure) {
@@ -47,6 +47,31 @@ struct PreconditionTests {
       _ = try PolicyEvaluation.discounted(
         try swapMDP(), policy: [0, 0], method: .gaussSeidel(tolerance: 1e-9),
         initialValues: [.nan, 0])
+    }
+  }
+
+  /// Settings are `var`s: one set out of range after `init` is caught when the solver runs
+  /// (policy iteration with no round would otherwise read its empty value vector).
+  @Test func settingsOutOfRangeAfterInitStopTheProcess() async {
+    await #expect(processExitsWith: .failure) {
+      var solver = PolicyIteration()
+      solver.maxIterations = 0
+      _ = solver.solve(try swapMDP())
+    }
+    await #expect(processExitsWith: .failure) {
+      var solver = ValueIteration()
+      solver.tolerance = .absolute(0)
+      _ = solver.solve(try swapMDP())
+    }
+    await #expect(processExitsWith: .failure) {
+      var solver = ModifiedPolicyIteration()
+      solver.evaluationSweeps = -1
+      _ = solver.solve(try swapMDP())
+    }
+    await #expect(processExitsWith: .failure) {
+      var solver = RelativeValueIteration()
+      solver.aperiodicity = 0
+      _ = solver.solve(try swapMDP().process)
     }
   }
 }

@@ -32,9 +32,9 @@ public struct AverageCostSolution: Sendable {
 /// closes; τ = 1/2 is the classical choice.
 /// - Complexity: O(transitions + candidates) per iteration.
 public struct RelativeValueIteration: Sendable {
-  /// Stop when the bracket width `upper − lower` meets this (init precondition: > 0).
+  /// Stop when the bracket width `upper − lower` meets this (precondition: > 0).
   public var tolerance: Tolerance
-  /// Most applications of T (init precondition: >= 1).
+  /// Most applications of T (precondition: >= 1).
   public var maxIterations: Int
   /// τ in (0, 1].
   public var aperiodicity: Double
@@ -50,20 +50,26 @@ public struct RelativeValueIteration: Sendable {
     aperiodicity: Double = 0.5, referenceState: Int = 0, tieRule: TieRule = TieRule(),
     initialBias: [Double]? = nil
   ) {
-    precondition(tolerance.value > 0, "tolerance \(tolerance) must be > 0")
-    precondition(
-      aperiodicity > 0 && aperiodicity <= 1, "aperiodicity \(aperiodicity) must be in (0, 1]")
-    precondition(maxIterations >= 1, "maxIterations \(maxIterations) must be >= 1")
     self.tolerance = tolerance
     self.maxIterations = maxIterations
     self.aperiodicity = aperiodicity
     self.referenceState = referenceState
     self.tieRule = tieRule
     self.initialBias = initialBias
+    checkSettings()
+  }
+
+  /// The settings' preconditions, checked by `init` and again by `solve` (they are `var`s).
+  private func checkSettings() {
+    precondition(tolerance.value > 0, "tolerance \(tolerance) must be > 0")
+    precondition(
+      aperiodicity > 0 && aperiodicity <= 1, "aperiodicity \(aperiodicity) must be in (0, 1]")
+    precondition(maxIterations >= 1, "maxIterations \(maxIterations) must be >= 1")
   }
 
   /// Relative value iteration on `process` (costs per stage, no discount).
   public func solve(_ process: DecisionProcess) -> AverageCostSolution {
+    checkSettings()
     precondition(
       referenceState >= 0 && referenceState < process.stateCount,
       "reference state \(referenceState) outside 0..<\(process.stateCount)")

@@ -127,7 +127,7 @@ public enum PolicyEvaluation {
 public struct PolicyIteration: DiscountedSolver {
   /// How each policy is evaluated.
   public var evaluation: EvaluationMethod
-  /// Most evaluate–improve rounds (init precondition: >= 1).
+  /// Most evaluate–improve rounds (precondition: >= 1).
   public var maxIterations: Int
   /// How the reported policy is read off the final values.
   public var tieRule: TieRule
@@ -138,14 +138,20 @@ public struct PolicyIteration: DiscountedSolver {
     evaluation: EvaluationMethod = .automatic(), maxIterations: Int = 10_000,
     tieRule: TieRule = TieRule(), initialPolicy: [Int]? = nil
   ) {
-    precondition(maxIterations >= 1, "maxIterations \(maxIterations) must be >= 1")
     self.evaluation = evaluation
     self.maxIterations = maxIterations
     self.tieRule = tieRule
     self.initialPolicy = initialPolicy
+    checkSettings()
+  }
+
+  /// The settings' preconditions, checked by `init` and again by `solve` (they are `var`s).
+  private func checkSettings() {
+    precondition(maxIterations >= 1, "maxIterations \(maxIterations) must be >= 1")
   }
 
   public func solve(_ mdp: DiscountedMDP) -> MDPSolution {
+    checkSettings()
     let process = mdp.process
     var policy = initialPolicy ?? [Int](repeating: 0, count: process.stateCount)
     var rowValues = [Double](repeating: 0, count: process.rowCount)
@@ -213,11 +219,12 @@ public struct PolicyIteration: DiscountedSolver {
 /// returned values are the midpoint of the bracket.
 /// - Complexity: O((m + 1) · transitions) per iteration.
 public struct ModifiedPolicyIteration: DiscountedSolver {
-  /// Stop when `errorBound` meets this (init precondition: > 0).
+  /// Stop when `errorBound` meets this (precondition: > 0).
   public var tolerance: Tolerance
-  /// m, the Jacobi sweeps of the greedy policy after each greedy step (0: value iteration).
+  /// m, the Jacobi sweeps of the greedy policy after each greedy step (0: value iteration;
+  /// precondition: >= 0).
   public var evaluationSweeps: Int
-  /// Most greedy steps (init precondition: >= 1).
+  /// Most greedy steps (precondition: >= 1).
   public var maxIterations: Int
   /// How the reported policy is read off the final values.
   public var tieRule: TieRule
@@ -229,17 +236,23 @@ public struct ModifiedPolicyIteration: DiscountedSolver {
     tolerance: Tolerance = .absolute(1e-8), evaluationSweeps: Int = 20,
     maxIterations: Int = 100_000, tieRule: TieRule = TieRule(), initialValues: [Double]? = nil
   ) {
-    precondition(tolerance.value > 0, "tolerance \(tolerance) must be > 0")
-    precondition(evaluationSweeps >= 0, "evaluationSweeps \(evaluationSweeps) must be >= 0")
-    precondition(maxIterations >= 1, "maxIterations \(maxIterations) must be >= 1")
     self.tolerance = tolerance
     self.evaluationSweeps = evaluationSweeps
     self.maxIterations = maxIterations
     self.tieRule = tieRule
     self.initialValues = initialValues
+    checkSettings()
+  }
+
+  /// The settings' preconditions, checked by `init` and again by `solve` (they are `var`s).
+  private func checkSettings() {
+    precondition(tolerance.value > 0, "tolerance \(tolerance) must be > 0")
+    precondition(evaluationSweeps >= 0, "evaluationSweeps \(evaluationSweeps) must be >= 0")
+    precondition(maxIterations >= 1, "maxIterations \(maxIterations) must be >= 1")
   }
 
   public func solve(_ mdp: DiscountedMDP) -> MDPSolution {
+    checkSettings()
     let process = mdp.process
     let gamma = mdp.discountFactor
     let factor = gamma / (1 - gamma)

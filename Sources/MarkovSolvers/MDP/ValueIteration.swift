@@ -31,21 +31,21 @@ public struct ValueIteration: DiscountedSolver {
     case gaussSeidel = "gauss-seidel"
   }
 
-  /// Stop when `errorBound` meets this (init precondition: > 0).
+  /// Stop when `errorBound` meets this (precondition: > 0).
   public var tolerance: Tolerance
-  /// Most sweeps, certification sweeps included (init precondition: >= 1).
+  /// Most sweeps, certification sweeps included (precondition: >= 1).
   public var maxIterations: Int
   public var ordering: Ordering
   /// How the policy is read off the final values.
   public var tieRule: TieRule
   /// Starting values (default 0). Precondition: one finite entry per state.
   public var initialValues: [Double]?
-  /// Gauss–Seidel sweeps between two Jacobi certification steps.
+  /// Gauss–Seidel sweeps between two Jacobi certification steps (precondition: >= 1).
   public var certificationInterval: Int
   /// Called after every certification with the sweeps so far and the current bound (for
   /// progress reports on long solves).
   public var progress: (@Sendable (_ iterations: Int, _ errorBound: Double) -> Void)?
-  /// Gauss–Seidel only: Anderson acceleration with this many differences (0: none). The
+  /// Gauss–Seidel only: Anderson acceleration with this many differences (0: none; precondition: >= 0). The
   /// accelerated map is a forward and a backward sweep (two iterations); see
   /// `AndersonMixer`. Costs `2m + 3` more value vectors.
   public var andersonMemory = 0
@@ -61,16 +61,22 @@ public struct ValueIteration: DiscountedSolver {
     ordering: Ordering = .jacobi, tieRule: TieRule = TieRule(), initialValues: [Double]? = nil,
     certificationInterval: Int = 10
   ) {
-    precondition(tolerance.value > 0, "tolerance \(tolerance) must be > 0")
-    precondition(maxIterations >= 1, "maxIterations \(maxIterations) must be >= 1")
-    precondition(
-      certificationInterval >= 1, "certificationInterval \(certificationInterval) must be >= 1")
     self.tolerance = tolerance
     self.maxIterations = maxIterations
     self.ordering = ordering
     self.tieRule = tieRule
     self.initialValues = initialValues
     self.certificationInterval = certificationInterval
+    checkSettings()
+  }
+
+  /// The settings' preconditions, checked by `init` and again by `solve` (they are `var`s).
+  private func checkSettings() {
+    precondition(tolerance.value > 0, "tolerance \(tolerance) must be > 0")
+    precondition(maxIterations >= 1, "maxIterations \(maxIterations) must be >= 1")
+    precondition(
+      certificationInterval >= 1, "certificationInterval \(certificationInterval) must be >= 1")
+    precondition(andersonMemory >= 0, "andersonMemory \(andersonMemory) must be >= 0")
   }
 
   /// Value iteration on the sparse rows of `mdp`.
@@ -81,6 +87,7 @@ public struct ValueIteration: DiscountedSolver {
   /// Value iteration on any Bellman operator (sparse or matrix-free), with the stopping
   /// rule and certificate above.
   public func solve(operator bellman: some BellmanOperator) -> MDPSolution {
+    checkSettings()
     let gamma = bellman.discountFactor
     let factor = gamma / (1 - gamma)
     var values = initialValues ?? [Double](repeating: 0, count: bellman.stateCount)
