@@ -234,6 +234,7 @@ public struct ServiceModeGridOperator: BellmanOperator {
     var sawNaN = false
     var magnitude = 0.0
     var jump = 0.0
+    var scale = 0.0
     let step = stateSpace.baseStride
     values.withUnsafeMutableBufferPointer { old in
       next.withUnsafeMutableBufferPointer { w in
@@ -258,6 +259,7 @@ public struct ServiceModeGridOperator: BellmanOperator {
           if xb >= 1 && xl == 0 { consider(x + 2 - step) }
           if xb >= 2 && x1 == 0 && xl == 0 { consider(x + 3 - 2 * step) }
           out[x] = own + change
+          scale = Swift.max(scale, abs(own), abs(out[x]))
           // `min`/`max` would silently skip a NaN.
           if change < lower { lower = change }
           if change > upper { upper = change }
@@ -266,10 +268,11 @@ public struct ServiceModeGridOperator: BellmanOperator {
       }
     }
     if sawNaN || magnitude.isNaN || jump.isNaN {
-      return JacobiStep(lower: .nan, upper: .nan, roundOff: .nan)
+      return JacobiStep(lower: .nan, upper: .nan, roundOff: .nan, scale: .nan)
     }
     return JacobiStep(
-      lower: lower, upper: upper, roundOff: 8 * Double.ulpOfOne * (magnitude + jump))
+      lower: lower, upper: upper, roundOff: 8 * Double.ulpOfOne * (magnitude + jump),
+      scale: scale)
   }
 
   /// Odd sweeps run forward, even sweeps backward, over base levels in a fixed

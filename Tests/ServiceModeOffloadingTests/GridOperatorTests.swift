@@ -93,6 +93,10 @@ struct GridOperatorTests {
     #expect(maxAbsDifference(sparse, grid) <= allowance + 2 * Double.ulpOfOne * 1e3)
     #expect(abs(sparseStep.lower - gridStep.lower) <= allowance)
     #expect(abs(sparseStep.upper - gridStep.upper) <= allowance)
+    // Each step's scale is the largest magnitude of its input and output vectors.
+    let inputScale = values.map(abs).max()!
+    #expect(sparseStep.scale == max(inputScale, sparse.map(abs).max()!))
+    #expect(gridStep.scale == max(inputScale, grid.map(abs).max()!))
   }
 
   @Test(

@@ -5,9 +5,10 @@ public enum SolverStatus: String, Sendable, Codable, Equatable {
   case converged
   case iterationLimitReached
   /// Stopped above the tolerance because the certified bound reached its floating-point
-  /// floor: the contraction part of the bound fell below its round-off allowance, so no
-  /// number of further iterations can meet the tolerance. The bound is still valid; a
-  /// tolerance of at least twice the floor is always reached.
+  /// floor: the contraction part of the bound fell to its round-off noise (or, for value
+  /// iteration, the bound stopped improving), so further iterations would not meet the
+  /// tolerance. The bound is still valid; a tolerance of at least twice the floor is always
+  /// reached.
   case roundOffLimited
 }
 

@@ -85,7 +85,7 @@ public struct RelativeValueIteration: Sendable {
     while iterations < maxIterations {
       iterations += 1
       BellmanKernels.rowValues(process, discount: 1, values: bias, into: &rowValues)
-      (lower, upper) = BellmanKernels.minimize(
+      (lower, upper, _) = BellmanKernels.minimize(
         process, rowValues: rowValues, previous: bias, into: &next)
       let gainScale = max(abs(lower), abs(upper))
       if tolerance.isMet(by: upper - lower, scale: gainScale) {

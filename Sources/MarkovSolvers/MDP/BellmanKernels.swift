@@ -35,16 +35,19 @@ enum BellmanKernels {
     }
   }
 
-  /// `V(x) = min over candidates y of x of W(y)`; returns (min, max) of `V − previous`,
-  /// `(0, 0)` without states, and `(NaN, NaN)` if any difference is NaN (an overflowed or
-  /// NaN iterate), so that no bound computed from them can pass a stopping test.
+  /// `V(x) = min over candidates y of x of W(y)`; returns (min, max) of `V − previous` and
+  /// `scale = max(‖previous‖∞, ‖V‖∞)` (for the round-off allowance, without two more
+  /// passes); `(0, 0, 0)` without states, and all NaN if any difference is NaN (an
+  /// overflowed or NaN iterate), so that no bound computed from them can pass a stopping
+  /// test.
   static func minimize(
     _ process: DecisionProcess, rowValues: [Double], previous: [Double],
     into values: inout [Double]
-  ) -> (lower: Double, upper: Double) {
-    if process.stateCount == 0 { return (0, 0) }
+  ) -> (lower: Double, upper: Double, scale: Double) {
+    if process.stateCount == 0 { return (0, 0, 0) }
     var lower = Double.infinity
     var upper = -Double.infinity
+    var scale = 0.0
     var sawNaN = false
     process.candidateStart.withUnsafeBufferPointer { start in
       process.candidateRows.withUnsafeBufferPointer { candidate in
@@ -67,6 +70,7 @@ enum BellmanKernels {
                 if change < lower { lower = change }
                 if change > upper { upper = change }
                 if change.isNaN { sawNaN = true }
+                scale = max(scale, abs(old[state]), abs(best))
                 v[state] = best
                 state += 1
               }
@@ -75,7 +79,7 @@ enum BellmanKernels {
         }
       }
     }
-    return sawNaN ? (.nan, .nan) : (lower, upper)
+    return sawNaN ? (.nan, .nan, .nan) : (lower, upper, scale)
   }
 
   /// The greedy policy on row values: the lowest action index whose value is within

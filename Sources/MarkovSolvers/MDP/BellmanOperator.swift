@@ -32,11 +32,11 @@ public protocol BellmanOperator: Sendable {
 }
 
 /// What a Jacobi step reports besides `next = T V`: the extremes of the differences
-/// `d = T V − V` computed in floating point, and `roundOff`, a bound δ such that every
+/// `d = T V − V` computed in floating point, `roundOff`, a bound δ such that every
 /// computed difference is within δ of the exact `d(x)` and every `next(x)` is within
-/// `δ + 2ε |next(x)|` of the exact `(T V)(x)` (ε = 2⁻⁵²). `lower` and `upper` are NaN if
-/// any difference is NaN (an overflowed iterate), so that no bound built on them passes a
-/// stopping test.
+/// `δ + 2ε |next(x)|` of the exact `(T V)(x)` (ε = 2⁻⁵²), and `scale`, the largest
+/// magnitude of V and `next`. `lower` and `upper` are NaN if any difference is NaN (an
+/// overflowed iterate), so that no bound built on them passes a stopping test.
 public struct JacobiStep: Sendable, Equatable {
   /// `min_x d(x)` as computed.
   public var lower: Double
@@ -44,11 +44,14 @@ public struct JacobiStep: Sendable, Equatable {
   public var upper: Double
   /// δ, the round-off of the differences (see the type's documentation).
   public var roundOff: Double
+  /// `max(‖V‖∞, ‖next‖∞)`, which sizes the rounding of the values themselves.
+  public var scale: Double
 
-  public init(lower: Double, upper: Double, roundOff: Double) {
+  public init(lower: Double, upper: Double, roundOff: Double, scale: Double) {
     self.lower = lower
     self.upper = upper
     self.roundOff = roundOff
+    self.scale = scale
   }
 }
 
@@ -63,10 +66,10 @@ extension DiscountedMDP: BellmanOperator {
       count = process.rowCount
     }
     BellmanKernels.rowValues(process, discount: discountFactor, values: values, into: &rowValues)
-    let (lower, upper) = BellmanKernels.minimize(
+    let (lower, upper, scale) = BellmanKernels.minimize(
       process, rowValues: rowValues, previous: values, into: &next)
-    let scale = max(BellmanKernels.supNorm(values), BellmanKernels.supNorm(next))
-    return JacobiStep(lower: lower, upper: upper, roundOff: BellmanKernels.roundOff(scale: scale))
+    return JacobiStep(
+      lower: lower, upper: upper, roundOff: BellmanKernels.roundOff(scale: scale), scale: scale)
   }
 
   /// Sweeps states in index order.

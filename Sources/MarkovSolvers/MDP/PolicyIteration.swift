@@ -7,8 +7,8 @@ public enum EvaluationMethod: Sendable, Equatable {
   case dense
   /// Gauss–Seidel sweeps of the policy's operator, warm-started, stopped when the
   /// certified bound `γ/(1−γ)·‖ΔV‖∞ + δ/(1−γ) <= tolerance` (δ = 8 ε max(1, ‖V‖∞), the
-  /// round-off of a sweep), or with status `.roundOffLimited` when the first term falls
-  /// below the second without meeting it. O(transitions) per sweep.
+  /// round-off of a sweep), or with status `.roundOffLimited` when the first term falls to
+  /// that round-off noise without meeting it. O(transitions) per sweep.
   case gaussSeidel(tolerance: Double, maxSweeps: Int = 1_000_000)
   /// Dense up to `denseLimit` states, otherwise Gauss–Seidel to the absolute bound 1e-11.
   case automatic(denseLimit: Int = 1500)
@@ -271,14 +271,13 @@ public struct ModifiedPolicyIteration: DiscountedSolver {
     while iterations < maxIterations {
       iterations += 1
       BellmanKernels.rowValues(process, discount: gamma, values: values, into: &rowValues)
-      let (lower, upper) = BellmanKernels.minimize(
+      let (lower, upper, stepScale) = BellmanKernels.minimize(
         process, rowValues: rowValues, previous: values, into: &next)
       // As for value iteration: the bracket of the exact T V, widened by its round-off.
       let shift = factor * (upper + lower) / 2
       let midpointScale = next.reduce(0) { max($0, abs($1 + shift)) }
       let contraction = factor * (upper - lower) / 2
-      let iterateScale = max(
-        BellmanKernels.supNorm(values), BellmanKernels.supNorm(next), midpointScale)
+      let iterateScale = max(stepScale, midpointScale)
       let roundOff = BellmanKernels.roundOffBound(scale: iterateScale, discount: gamma)
       errorBound = contraction + roundOff
       let converged = tolerance.isMet(by: errorBound, scale: midpointScale)

@@ -45,9 +45,9 @@ public struct ValueIteration: DiscountedSolver {
   /// Called after every certification with the sweeps so far and the current bound (for
   /// progress reports on long solves).
   public var progress: (@Sendable (_ iterations: Int, _ errorBound: Double) -> Void)?
-  /// Gauss–Seidel only: Anderson acceleration with this many differences (0: none; precondition: >= 0). The
-  /// accelerated map is a forward and a backward sweep (two iterations); see
-  /// `AndersonMixer`. Costs `2m + 3` more value vectors.
+  /// Gauss–Seidel only: Anderson acceleration with this many differences (0: none;
+  /// precondition: >= 0). The accelerated map is a forward and a backward sweep (two
+  /// iterations); see `AndersonMixer`. Costs `2m + 3` more value vectors.
   public var andersonMemory = 0
 
   /// Certifications in a row without a new best bound after which the iteration is taken
@@ -124,8 +124,7 @@ public struct ValueIteration: DiscountedSolver {
         // The bracket of the exact differences is wider by δ on each side, and the midpoint
         // is off by δ + a few ulps of the values (computing next and adding the shift):
         // δ (1 + γ/(1 − γ)) = δ/(1 − γ) in all; infinite if the midpoint overflowed.
-        let iterateScale = max(
-          1, BellmanKernels.supNorm(values), BellmanKernels.supNorm(next), scale)
+        let iterateScale = max(1, step.scale, scale)
         let contraction = factor * (step.upper - step.lower) / 2
         let roundOff = step.roundOff / (1 - gamma) + 4 * Double.ulpOfOne * iterateScale
         errorBound = contraction + roundOff
@@ -202,7 +201,7 @@ enum DiscountedSolutionBuilder {
     var next = values
     BellmanKernels.rowValues(
       mdp.process, discount: mdp.discountFactor, values: values, into: &rowValues)
-    let (lower, upper) = BellmanKernels.minimize(
+    let (lower, upper, _) = BellmanKernels.minimize(
       mdp.process, rowValues: rowValues, previous: values, into: &next)
     let residual = lower.isNaN ? Double.nan : max(-lower, upper)
     return residual / (1 - mdp.discountFactor)
