@@ -13,6 +13,7 @@ struct Offload: ParsableCommand {
       Invalid input exits with code 64; a result that did not converge exits with code 2.
       BLAS runs single-threaded unless OPENBLAS_NUM_THREADS or --blas-threads says otherwise.
       """,
+    version: toolVersion,
     subcommands: [ModesCommand.self, MachineCommand.self, ReplicasCommand.self, MergeCommand.self]
   )
 }

@@ -1,0 +1,100 @@
+import Foundation
+
+/// The tool's version, printed by `offload --version` and carried by every CSV and JSON
+/// output (docs/cli.md, "Self-describing outputs").
+let toolVersion = "0.7.0"
+
+/// One input value of a run, as it travels with the output.
+enum ParameterValue: Encodable, Sendable, Equatable {
+  case number(Double)
+  case integer(Int)
+  case text(String)
+  case flag(Bool)
+  case numbers([Double])
+
+  /// The value as one CSV cell (lists joined by `;` so the cell needs no quoting).
+  var cell: String {
+    switch self {
+    case .number(let value): return formatNumber(value)
+    case .integer(let value): return String(value)
+    case .text(let value): return value
+    case .flag(let value): return value ? "true" : "false"
+    case .numbers(let values): return values.map(formatNumber).joined(separator: ";")
+    }
+  }
+
+  func encode(to encoder: Encoder) throws {
+    var container = encoder.singleValueContainer()
+    switch self {
+    case .number(let value):
+      if value.isFinite {
+        try container.encode(value)
+      } else {
+        try container.encode(formatNumber(value))
+      }
+    case .integer(let value): try container.encode(value)
+    case .text(let value): try container.encode(value)
+    case .flag(let value): try container.encode(value)
+    case .numbers(let values): try container.encode(values.map { ParameterValue.number($0) })
+    }
+  }
+}
+
+/// What produced an output: the tool, its version, the command and every parameter the
+/// result depends on (defaults included), in a stable order.
+///
+/// JSON documents carry it under the key `provenance`; CSV rows carry each parameter as a
+/// trailing column plus an `offload_version` column, so that any single row read by a
+/// notebook says what produced it.
+struct Provenance: Encodable, Sendable, Equatable {
+  let command: String
+  let parameters: [(name: String, value: ParameterValue)]
+
+  init(command: String, parameters: [(name: String, value: ParameterValue)]) {
+    self.command = command
+    self.parameters = parameters
+  }
+
+  static func == (left: Provenance, right: Provenance) -> Bool {
+    left.command == right.command
+      && left.parameters.map(\.name) == right.parameters.map(\.name)
+      && left.parameters.map(\.value) == right.parameters.map(\.value)
+  }
+
+  private struct Key: CodingKey {
+    var stringValue: String
+    var intValue: Int? { nil }
+    init(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { nil }
+  }
+
+  func encode(to encoder: Encoder) throws {
+    var container = encoder.container(keyedBy: Key.self)
+    try container.encode("offload", forKey: Key(stringValue: "tool"))
+    try container.encode(toolVersion, forKey: Key(stringValue: "version"))
+    try container.encode(command, forKey: Key(stringValue: "command"))
+    var values = container.nestedContainer(
+      keyedBy: Key.self, forKey: Key(stringValue: "parameters"))
+    for parameter in parameters {
+      try values.encode(parameter.value, forKey: Key(stringValue: parameter.name))
+    }
+  }
+
+  /// The one-line caption printed above human-readable tables.
+  var caption: String {
+    "# offload \(toolVersion) \(command): "
+      + parameters.map { "\($0.name)=\($0.value.cell)" }.joined(separator: " ")
+  }
+}
+
+extension TextTable {
+  /// The table with one trailing column per parameter and an `offload_version` column,
+  /// every row carrying the same values (the CSV convention of docs/cli.md).
+  func describing(_ provenance: Provenance) -> TextTable {
+    var table = TextTable(
+      header: header + provenance.parameters.map(\.name) + ["offload_version"])
+    let cells = provenance.parameters.map(\.value.cell) + [toolVersion]
+    for row in rows { table.append(row + cells) }
+    return table
+  }
+}
