@@ -300,17 +300,20 @@ public struct GainBracket: Sendable, Equatable, Codable {
   public let iterations: Int
   public let status: SolverStatus
 
-  init(_ solution: AverageCostSolution) {
-    gain = solution.gain
-    lowerBound = solution.gainLowerBound
-    upperBound = solution.gainUpperBound
+  /// - Precondition: an average-criterion solution (a gain bracket).
+  init(_ solution: CertifiedSolution) {
+    guard case .gainBracket(let lower, let upper) = solution.certificate, let gain = solution.gain
+    else { preconditionFailure("a gain bracket needs an average-cost solution") }
+    self.gain = gain
+    lowerBound = lower
+    upperBound = upper
     iterations = solution.iterations
     status = solution.status
   }
 }
 
 /// A paper policy compared with the optimum inside the same capped model.
-public struct PolicyComparison: Sendable, Equatable, Codable {
+public struct MachinePolicyComparison: Sendable, Equatable, Codable {
   /// The best constant pair of (12) or (16) on all users.
   public let policy: SubsetPolicy
   /// `(1/N) Σ Δ_i + S` from Theorems 1–4 (untruncated).
@@ -333,8 +336,8 @@ public struct OptimalPolicyReport: Sendable, Codable {
   public let stateCount: Int
   /// g* of the capped model, bracketed.
   public let optimal: GainBracket
-  public let bestRandomized: PolicyComparison
-  public let bestMaxAge: PolicyComparison
+  public let bestRandomized: MachinePolicyComparison
+  public let bestMaxAge: MachinePolicyComparison
   /// Under the optimal policy (forward stationary solve of its chain): Σ π c, which
   /// reproduces g*.
   public let occupancyGain: Double
@@ -351,9 +354,9 @@ public struct OptimalPolicyReport: Sendable, Codable {
 extension OptimalSchedulingModel {
   /// Solves the MDP and evaluates the best φ1 and max-age pairs inside it (A10.2, A10.3).
   ///
-  /// Relative value iteration `h ← h + (T h − h)/2` (the core's `RelativeValueIteration`,
-  /// τ = 1/2): `min(T h − h) <= g <= max(T h − h)`; it stops when the bracket is at most
-  /// `tolerance` (absolute) or after `maxIterations`. The paper policies are evaluated
+  /// Relative value iteration `h ← h + (T h − h)/2` (the solver contract's
+  /// `.relativeValueIteration`, τ = 1/2): `min(T h − h) <= g <= max(T h − h)`; it stops when
+  /// the bracket is at most `tolerance` (absolute) or after `maxIterations`. The paper policies are evaluated
   /// first (one-action processes, same solver); the optimal solve starts from max-age's
   /// relative values. The optimal policy's chain is then restricted to the recurrent class
   /// reached from (C_0, v = 1, 2, ..., N) and solved by Gauss–Seidel for the occupancy
@@ -361,6 +364,7 @@ extension OptimalSchedulingModel {
   /// - Parameters:
   ///   - optimizer: finds the best constant pairs (objective (1/N) Σ Δ + S on all users).
   ///   - progress: stage messages.
+  /// - Precondition: `tolerance` finite and > 0, `maxIterations >= 1`.
   /// - Complexity: O(iterations · transitions) per solve.
   public func analyze(
     tolerance: Double = 1e-6, maxIterations: Int = 1_000_000,
@@ -372,31 +376,38 @@ extension OptimalSchedulingModel {
     let all = parameters.allUsers
     let randomized = optimizer.optimizeRandomized(parameters, subset: all)
     let maxAge = optimizer.optimizeMaxAge(parameters, subset: all)
-    func solver(_ bias: [Double]?) -> RelativeValueIteration {
-      RelativeValueIteration(
-        tolerance: .absolute(tolerance), maxIterations: maxIterations, initialBias: bias)
+    func solve(_ process: DecisionProcess, from bias: [Double]?) -> CertifiedSolution {
+      var solver = MDPSolver(
+        criterion: .average, method: .relativeValueIteration, tolerance: .absolute(tolerance),
+        maxIterations: maxIterations)
+      solver.initialValues = bias
+      do { return try solver.solve(process) } catch {
+        preconditionFailure("optimal-policy settings: \(error)")
+      }
     }
     progress?("evaluating the best max-age policy in the MDP (\(stateCount) states)")
-    let maxAgeSolution = solver(nil).solve(policyProcess(maxAge.policy))
+    let maxAgeSolution = solve(policyProcess(maxAge.policy), from: nil)
     progress?("evaluating the best randomized policy in the MDP")
-    let randomizedSolution = solver(maxAgeSolution.bias).solve(policyProcess(randomized.policy))
+    let randomizedSolution = solve(policyProcess(randomized.policy), from: maxAgeSolution.values)
     progress?("solving the optimal policy by relative value iteration")
     let process = decisionProcess()
-    let optimal = solver(maxAgeSolution.bias).solve(process)
+    let optimalSolution = solve(process, from: maxAgeSolution.values)
+    let optimal = GainBracket(optimalSolution)
     progress?("occupancy of the optimal policy")
-    let occupancy = occupancyFigures(process, policy: optimal.policy)
-    func compare(_ entry: OptimizedSubsetPolicy, _ solution: AverageCostSolution)
-      -> PolicyComparison
+    let occupancy = occupancyFigures(process, policy: optimalSolution.policy)
+    func compare(_ entry: OptimizedSubsetPolicy, _ solution: CertifiedSolution)
+      -> MachinePolicyComparison
     {
       let closedForm = entry.performance.objective(weighting: .perUser, userCount: userCount)
-      return PolicyComparison(
-        policy: entry.policy, closedForm: closedForm, inModel: GainBracket(solution),
+      let inModel = GainBracket(solution)
+      return MachinePolicyComparison(
+        policy: entry.policy, closedForm: closedForm, inModel: inModel,
         gapPercent: 100 * (closedForm - optimal.gain) / optimal.gain,
-        inModelGapPercent: 100 * (solution.gain - optimal.gain) / optimal.gain)
+        inModelGapPercent: 100 * (inModel.gain - optimal.gain) / optimal.gain)
     }
     return OptimalPolicyReport(
       userCount: userCount, ageCap: ageCap, idleStateCount: beliefs.count,
-      stateCount: stateCount, optimal: GainBracket(optimal),
+      stateCount: stateCount, optimal: optimal,
       bestRandomized: compare(randomized, randomizedSolution),
       bestMaxAge: compare(maxAge, maxAgeSolution), occupancyGain: occupancy.gain,
       samplingRate: occupancy.samplingRate, maxAgeShare: occupancy.maxAgeShare,
