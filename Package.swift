@@ -102,5 +102,13 @@ let package = Package(
       name: "OffloadCLITests",
       dependencies: ["OffloadCLI"]
     ),
+    // Examples/: user models written with the typed API (Examples/README.md).
+    .target(name: "ExampleModels", dependencies: ["OffloadLab"], path: "Examples/Models"),
+    .executableTarget(
+      name: "admission-control", dependencies: ["ExampleModels"], path: "Examples/admission-control"
+    ),
+    .executableTarget(
+      name: "parallel-queues", dependencies: ["ExampleModels"], path: "Examples/parallel-queues"),
+    .testTarget(name: "ExamplesTests", dependencies: ["ExampleModels"]),
   ]
 )
