@@ -168,6 +168,41 @@ struct ExamplesTests {
     #expect(abs(own - best) <= 1e-9)
   }
 
+  /// The service-mode model written by hand with the typed API against the built-in
+  /// model (its own compiler and matrix-free operator): same V* within the two bounds and
+  /// the same policy (read with the same tie rule).
+  @Test(arguments: [(6, 4, 0.99), (9, 9, 0.9)])
+  func typedServiceModesAgreeWithTheBuiltInModel(buffer: Int, cloudBuffer: Int, gamma: Double)
+    throws
+  {
+    let parameters = try ServiceModeParameters(load: 0.7, cloudSpeedup: 5, localFraction: 0.6)
+    let builtIn = try ServiceModeModel(
+      parameters: parameters, bufferLimit: buffer, cloudBufferLimit: cloudBuffer,
+      discount: .discrete(gamma))
+    var solver = try ServiceModeSolver(tolerance: 1e-10)
+    solver.toleranceMode = .absolute
+    let reference = solver.solve(builtIn)
+    let user = TypedServiceModes(
+      parameters: parameters, bufferLimit: buffer, cloudBufferLimit: cloudBuffer)
+    var settings = MDPSolver(criterion: .discounted(factor: gamma), tolerance: .absolute(1e-10))
+    settings.tieRule = ServiceModeSolver.tieRule
+    let typed = try user.solve(settings)
+    #expect(typed.status == .converged && reference.converged)
+    #expect(typed.model.stateCount == builtIn.stateSpace.stateCount)
+    let codes: [TypedServiceModes.Assignment: ServiceModeAction] = [
+      .idle: .idle, .sm1: .sm1, .sm2: .sm2, .sm1ThenSM2: .sm1ThenSM2,
+    ]
+    for state in typed.model.states {
+      let builtInState = ServiceModeState(
+        baseQueue: state.base, localBusy: state.local, cloudSM1: state.sm1,
+        cloudSM2: state.cloudQueue)
+      let index = builtIn.stateSpace.index(of: builtInState)
+      let value = try #require(typed.value(of: state))
+      #expect(abs(value - reference.values[index]) <= typed.errorBound + reference.errorBound)
+      #expect(codes[try #require(typed.action(in: state))] == reference.policy[builtInState])
+    }
+  }
+
   @Test func reportsPrintTheCertificateAndTheTolerance() throws {
     let report = try Self.admission[0].report()
     #expect(report.contains("status converged after"))
