@@ -109,6 +109,8 @@ let package = Package(
     ),
     .executableTarget(
       name: "parallel-queues", dependencies: ["ExampleModels"], path: "Examples/parallel-queues"),
+    .executableTarget(
+      name: "typed-vs-builtin", dependencies: ["ExampleModels"], path: "Examples/typed-vs-builtin"),
     .testTarget(name: "ExamplesTests", dependencies: ["ExampleModels"]),
   ]
 )
