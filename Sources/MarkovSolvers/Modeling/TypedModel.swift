@@ -16,6 +16,23 @@ public protocol DecisionModel {
   /// The actions available in `state`, in the order that numbers them (at least one, no
   /// repeats). The solvers break ties towards the first listed action.
   func actions(in state: State) -> [Action]
+
+  /// Explores and compiles the model; `DiscreteTimeModel` and `ContinuousTimeModel`
+  /// provide it.
+  func compile(stateLimit: Int) throws(ModelingError) -> CompiledModel<State, Action>
+}
+
+extension DecisionModel {
+  /// Compiles the model and solves it with `solver`: criterion `.discounted(factor:)` or
+  /// `.average` (per stage) for a discrete-time model, `.continuousDiscounted(rate:)` or
+  /// `.average` (per unit time) for a continuous-time one.
+  /// - Throws: `ModelingError`, including `.solver` for a setting the solver rejects.
+  public func solve(_ solver: MDPSolver, stateLimit: Int = ModelCompiler.defaultStateLimit)
+    throws(ModelingError) -> ModelSolution<State, Action>
+  {
+    let compiled = try compile(stateLimit: stateLimit)
+    do { return try compiled.solve(solver) } catch { throw .solver(error) }
+  }
 }
 
 /// A discrete-time MDP with typed states and actions:
@@ -63,16 +80,6 @@ extension DiscreteTimeModel {
     try ModelCompiler.explore(
       self, stateLimit: stateLimit, kind: .probabilities, outcomes: transitions, cost: cost)
   }
-
-  /// Compiles the model and solves it with `solver` (criterion `.discounted(factor:)` or
-  /// `.average`).
-  /// - Throws: `ModelingError`, including `.solver` for a setting the solver rejects.
-  public func solve(_ solver: MDPSolver, stateLimit: Int = ModelCompiler.defaultStateLimit)
-    throws(ModelingError) -> ModelSolution<State, Action>
-  {
-    let compiled = try compile(stateLimit: stateLimit)
-    do { return try compiled.solve(solver) } catch { throw .solver(error) }
-  }
 }
 
 extension ContinuousTimeModel {
@@ -86,15 +93,5 @@ extension ContinuousTimeModel {
   {
     try ModelCompiler.explore(
       self, stateLimit: stateLimit, kind: .rates, outcomes: rates, cost: costRate)
-  }
-
-  /// Compiles the model and solves it with `solver` (criterion
-  /// `.continuousDiscounted(rate:)` or `.average`, per unit time).
-  /// - Throws: `ModelingError`, including `.solver` for a setting the solver rejects.
-  public func solve(_ solver: MDPSolver, stateLimit: Int = ModelCompiler.defaultStateLimit)
-    throws(ModelingError) -> ModelSolution<State, Action>
-  {
-    let compiled = try compile(stateLimit: stateLimit)
-    do { return try compiled.solve(solver) } catch { throw .solver(error) }
   }
 }
