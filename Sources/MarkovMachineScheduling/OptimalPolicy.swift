@@ -8,7 +8,7 @@ import MarkovSolvers
 #endif
 
 /// The server's idle knowledge states under permanent congestion, after merging states
-/// with identical future belief sequences (spec A10.1).
+/// with identical future belief sequences (docs/markov-machine.md §A10.1).
 ///
 /// ```
 /// C_τ: τ slots after the slot following a completion,  P(free) = 1/2 + (1/2 − s)(1 − 2q)^τ,  τ >= 0
@@ -74,7 +74,7 @@ public struct IdleBeliefs: Sendable, Equatable, Codable {
 }
 
 /// The average-cost MDP of optimal sampling and scheduling under permanent congestion of
-/// all N users (spec A10, beyond the paper).
+/// all N users (docs/markov-machine.md §A10, beyond the paper).
 ///
 /// State: knowledge x (serving member j, or an idle belief state of `IdleBeliefs`) and
 /// the ages (v_1..v_N), each capped at A. In an idle state the actions are "wait" (index 0)
@@ -325,7 +325,7 @@ public struct PolicyComparison: Sendable, Equatable, Codable {
 }
 
 /// The optimal policy's value and structure, with both paper policies for comparison
-/// (spec A10.2, A10.3).
+/// (docs/markov-machine.md §A10.2, §A10.3).
 public struct OptimalPolicyReport: Sendable, Codable {
   public let userCount: Int
   public let ageCap: Int

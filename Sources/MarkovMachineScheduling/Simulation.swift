@@ -8,7 +8,7 @@ import Synchronization
   import Darwin
 #endif
 
-/// Settings of a simulation run (spec A7).
+/// Settings of a simulation run (docs/markov-machine.md §A7).
 public struct SimulationSettings: Sendable, Equatable, Codable {
   /// Measured slots per replication.
   public var slots: Int
@@ -72,7 +72,7 @@ public struct ReplicationOutcome: Sendable, Equatable, Codable {
   public let queueGrowthSlope: Double
 }
 
-/// Whether the queues grow (spec A9.5).
+/// Whether the queues grow (docs/markov-machine.md §A9.5).
 public enum QueueVerdict: String, Sendable, Codable {
   /// The 95% interval of the growth slope lies above 0 and the growth is material: the
   /// mean slope times half the measured slots is at least 1 job and at least 10% of the
@@ -101,7 +101,7 @@ public struct SimulationResult: Sendable, Codable {
 }
 
 /// Slot-exact simulation of the full system of A2 with queues under a policy table
-/// (φ1 or max-age), with independent seeded replications (spec A7).
+/// (φ1 or max-age), with independent seeded replications (docs/markov-machine.md §A7).
 ///
 /// Idle slots with jobs waiting are stepped slot by slot (sample w.p. μ(S(t)); a free
 /// machine gets the chosen user's job, served from the same slot; otherwise the phase flips

@@ -6,7 +6,7 @@ import Testing
 @Suite("Optimal sampling and scheduling MDP (A10)")
 struct OptimalPolicyTests {
   /// Idle belief states after merging (belief error <= 1e-6, s = 1/2): 60 for q in
-  /// {0.1, 0.9}, 16 for q in {0.3, 0.7}, 1 for q = 0.5 (spec A10.6).
+  /// {0.1, 0.9}, 16 for q in {0.3, 0.7}, 1 for q = 0.5 (docs/markov-machine.md §A10.6).
   @Test(arguments: [(0.1, 60), (0.9, 60), (0.3, 16), (0.7, 16), (0.5, 1)])
   func mergedIdleStateCounts(q: Double, count: Int) {
     let beliefs = IdleBeliefs(
@@ -26,10 +26,10 @@ struct OptimalPolicyTests {
     #expect(isClose(beliefs.freeProbabilities[beliefs.waitSuccessor[b1]], 0.32))
   }
 
-  /// N = 2, q̄ = (0.4, 0.9), q = s = 1/2, L = 5 (spec A10.5 row q = 0.5: g* = 7.321, best
-  /// φ1 9.017 (+23.2%), best max-age 7.572 (+3.4%)). Inside the MDP both paper policies
+  /// N = 2, q̄ = (0.4, 0.9), q = s = 1/2, L = 5 (docs/markov-machine.md §A10.5 row q = 0.5: g* =
+  /// 7.321, best φ1 9.017 (+23.2%), best max-age 7.572 (+3.4%)). Inside the MDP both paper policies
   /// reproduce their closed forms to the cap error, and the occupancy solve reproduces g*.
-  @Test func twoUsersReproduceTheSpecTableAndTheClosedForms() throws {
+  @Test func twoUsersReproduceTheA10Point5TableAndTheClosedForms() throws {
     let parameters = try MachineParameters(
       flipProbability: 0.5, busyAfterCompletionProbability: 0.5, serviceProbabilities: [0.4, 0.9],
       samplingCost: 5)

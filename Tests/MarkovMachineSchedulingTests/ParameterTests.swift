@@ -186,7 +186,7 @@ struct ParameterTests {
   }
 
   @Test func loadAtFullSamplingIsTheHandValueAndWarnsAtOne() throws {
-    // Case 1 of the paper: load 0.961 at mu = 1 (spec A11.1).
+    // Case 1 of the paper: load 0.961 at mu = 1 (docs/markov-machine.md §A11.1).
     let case1 = try MachineParameters(
       flipProbability: 0.35, busyAfterCompletionProbability: 0.3,
       serviceProbabilities: [0.55, 0.73, 0.84, 0.91],

@@ -3,7 +3,7 @@ import ServiceModeOffloading
 import TestSupport
 import Testing
 
-@Suite("Service-mode solvers: cross-checks of spec S4, S7.2, S7.4, S8.4")
+@Suite("Service-mode solvers: cross-checks of §S4, §S7.2, §S7.4, §S8.4")
 struct SolverTests {
   static let configurations = PaperConfiguration.allCases
 
@@ -41,7 +41,7 @@ struct SolverTests {
     let solutions = models.map { ServiceModeSolver.default.solve($0) }
     #expect(models[0].uniformizationRate != models[1].uniformizationRate)
     #expect(solutions[0].policy == solutions[1].policy)
-    // V_CT = V_DT / (nu + beta), the same for every nu (spec S3.2).
+    // V_CT = V_DT / (nu + beta), the same for every nu (docs/service-modes.md §S3.2).
     let scaled = zip(models, solutions).map { model, solution in
       (
         solution.values.map { $0 / (model.uniformizationRate + beta) },

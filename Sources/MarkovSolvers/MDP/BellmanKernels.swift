@@ -1,6 +1,6 @@
 import LinearKernels
 
-/// The inner loops every solver shares, written over unsafe buffers (RECIPE §7).
+/// The inner loops every solver shares, written over unsafe buffers.
 enum BellmanKernels {
   /// `W(y) = c(y) + γ Σ P(y, x') V(x')` for every row y (one fused sparse product).
   /// - Complexity: O(transitions).
