@@ -22,6 +22,26 @@ struct SolverTests {
     #expect(ServiceModePolicy(candidateIndices: pi.policy, of: model) == vi.policy)
   }
 
+  /// At γ = 0.999999 Gauss–Seidel's bound stagnates far above its floating-point floor (at
+  /// B = 50 it was called "round-off limited" at 1.6e6 while Jacobi certifies 4.7e-3). The
+  /// default solver must not blame round-off there: it finishes with Jacobi steps, and its
+  /// diagnosis and bound must agree with the independent sparse Jacobi solve (the same
+  /// status, a bound within a factor 10, values within the sum of the two bounds).
+  @Test func nearOneDiscountIsNotCalledRoundOffLimitedFarAboveTheFloor() throws {
+    let model = try ServiceModeModel(
+      parameters: PaperConfiguration.a.parameters, bufferLimit: 30,
+      discount: .discrete(0.999999))
+    let standard = ServiceModeSolver.default.solve(model)
+    var jacobiSolver = ServiceModeSolver.default
+    jacobiSolver.discountedMethod = .jacobi
+    let jacobi = jacobiSolver.solve(model)
+    #expect(jacobi.status == .roundOffLimited && jacobi.errorBound < 0.1)
+    #expect(standard.status == jacobi.status)
+    #expect(standard.errorBound <= 10 * jacobi.errorBound)
+    #expect(
+      maxAbsDifference(standard.values, jacobi.values) <= standard.errorBound + jacobi.errorBound)
+  }
+
   @Test func policyEvaluationReproducesTheOptimalValues() throws {
     let model = try ServiceModeModel(parameters: PaperConfiguration.b.parameters, bufferLimit: 10)
     let vi = ServiceModeSolver.default.solve(model)
