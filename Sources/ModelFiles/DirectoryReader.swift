@@ -45,9 +45,9 @@ struct DirectoryReader {
 
   // MARK: model.json fields
 
-  private func string(_ key: String, default value: String?, allowed: [String]) throws(
-    ModelFileError
-  ) -> String {
+  private func string(_ key: String, default value: String?, allowed: [String])
+    throws(ModelFileError) -> String
+  {
     guard let raw = document[key] else {
       guard let value else { throw missing(key, "one of \(allowed.joined(separator: ", "))") }
       return value
@@ -127,14 +127,18 @@ struct DirectoryReader {
   private mutating func int64(_ key: String, count: Int) throws(ModelFileError) -> [Int] {
     let data = try raw(key, count: count)
     return data.withUnsafeBytes { buffer in
-      (0..<count).map { Int(Int64(littleEndian: buffer.loadUnaligned(fromByteOffset: 8 * $0, as: Int64.self))) }
+      (0..<count).map {
+        Int(Int64(littleEndian: buffer.loadUnaligned(fromByteOffset: 8 * $0, as: Int64.self)))
+      }
     }
   }
 
   private mutating func int32(_ key: String, count: Int) throws(ModelFileError) -> [Int32] {
     let data = try raw(key, count: count)
     return data.withUnsafeBytes { buffer in
-      (0..<count).map { Int32(littleEndian: buffer.loadUnaligned(fromByteOffset: 4 * $0, as: Int32.self)) }
+      (0..<count).map {
+        Int32(littleEndian: buffer.loadUnaligned(fromByteOffset: 4 * $0, as: Int32.self))
+      }
     }
   }
 
@@ -142,7 +146,9 @@ struct DirectoryReader {
     let data = try raw(key, count: count)
     return data.withUnsafeBytes { buffer in
       (0..<count).map {
-        Double(bitPattern: UInt64(littleEndian: buffer.loadUnaligned(fromByteOffset: 8 * $0, as: UInt64.self)))
+        Double(
+          bitPattern: UInt64(
+            littleEndian: buffer.loadUnaligned(fromByteOffset: 8 * $0, as: UInt64.self)))
       }
     }
   }
@@ -183,9 +189,11 @@ struct DirectoryReader {
 
   mutating func read() throws(ModelFileError) -> LoadedModel {
     let kind = version == 1 ? "mdp" : try string("kind", default: "mdp", allowed: ["mdp", "chain"])
-    let time = ModelTime(
-      rawValue: version == 1
-        ? "discrete" : try string("time", default: "discrete", allowed: ["discrete", "continuous"]))
+    let time =
+      ModelTime(
+        rawValue: version == 1
+          ? "discrete"
+          : try string("time", default: "discrete", allowed: ["discrete", "continuous"]))
       ?? .discrete
     if let objective = document["objective"], objective as? String != "minimize" {
       throw ModelFileError(
@@ -348,7 +356,9 @@ struct DirectoryReader {
     if exists("referencePolicy") {
       let policy = try int32("referencePolicy", count: stateCount)
       for state in 0..<stateCount
-      where policy[state] < 0 || Int(policy[state]) >= candidateStart[state + 1] - candidateStart[state] {
+      where policy[state] < 0
+        || Int(policy[state]) >= candidateStart[state + 1] - candidateStart[state]
+      {
         throw entryError(
           .outOfRange, "referencePolicy", state, "\(policy[state])",
           "action index outside 0..<\(candidateStart[state + 1] - candidateStart[state])")
@@ -408,7 +418,8 @@ struct DirectoryReader {
     }
     let values = try int32("stateCoordinates", count: width * stateCount)
     return (0..<stateCount).map { state in
-      "(" + values[(width * state)..<(width * state + width)].map(String.init).joined(separator: ",")
+      "("
+        + values[(width * state)..<(width * state + width)].map(String.init).joined(separator: ",")
         + ")"
     }
   }

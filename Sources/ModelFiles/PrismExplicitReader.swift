@@ -66,7 +66,8 @@ struct PrismReader {
       }
       if let requested, requested != hinted {
         throw tra.error(
-          .inconsistent, first, firstToken, "the file says \(hinted.rawValue), but "
+          .inconsistent, first, firstToken,
+          "the file says \(hinted.rawValue), but "
             + "\(requested.rawValue) was requested")
       }
       type = hinted
@@ -161,7 +162,9 @@ struct PrismReader {
         < (next.source, next.choice, next.target)
     }
     if !ordered {
-      entries.sort { ($0.source, $0.choice, $0.target, $0.line) < ($1.source, $1.choice, $1.target, $1.line) }
+      entries.sort {
+        ($0.source, $0.choice, $0.target, $0.line) < ($1.source, $1.choice, $1.target, $1.line)
+      }
     }
     let stateCount =
       header?.states
@@ -198,7 +201,8 @@ struct PrismReader {
       let expected = isNewState ? 0 : rowLines.count - (groupStart.last ?? 0)
       guard entry.choice == expected else {
         throw orderError(
-          entry, "choices of state \(entry.source) must be numbered 0, 1, … without gaps "
+          entry,
+          "choices of state \(entry.source) must be numbered 0, 1, … without gaps "
             + "(expected \(expected))")
       }
       // Collect this (source, choice) row.
@@ -261,7 +265,8 @@ struct PrismReader {
         row, sum in
         ModelFileError(
           .rowSum, file: tra.path, .line(rowLines[row]), value: "\(sum)",
-          problem: (isMDP ? "choice (\(rowSource[row]), \(row - groupStart[rowSource[row]]))"
+          problem: (isMDP
+            ? "choice (\(rowSource[row]), \(row - groupStart[rowSource[row]]))"
             : "state \(rowSource[row])")
             + ": probabilities sum to \(sum), not 1 within \(ModelFileLimits.rowSumTolerance)")
       }
@@ -326,7 +331,8 @@ struct PrismReader {
   }
 
   private func orderError(_ entry: Entry, _ problem: String) -> ModelFileError {
-    ModelFileError(.order, file: tra.path, .line(entry.line), value: "\(entry.choice)", problem: problem)
+    ModelFileError(
+      .order, file: tra.path, .line(entry.line), value: "\(entry.choice)", problem: problem)
   }
 
   /// One row per state (CTMC states without rates get an empty row).

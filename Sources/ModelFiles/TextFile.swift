@@ -167,8 +167,10 @@ struct TextFile {
         return value
       } : nil
     guard let parsed else {
-      let spelled = text(token).lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "+-"))
-      let kind: ModelFileError.Kind = ["nan", "inf", "infinity"].contains(spelled) ? .notFinite : .syntax
+      let spelled = text(token).lowercased().trimmingCharacters(
+        in: CharacterSet(charactersIn: "+-"))
+      let kind: ModelFileError.Kind =
+        ["nan", "inf", "infinity"].contains(spelled) ? .notFinite : .syntax
       throw error(kind, line, text(token), "\(name) must be a finite decimal number")
     }
     guard parsed.isFinite else {
