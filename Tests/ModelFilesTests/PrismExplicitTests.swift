@@ -60,7 +60,7 @@ struct PrismExplicitTests {
   func writeThenReadRoundTrips(variant: PrismExplicit.Variant) throws {
     let scratch = try Scratch()
     defer { scratch.cleanup() }
-    let transitions = try CSRMatrix(
+    let transitions = CSRMatrix(
       rowCount: 3, columnCount: 2, rowStart: [0, 1, 3, 4], columnIndex: [0, 0, 1, 1],
       values: [1, 0.25, 0.75, 1])
     let process = try DecisionProcess(
