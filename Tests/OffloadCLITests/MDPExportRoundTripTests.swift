@@ -49,13 +49,23 @@ struct MDPExportRoundTripTests {
     let referencePolicy = try Data(
       contentsOf: directory.appendingPathComponent("reference_policy.int32")
     ).withUnsafeBytes { Array($0.bindMemory(to: Int32.self)).map(Int.init) }
-    let values = try #require(document["values"] as? [Double])
-    let bound = try #require(document["errorBound"] as? Double)
-    #expect(values.count == 4 * 9 * 6)
-    #expect(values.count == reference.count)
-    let difference = zip(values, reference).map { abs($0 - $1) }.max() ?? .infinity
-    #expect(difference <= bound + referenceBound)
-    #expect(document["policy"] as? [Int] == referencePolicy)
+    // The directory itself (format v1, post-decision form) solved by `mdp solve --input`.
+    let fromDirectory = try json([
+      "mdp", "solve", "--input", directory.path, "--tolerance", "1e-9", "--tolerance-mode",
+      "absolute", "--method", method, "--format", "json",
+    ])
+    #expect(
+      fromDirectory["source"] as? String
+        == "offloadlab-mdp-v1 (mdp, post-decision form, discrete time)")
+    for solved in [document, fromDirectory] {
+      let values = try #require(solved["values"] as? [Double])
+      let bound = try #require(solved["errorBound"] as? Double)
+      #expect(values.count == 4 * 9 * 6)
+      #expect(values.count == reference.count)
+      let difference = zip(values, reference).map { abs($0 - $1) }.max() ?? .infinity
+      #expect(difference <= bound + referenceBound)
+      #expect(solved["policy"] as? [Int] == referencePolicy)
+    }
   }
 
   /// The Markov-machine MDP exported and solved back under the average criterion: the
