@@ -102,6 +102,45 @@ struct MDPCommandTests {
     #expect(written.split(separator: "\n")[1].hasPrefix("0,"))
   }
 
+  /// Policy "go" in state 0 under the average criterion, by hand: the chain 0 → {1, 2}
+  /// (1/2 each), 1 → 0, 2 → {2: 1/4, 0: 3/4} has π = (6, 3, 4)/13, so with costs
+  /// (6, 0, 5.5) the gain is (36 + 22)/13 = 58/13.
+  @Test func evaluateUnderTheAverageCriterion() throws {
+    let folder = try Folder()
+    try folder.write("state,action\n0,1\n1,0\n2,0\n", "policy.csv")
+    let document = try json([
+      "mdp", "evaluate", "--prism", try threeState(folder), "--policy", folder.path("policy.csv"),
+      "--criterion", "average", "--tolerance", "1e-10", "--tolerance-mode", "absolute",
+      "--format", "json",
+    ])
+    let lower = try #require(document["gainLower"] as? Double)
+    let upper = try #require(document["gainUpper"] as? Double)
+    #expect(lower <= 58.0 / 13 + 1e-15 && 58.0 / 13 - 1e-15 <= upper)
+    #expect(upper - lower <= 1e-10)
+    #expect(document["policy"] as? [Int] == [1, 0, 0])
+  }
+
+  @Test func chainWithTwoRecurrentClassesExits64() throws {
+    let folder = try Folder()
+    try folder.write("dtmc\n0 0 1\n1 1 1\n", "two.tra")
+    let result = try runOffload(["mdp", "stationary", "--prism", folder.path("two")])
+    #expect(result.exitCode == 64)
+    #expect(result.standardError.contains("2 recurrent classes"))
+  }
+
+  @Test func badPolicyFileExits64() throws {
+    let folder = try Folder()
+    try folder.write("state,action\n0,5\n1,0\n2,0\n", "policy.csv")
+    let result = try runOffload([
+      "mdp", "evaluate", "--prism", try threeState(folder), "--policy", folder.path("policy.csv"),
+      "--discount", "0.9",
+    ])
+    #expect(result.exitCode == 64)
+    #expect(
+      result.standardError.contains(
+        "policy.csv:2: action of state 0 must be an integer in 0..<2 (value '5')"))
+  }
+
   /// π of P = [[0.5, 0.5], [0.2, 0.8]] is (2/7, 5/7); with costs (1, 3) the long-run
   /// average cost is 2/7 + 15/7 = 17/7.
   @Test func stationaryOfADTMCWithCosts() throws {

@@ -175,6 +175,11 @@ struct MDPSolverOptions: ParsableArguments {
       throw ValidationError(
         "invalid value \(formatParameterValue(tolerance)) for --tolerance: must be finite and > 0")
     }
+    if let maxIterations, !(1...MDPSolver.maximumIterationLimit).contains(maxIterations) {
+      throw ValidationError(
+        "invalid value \(maxIterations) for --max-iterations: must be in "
+          + "1...\(MDPSolver.maximumIterationLimit)")
+    }
     if uniformizationRate != nil && model.time == .discrete {
       throw ValidationError("--uniformization-rate applies to continuous-time models only")
     }
