@@ -166,65 +166,40 @@ enum RowChecks {
 }
 
 extension LoadedMDP {
-  /// The one-action model of a fixed policy: state s keeps only the candidate
-  /// `policy[s]` (its row, cost and, in continuous time, home state). Solving it under
-  /// any criterion evaluates the policy with the solver's certificate.
+  /// The one-action model of a fixed policy: the same rows, with state s's candidate list
+  /// cut to the one row `policy[s]` selects (post-decision form, nothing copied). Solving
+  /// it under any criterion evaluates the policy with the solver's certificate.
   /// - Precondition: one valid action index per state.
-  /// - Complexity: O(states + transitions of the selected rows).
+  /// - Complexity: O(states).
   public func restricted(to policy: [Int]) -> Dynamics {
     precondition(
       policy.count == stateCount, "policy has \(policy.count) entries, need \(stateCount)")
     let starts = candidateStart
-    let rows: [Int] = (0..<stateCount).map { state in
+    let selected: [Int32] = (0..<stateCount).map { state in
       precondition(
         policy[state] >= 0 && policy[state] < actionCount(of: state),
         "action \(policy[state]) outside 0..<\(actionCount(of: state)) of state \(state)")
       switch dynamics {
-      case .discrete(let process): return process.row(state: state, action: policy[state])
-      case .continuous(let model): return Int(model.candidateRows[starts[state] + policy[state]])
+      case .discrete(let process): return process.candidateRows[starts[state] + policy[state]]
+      case .continuous(let model): return model.candidateRows[starts[state] + policy[state]]
       }
-    }
-    let matrix: CSRMatrix
-    let costs: [Double]
-    switch dynamics {
-    case .discrete(let process):
-      matrix = Self.selecting(rows, of: process.transitions)
-      costs = rows.map { process.costs[$0] }
-    case .continuous(let model):
-      matrix = Self.selecting(rows, of: model.rates)
-      costs = rows.map { model.costRates[$0] }
     }
     let groups = Array(0...stateCount)
     do {
       switch dynamics {
-      case .discrete:
+      case .discrete(let process):
         return .discrete(
           try DecisionProcess(
-            choices: ChoiceMatrix(transitions: matrix, groupStart: groups), costs: costs))
+            postDecisionTransitions: process.transitions, costs: process.costs,
+            candidateStart: groups, candidateRows: selected))
       case .continuous(let model):
         return .continuous(
           try ContinuousTimeMDP(
-            rates: matrix, costRates: costs, homeState: rows.map { model.homeState[$0] },
-            candidateStart: groups, candidateRows: (0..<stateCount).map { Int32($0) }))
+            rates: model.rates, costRates: model.costRates, homeState: model.homeState,
+            candidateStart: groups, candidateRows: selected))
       }
     } catch {
       preconditionFailure("rows of a valid model form a valid model: \(error)")
     }
-  }
-
-  private static func selecting(_ rows: [Int], of matrix: CSRMatrix) -> CSRMatrix {
-    var rowStart = [0]
-    var columns: [Int32] = []
-    var values: [Double] = []
-    for row in rows {
-      for k in matrix.rowStart[row]..<matrix.rowStart[row + 1] {
-        columns.append(matrix.columnIndex[k])
-        values.append(matrix.values[k])
-      }
-      rowStart.append(values.count)
-    }
-    return CSRMatrix(
-      rowCount: rows.count, columnCount: matrix.columnCount, rowStart: rowStart,
-      columnIndex: columns, values: values)
   }
 }
