@@ -6,7 +6,16 @@ struct TextFile {
   /// One non-blank line: its 1-based number and the byte ranges of its tokens.
   struct Line {
     let number: Int
-    let tokens: [Range<Int>]
+    let tokens: Tokens
+  }
+
+  /// A line's token ranges, indexed from 0 (a view of the file's one token array, so that
+  /// a million lines cost no million allocations).
+  struct Tokens: RandomAccessCollection {
+    fileprivate let storage: ArraySlice<Range<Int>>
+    var startIndex: Int { 0 }
+    var endIndex: Int { storage.count }
+    subscript(position: Int) -> Range<Int> { storage[storage.startIndex + position] }
   }
 
   let path: String
@@ -34,15 +43,25 @@ struct TextFile {
         problem: "binary content in a text file (a NUL byte or invalid UTF-8)")
     }
     bytes.append(0)
-    var lines: [Line] = []
-    var number = 1
-    var index = 0
     var tokens: [Range<Int>] = []
+    var spans: [(number: Int, first: Int)] = []
+    var number = 1
+    var lineStart = 0
+    var index = 0
     let end = bytes.count - 1
+    func finishLine() {
+      guard tokens.count > lineStart else { return }
+      if bytes[tokens[lineStart].lowerBound] == UInt8(ascii: "#") && !keepingHashLines {
+        tokens.removeSubrange(lineStart...)
+      } else {
+        spans.append((number, lineStart))
+      }
+      lineStart = tokens.count
+    }
     while index < end {
       let byte = bytes[index]
       if byte == 10 {
-        Self.finish(&tokens, number: number, bytes: bytes, keeping: keepingHashLines, into: &lines)
+        finishLine()
         number += 1
         index += 1
       } else if byte == 32 || byte == 9 || byte == 13 {
@@ -57,20 +76,16 @@ struct TextFile {
         tokens.append(start..<index)
       }
     }
-    Self.finish(&tokens, number: number, bytes: bytes, keeping: keepingHashLines, into: &lines)
+    finishLine()
+    let storage = tokens
+    self.lines = spans.indices.map { position in
+      let upper = position + 1 < spans.count ? spans[position + 1].first : storage.count
+      return Line(
+        number: spans[position].number,
+        tokens: Tokens(storage: storage[spans[position].first..<upper]))
+    }
     self.path = path
     self.bytes = bytes
-    self.lines = lines
-  }
-
-  private static func finish(
-    _ tokens: inout [Range<Int>], number: Int, bytes: [UInt8], keeping: Bool,
-    into lines: inout [Line]
-  ) {
-    defer { tokens.removeAll(keepingCapacity: true) }
-    guard let first = tokens.first else { return }
-    if bytes[first.lowerBound] == UInt8(ascii: "#") && !keeping { return }
-    lines.append(Line(number: number, tokens: tokens))
   }
 
   /// The index of the first NUL byte or the start of the first invalid UTF-8 sequence.
