@@ -1,0 +1,45 @@
+"""OffloadLab from Python: runs the `offload` tool and returns numpy arrays and pandas
+DataFrames (docs/python.md).
+
+    import offloadlab as ol
+    solution = ol.modes.solve(buffer=20)          # built-in model: policy and thresholds
+    table = ol.modes.delay(buffer=20).policies    # exact delays of each policy
+    model = ol.MDPModel.from_actions(P, costs)    # your own MDP from arrays
+    result = ol.mdp.solve(model, discount=0.95)   # certified values and policy
+"""
+
+from . import modes
+from .errors import (
+    NotConvergedError,
+    OffloadError,
+    OffloadNotFoundError,
+    OffloadTimeoutError,
+    OffloadUsageError,
+    OffloadWarning,
+)
+from .files import ModelFormatError, read_model
+from .model import MDPModel
+from .runner import Offload, locate_binary
+
+__all__ = [
+    "MDPModel",
+    "ModelFormatError",
+    "NotConvergedError",
+    "Offload",
+    "OffloadError",
+    "OffloadNotFoundError",
+    "OffloadTimeoutError",
+    "OffloadUsageError",
+    "OffloadWarning",
+    "locate_binary",
+    "modes",
+    "read_model",
+    "version",
+]
+
+
+def version(offload: Offload | str | None = None) -> str:
+    """The version of the `offload` tool (`offload --version`)."""
+    from .runner import resolve
+
+    return resolve(offload).version()
