@@ -17,12 +17,13 @@ from .errors import (
     OffloadUsageError,
     OffloadWarning,
 )
-from .files import ModelFormatError, read_model
-from .model import MDPModel
+from .files import ModelFormatError, read_model, write_model
+from .model import MarkovChain, MDPModel
 from .runner import Offload, locate_binary
 
 __all__ = [
     "MDPModel",
+    "MarkovChain",
     "ModelFormatError",
     "NotConvergedError",
     "Offload",
@@ -34,6 +35,7 @@ __all__ = [
     "locate_binary",
     "modes",
     "read_model",
+    "write_model",
     "version",
 ]
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 import scipy.sparse as sp
@@ -35,7 +35,9 @@ class MDPModel:
     action order. `choice_actions` gives, per candidate, the action label it came from
     (its index in the caller's action axis), so a policy can be reported in the caller's
     terms. `time` is "discrete" (rows are probabilities) or "continuous" (rows are rates
-    out of the state, costs are per unit time). `form` is "choice" or "post-decision".
+    out of the state, costs are per unit time). `form` is "choice" or "post-decision";
+    a continuous post-decision model names each row's `home_states` (the state the system
+    sits in while the row's rates run).
     `metadata` keeps every other key of a model file's model.json; `arrays` every other
     array (coordinates, reference values and policy of an export).
     """
@@ -47,6 +49,7 @@ class MDPModel:
     choice_actions: np.ndarray | None = None
     time: str = "discrete"
     form: str = "choice"
+    home_states: np.ndarray | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
     arrays: dict[str, np.ndarray] = field(default_factory=dict)
 
@@ -82,12 +85,16 @@ class MDPModel:
         )
 
     def as_choice_form(self) -> "MDPModel":
-        """The same MDP with one row per (state, candidate) pair."""
+        """The same MDP with one row per (state, candidate) pair (discrete time; a
+        continuous post-decision row's rates stay those of its home state)."""
         if self.form == "choice" and np.array_equal(
             self.candidate_rows, np.arange(self.row_count)
         ):
             return self
         transitions, costs, _ = self.choices()
+        arrays = {key: value for key, value in self.arrays.items() if key != "rowCoordinates"}
+        if "rowCoordinates" in self.arrays:
+            arrays["rowCoordinates"] = self.arrays["rowCoordinates"][self.candidate_rows]
         return MDPModel(
             transitions=transitions,
             costs=costs,
@@ -96,7 +103,8 @@ class MDPModel:
             choice_actions=self.choice_actions,
             time=self.time,
             form="choice",
-            metadata=dict(self.metadata),
+            metadata=dict(self.metadata, form="choice"),
+            arrays=arrays,
         )
 
     # -- construction --------------------------------------------------------------------
@@ -115,7 +123,8 @@ class MDPModel:
         scipy.sparse); a 3-d array is read as (actions, states, states). `costs[s, a]` is
         the cost of action a in state s; `inf` marks an action not available in s (its
         matrix row is then ignored). In discrete time each available row must sum to 1;
-        in continuous time rows hold rates (off-diagonal, >= 0; the diagonal is ignored).
+        in continuous time rows hold rates out of s (>= 0; the diagonal entry, e.g. a
+        generator's -q(s), is ignored) and costs are per unit time.
         """
         costs = np.asarray(costs, dtype=float)
         if costs.ndim != 2:
@@ -141,10 +150,11 @@ class MDPModel:
             matrices.append(matrix)
         available = ~np.isposinf(costs)
         state_of, action_of = np.nonzero(available)  # row-major: states, then actions
-        blocks = sp.vstack([matrices[a][[s]] for s, a in zip(state_of, action_of)], format="csr") if len(state_of) else sp.csr_matrix((0, states))
+        stacked = sp.vstack(matrices, format="csr")  # row a * states + s is (s, a)
+        rows = stacked[action_of * states + state_of]
         counts = np.bincount(state_of, minlength=states)
         return cls.from_choices(
-            blocks,
+            rows,
             costs[state_of, action_of],
             state_of,
             choice_actions=action_of,
@@ -168,12 +178,9 @@ class MDPModel:
         belong to state `states[i]`; `states` must be non-decreasing (a state's choices
         are consecutive) and cover every state.
         """
-        transitions = sp.csr_matrix(transitions, dtype=float)
-        transitions.sum_duplicates()
-        transitions.eliminate_zeros()
-        transitions.sort_indices()
-        costs = np.asarray(costs, dtype=float).ravel()
         states = np.asarray(states).ravel()
+        transitions = _canonical(transitions, home=states if time == "continuous" else None)
+        costs = np.asarray(costs, dtype=float).ravel()
         rows, columns = transitions.shape
         if len(costs) != rows or len(states) != rows:
             raise ValueError(
@@ -206,8 +213,6 @@ class MDPModel:
 
     def check(self) -> None:
         """Raise ValueError naming the first state, row or entry that breaks the format."""
-        if self.time not in ("discrete", "continuous"):
-            raise ValueError(f"time must be 'discrete' or 'continuous', got {self.time!r}")
         P = self.transitions
         if P.shape[1] != self.state_count:
             raise ValueError(
@@ -218,30 +223,16 @@ class MDPModel:
             raise ValueError(f"state {int(np.argmax(counts < 1))} has no available action")
         if len(self.costs) != P.shape[0]:
             raise ValueError(f"{len(self.costs)} costs for {P.shape[0]} rows")
-        bad = np.flatnonzero(~np.isfinite(self.costs))
-        if len(bad):
-            raise ValueError(
-                f"cost of {self.describe_row(int(bad[0]))} is {self.costs[bad[0]]}, expected a "
-                "finite number"
-            )
-        bad = np.flatnonzero(~np.isfinite(P.data) | (P.data < 0))
-        if len(bad):
-            row = int(np.searchsorted(P.indptr, bad[0], side="right") - 1)
-            raise ValueError(
-                f"{self.describe_row(row)}, column {P.indices[bad[0]]}: value {P.data[bad[0]]}, expected a "
-                f"finite {'probability' if self.time == 'discrete' else 'rate'} >= 0"
-            )
         rows = self.candidate_rows
         if len(rows) and (rows.min() < 0 or rows.max() >= P.shape[0]):
             raise ValueError(f"candidate rows must lie in 0..{P.shape[0] - 1}")
-        if self.time == "discrete":
-            sums = np.asarray(P.sum(axis=1)).ravel()
-            worst = int(np.argmax(np.abs(sums - 1))) if len(sums) else 0
-            if len(sums) and abs(sums[worst] - 1) > ROW_SUM_TOLERANCE:
-                raise ValueError(
-                    f"{self.describe_row(worst)} sums to {sums[worst]!r}, not 1 within "
-                    f"{ROW_SUM_TOLERANCE}"
-                )
+        if self.time == "continuous" and self.form == "post-decision":
+            home = self.home_states
+            if home is None or len(home) != P.shape[0]:
+                raise ValueError("a continuous post-decision model needs one home state per row")
+            if len(home) and (home.min() < 0 or home.max() >= self.state_count):
+                raise ValueError(f"home states must lie in 0..{self.state_count - 1}")
+        _check_rows(P, self.costs, self.time, self.describe_row)
 
     def describe_row(self, row: int) -> str:
         """`row y`, or `state s, action a` when the row is a choice built from actions."""
@@ -249,3 +240,85 @@ class MDPModel:
             state = int(np.searchsorted(self.candidate_start, row, side="right") - 1)
             return f"state {state}, action {int(self.choice_actions[row])}"
         return f"row {row}"
+
+
+@dataclass
+class MarkovChain:
+    """A finite Markov chain: `transitions` (states x states, CSR) holds probabilities
+    (discrete time, rows sum to 1) or rates (continuous time; the diagonal is ignored);
+    `costs`, optional, one per state (per stage or per unit time) for the long-run
+    average cost. `metadata` and `arrays` as for `MDPModel`."""
+
+    transitions: sp.csr_matrix
+    costs: np.ndarray | None = None
+    time: str = "discrete"
+    metadata: dict[str, Any] = field(default_factory=dict)
+    arrays: dict[str, np.ndarray] = field(default_factory=dict)
+
+    @classmethod
+    def from_matrix(cls, transitions: Any, costs: Any = None, *, time: str = "discrete") -> "MarkovChain":
+        """A chain from a square matrix (dense or scipy.sparse) and optional state costs."""
+        matrix = sp.csr_matrix(transitions)
+        home = np.arange(matrix.shape[0]) if time == "continuous" else None
+        matrix = _canonical(matrix, home=home if matrix.shape[0] == matrix.shape[1] else None)
+        chain = cls(matrix, None if costs is None else np.asarray(costs, dtype=float).ravel(), time)
+        chain.check()
+        return chain
+
+    @property
+    def state_count(self) -> int:
+        """Number of states."""
+        return self.transitions.shape[0]
+
+    def check(self) -> None:
+        """Raise ValueError naming the first row or entry that breaks the format."""
+        rows, columns = self.transitions.shape
+        if rows != columns:
+            raise ValueError(f"a chain's matrix must be square, got shape {self.transitions.shape}")
+        if self.costs is not None and len(self.costs) != rows:
+            raise ValueError(f"{len(self.costs)} costs for {rows} states")
+        _check_rows(self.transitions, self.costs, self.time, lambda row: f"row {row}")
+
+
+def _check_rows(
+    matrix: sp.csr_matrix, costs: np.ndarray | None, time: str, describe: Callable[[int], str]
+) -> None:
+    """Raise ValueError naming (via `describe(row)`) the first non-finite cost, the first
+    negative or non-finite entry, or (discrete time) the row farthest from summing to 1."""
+    if time not in ("discrete", "continuous"):
+        raise ValueError(f"time must be 'discrete' or 'continuous', got {time!r}")
+    if costs is not None:
+        bad = np.flatnonzero(~np.isfinite(costs))
+        if len(bad):
+            raise ValueError(
+                f"cost of {describe(int(bad[0]))} is {costs[bad[0]]}, expected a finite number"
+            )
+    bad = np.flatnonzero(~np.isfinite(matrix.data) | (matrix.data < 0))
+    if len(bad):
+        row = int(np.searchsorted(matrix.indptr, bad[0], side="right") - 1)
+        kind = "probability" if time == "discrete" else "rate"
+        raise ValueError(
+            f"{describe(row)}, column {matrix.indices[bad[0]]}: value {matrix.data[bad[0]]}, "
+            f"expected a finite {kind} >= 0"
+        )
+    if time == "discrete" and matrix.shape[0]:
+        sums = np.asarray(matrix.sum(axis=1)).ravel()
+        worst = int(np.argmax(np.abs(sums - 1)))
+        if abs(sums[worst] - 1) > ROW_SUM_TOLERANCE:
+            raise ValueError(
+                f"{describe(worst)} sums to {sums[worst]!r}, not 1 within {ROW_SUM_TOLERANCE}"
+            )
+
+
+def _canonical(matrix: Any, home: np.ndarray | None = None) -> sp.csr_matrix:
+    """CSR copy with duplicates summed, explicit zeros dropped and columns ascending; with
+    `home` (continuous time), each row's entry in its home state (the diagonal of a
+    generator, which the format ignores) dropped too."""
+    matrix = sp.csr_matrix(matrix, dtype=float, copy=True)
+    matrix.sum_duplicates()
+    if home is not None and len(home) == matrix.shape[0]:
+        rows = np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
+        matrix.data[matrix.indices == np.asarray(home)[rows]] = 0
+    matrix.eliminate_zeros()
+    matrix.sort_indices()
+    return matrix
