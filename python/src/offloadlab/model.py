@@ -85,12 +85,17 @@ class MDPModel:
         )
 
     def as_choice_form(self) -> "MDPModel":
-        """The same MDP with one row per (state, candidate) pair (discrete time; a
-        continuous post-decision row's rates stay those of its home state)."""
+        """The same MDP with one row per (state, candidate) pair (discrete time, or a
+        continuous model already in choice form)."""
         if self.form == "choice" and np.array_equal(
             self.candidate_rows, np.arange(self.row_count)
         ):
             return self
+        if self.time == "continuous" and self.form == "post-decision":
+            raise ValueError(
+                "a continuous post-decision model has no choice form here: a row's rates run "
+                "in its home state, which need not be the state that selects it"
+            )
         transitions, costs, _ = self.choices()
         arrays = {key: value for key, value in self.arrays.items() if key != "rowCoordinates"}
         if "rowCoordinates" in self.arrays:
@@ -291,14 +296,14 @@ def _check_rows(
         bad = np.flatnonzero(~np.isfinite(costs))
         if len(bad):
             raise ValueError(
-                f"cost of {describe(int(bad[0]))} is {costs[bad[0]]}, expected a finite number"
+                f"cost of {describe(int(bad[0]))} is {float(costs[bad[0]])}, expected a finite number"
             )
     bad = np.flatnonzero(~np.isfinite(matrix.data) | (matrix.data < 0))
     if len(bad):
         row = int(np.searchsorted(matrix.indptr, bad[0], side="right") - 1)
         kind = "probability" if time == "discrete" else "rate"
         raise ValueError(
-            f"{describe(row)}, column {matrix.indices[bad[0]]}: value {matrix.data[bad[0]]}, "
+            f"{describe(row)}, column {matrix.indices[bad[0]]}: value {float(matrix.data[bad[0]])}, "
             f"expected a finite {kind} >= 0"
         )
     if time == "discrete" and matrix.shape[0]:
@@ -306,7 +311,7 @@ def _check_rows(
         worst = int(np.argmax(np.abs(sums - 1)))
         if abs(sums[worst] - 1) > ROW_SUM_TOLERANCE:
             raise ValueError(
-                f"{describe(worst)} sums to {sums[worst]!r}, not 1 within {ROW_SUM_TOLERANCE}"
+                f"{describe(worst)} sums to {float(sums[worst])!r}, not 1 within {ROW_SUM_TOLERANCE}"
             )
 
 

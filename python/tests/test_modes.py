@@ -1,0 +1,125 @@
+"""The built-in service-mode model through `offloadlab.modes`, checked against
+independent computations: the M/M/1/K closed form, and policy iteration in numpy on the
+exported arrays (docs/python.md, "Built-in model")."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import offloadlab as ol
+from reference import policy_iteration, truncated_mm1
+
+# Configuration (a) as raw rates (lambda, mu_c1, mu_l2, mu_c2), so the tests know them.
+RATES = dict(arrival_rate=3.0, sm1_cloud_rate=5.0, sm2_local_rate=5 / 3, sm2_cloud_rate=12.5)
+BUFFER = 8
+
+
+def test_offload_only_delay_is_the_mm1k_closed_form(offload):
+    # Offload-only sends every job to the cloud as SM1: an M/M/1 queue with room for
+    # B + 1 jobs (B waiting, one in the cloud).
+    result = ol.modes.delay(buffer=BUFFER, **RATES, tolerance=1e-12, offload=offload)
+    row = result.policies.loc["offload-only"]
+    expected = truncated_mm1(RATES["arrival_rate"], RATES["sm1_cloud_rate"], BUFFER + 1)
+    for name, value in expected.items():
+        assert row[name] == pytest.approx(value, rel=1e-9), name
+    assert row["sm1_share"] == pytest.approx(1.0, abs=1e-12)
+    assert bool(row["converged"])
+    assert list(result.policies.index[:2]) == ["optimal", "optimal-average"]
+    # every policy's mean delay is Little's law on its own figures
+    table = result.policies
+    assert np.allclose(table.mean_delay, table.mean_jobs / table.effective_arrival_rate, rtol=1e-12)
+
+
+def test_sweep_rows_follow_the_closed_form_at_each_value(offload):
+    arrivals = [1.0, 2.5, 4.5]
+    rates = dict(RATES, arrival_rate=arrivals)
+    table = ol.modes.sweep(buffer=BUFFER, **rates, offload=offload)
+    assert list(table.columns[:2]) == ["arrival_rate", "policy"]
+    only = table[table.policy == "offload-only"].set_index("arrival_rate")
+    assert list(only.index) == arrivals
+    for arrival in arrivals:
+        expected = truncated_mm1(arrival, RATES["sm1_cloud_rate"], BUFFER + 1)
+        assert only.loc[arrival, "blocking_probability"] == pytest.approx(
+            expected["blocking_probability"], rel=1e-9
+        )
+        assert only.loc[arrival, "mean_delay"] == pytest.approx(expected["mean_delay"], rel=1e-9)
+    # the per-point parameters travel as columns
+    assert np.allclose(table.sm1_cloud_rate, RATES["sm1_cloud_rate"])
+    assert set(table.buffer_limit) == {BUFFER}
+
+
+@pytest.fixture(scope="module")
+def exported(offload):
+    """The exported model with a tight absolute certificate, and numpy's own solve."""
+    model = ol.modes.export(
+        buffer=BUFFER, **RATES, tolerance=1e-10, tolerance_mode="absolute", offload=offload
+    )
+    transitions, costs, states = model.choices()
+    values, positions, bound = policy_iteration(
+        transitions, costs, states, model.metadata["discountFactor"]
+    )
+    return model, values, positions, bound
+
+
+def test_exported_reference_values_agree_with_numpy_policy_iteration(exported):
+    model, values, positions, bound = exported
+    assert model.form == "post-decision" and model.state_count == 4 * (BUFFER + 1) ** 2
+    reference = model.arrays["referenceValues"]
+    certified = model.metadata["referenceErrorBound"]
+    assert certified <= model.metadata["tolerance"] == 1e-10
+    assert np.max(np.abs(reference - values)) <= certified + bound
+    # the reference policy is greedy for numpy's values wherever the choice is not a tie
+    transitions, costs, _ = model.choices()
+    q = costs + model.metadata["discountFactor"] * (transitions @ values)
+    start = model.candidate_start
+    chosen = q[start[:-1] + model.arrays["referencePolicy"]]
+    best = np.minimum.reduceat(q, start[:-1])
+    assert np.max(chosen - best) <= 2 * (certified + bound) + 1e-12 * np.max(np.abs(best))
+
+
+def test_solve_heatmap_values_and_grids_match_the_export(exported, offload):
+    model, values, _, bound = exported
+    solution = ol.modes.solve(
+        buffer=BUFFER, **RATES, tolerance=1e-10, tolerance_mode="absolute", heatmap=True,
+        offload=offload,
+    )
+    assert solution.solver["converged"] and solution.solver["errorBound"] <= 1e-10
+    heatmap = solution.heatmap
+    coordinates = pd.DataFrame(model.arrays["stateCoordinates"], columns=["xb", "xl", "x1", "x2"])
+    coordinates["numpy_value"] = values
+    joined = heatmap.merge(coordinates, on=["xb", "xl", "x1", "x2"], validate="one_to_one")
+    assert len(joined) == model.state_count
+    # the CSV prints 12 significant digits
+    allowance = solution.solver["errorBound"] + bound + 1e-11 * joined.numpy_value.abs()
+    assert np.all(np.abs(joined.value - joined.numpy_value) <= allowance)
+
+    def action(xb, xl, x1, x2):
+        hit = heatmap[(heatmap.xb == xb) & (heatmap.xl == xl) & (heatmap.x1 == x1) & (heatmap.x2 == x2)]
+        return int(hit.action.iloc[0])
+
+    window = solution.window
+    assert solution.policy["cloud_busy"].shape == (window + 1, window + 1)
+    for x2 in range(window + 1):
+        for xb in range(window + 1):
+            assert solution.policy["cloud_busy"][x2, xb] == action(xb, 0, 1, x2)
+            assert solution.policy["cloud_idle"][x2, xb] == action(xb, 0, 0, x2)
+    for xl in (0, 1):
+        for xb in range(1, window + 1):
+            assert solution.policy["cloud_first_set"][xl, xb - 1] == action(xb, xl, 0, 0)
+
+    # T1(n), T0(n): the least xb >= 1 whose action starts an SM2 job (codes 2, 3)
+    def threshold(x1, n):
+        line = heatmap[(heatmap.xl == 0) & (heatmap.x1 == x1) & (heatmap.x2 == n) & (heatmap.xb >= 1)]
+        sm2 = line[line.action.isin([2, 3])].xb
+        return pd.NA if sm2.empty else int(sm2.min())
+
+    expected = pd.DataFrame(
+        {
+            "T1": pd.array([threshold(1, n) for n in range(window + 1)], dtype="Int64"),
+            "T0": pd.array([pd.NA] + [threshold(0, n) for n in range(1, window + 1)], dtype="Int64"),
+        },
+        index=pd.RangeIndex(0, window + 1, name="n"),
+    )
+    pd.testing.assert_frame_equal(solution.thresholds, expected)
