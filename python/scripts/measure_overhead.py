@@ -42,10 +42,17 @@ def main() -> None:
         np.array([[1.0, 0.5], [0.0, np.inf]]),
     )
     rows = [
-        ("subprocess: offload --version", lambda: subprocess.run(
-            [str(offload.binary), "--version"], capture_output=True, check=True)),
+        (
+            "subprocess: offload --version",
+            lambda: subprocess.run(
+                [str(offload.binary), "--version"], capture_output=True, check=True
+            ),
+        ),
         ("offloadlab.version()", lambda: ol.version(offload)),
-        ("offloadlab.mdp.solve (2 states)", lambda: ol.mdp.solve(model, discount=0.9, offload=offload)),
+        (
+            "offloadlab.mdp.solve (2 states)",
+            lambda: ol.mdp.solve(model, discount=0.9, offload=offload),
+        ),
     ]
     print(f"binary {offload.binary} ({ol.version(offload)}), median of {arguments.calls} calls")
     for name, call in rows:

@@ -44,7 +44,7 @@ def policy_iteration(
         if not improve.any():
             break
         for state in np.flatnonzero(improve):
-            segment = q[start[state]:start[state + 1]]
+            segment = q[start[state] : start[state + 1]]
             choice[state] = start[state] + int(np.argmin(segment))
     q = costs + gamma * (transitions @ values)
     residual = float(np.max(np.abs(np.minimum.reduceat(q, start[:-1]) - values)))

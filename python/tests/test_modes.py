@@ -7,9 +7,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from reference import policy_iteration, truncated_mm1
 
 import offloadlab as ol
-from reference import policy_iteration, truncated_mm1
 
 # Configuration (a) as raw rates (lambda, mu_c1, mu_l2, mu_c2), so the tests know them.
 RATES = dict(arrival_rate=3.0, sm1_cloud_rate=5.0, sm2_local_rate=5 / 3, sm2_cloud_rate=12.5)
@@ -82,7 +82,11 @@ def test_exported_reference_values_agree_with_numpy_policy_iteration(exported):
 def test_solve_heatmap_values_and_grids_match_the_export(exported, offload):
     model, values, _, bound = exported
     solution = ol.modes.solve(
-        buffer=BUFFER, **RATES, tolerance=1e-10, tolerance_mode="absolute", heatmap=True,
+        buffer=BUFFER,
+        **RATES,
+        tolerance=1e-10,
+        tolerance_mode="absolute",
+        heatmap=True,
         offload=offload,
     )
     assert solution.solver["converged"] and solution.solver["errorBound"] <= 1e-10
@@ -96,7 +100,9 @@ def test_solve_heatmap_values_and_grids_match_the_export(exported, offload):
     assert np.all(np.abs(joined.value - joined.numpy_value) <= allowance)
 
     def action(xb, xl, x1, x2):
-        hit = heatmap[(heatmap.xb == xb) & (heatmap.xl == xl) & (heatmap.x1 == x1) & (heatmap.x2 == x2)]
+        hit = heatmap[
+            (heatmap.xb == xb) & (heatmap.xl == xl) & (heatmap.x1 == x1) & (heatmap.x2 == x2)
+        ]
         return int(hit.action.iloc[0])
 
     window = solution.window
@@ -111,14 +117,18 @@ def test_solve_heatmap_values_and_grids_match_the_export(exported, offload):
 
     # T1(n), T0(n): the least xb >= 1 whose action starts an SM2 job (codes 2, 3)
     def threshold(x1, n):
-        line = heatmap[(heatmap.xl == 0) & (heatmap.x1 == x1) & (heatmap.x2 == n) & (heatmap.xb >= 1)]
+        line = heatmap[
+            (heatmap.xl == 0) & (heatmap.x1 == x1) & (heatmap.x2 == n) & (heatmap.xb >= 1)
+        ]
         sm2 = line[line.action.isin([2, 3])].xb
         return pd.NA if sm2.empty else int(sm2.min())
 
     expected = pd.DataFrame(
         {
             "T1": pd.array([threshold(1, n) for n in range(window + 1)], dtype="Int64"),
-            "T0": pd.array([pd.NA] + [threshold(0, n) for n in range(1, window + 1)], dtype="Int64"),
+            "T0": pd.array(
+                [pd.NA] + [threshold(0, n) for n in range(1, window + 1)], dtype="Int64"
+            ),
         },
         index=pd.RangeIndex(0, window + 1, name="n"),
     )

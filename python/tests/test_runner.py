@@ -28,12 +28,18 @@ def test_keyword_options_become_the_tools_flags():
         }
     )
     assert arguments == [
-        "--cloud-buffer", "10",
-        "--tolerance", "1e-10",
-        "--load", "0.30000000000000004",
-        "--cloud-busy-thresholds", "3,none,2",
-        "--arrival-rate", "1.0,2.5",
-        "--buffer", "7",
+        "--cloud-buffer",
+        "10",
+        "--tolerance",
+        "1e-10",
+        "--load",
+        "0.30000000000000004",
+        "--cloud-busy-thresholds",
+        "3,none,2",
+        "--arrival-rate",
+        "1.0,2.5",
+        "--buffer",
+        "7",
         "--verbose",
     ]
 
@@ -66,9 +72,12 @@ def test_missing_binary_names_where_it_looked(tmp_path, monkeypatch):
 
 
 def test_exit_codes_map_to_exception_classes(fake_tool):
-    usage = ol.Offload(fake_tool(
-        "echo 'Error: invalid value 1 for buffer limit (B): must be an integer >= 2' >&2\n"
-        "echo 'Usage: offload modes solve <options>' >&2\nexit 64"))
+    usage = ol.Offload(
+        fake_tool(
+            "echo 'Error: invalid value 1 for buffer limit (B): must be an integer >= 2' >&2\n"
+            "echo 'Usage: offload modes solve <options>' >&2\nexit 64"
+        )
+    )
     with pytest.raises(ValueError) as caught:
         usage.run(["modes", "solve"])
     error = caught.value
@@ -77,9 +86,12 @@ def test_exit_codes_map_to_exception_classes(fake_tool):
     assert error.message == "invalid value 1 for buffer limit (B): must be an integer >= 2"
     assert "Usage:" in error.stderr and "Usage:" not in str(error)
 
-    not_converged = ol.Offload(fake_tool(
-        "echo '{\"status\": \"iterationLimit\", \"warnings\": []}'\n"
-        "echo 'warning: slow' >&2\necho 'error: did not converge' >&2\nexit 2"))
+    not_converged = ol.Offload(
+        fake_tool(
+            'echo \'{"status": "iterationLimit", "warnings": []}\'\n'
+            "echo 'warning: slow' >&2\necho 'error: did not converge' >&2\nexit 2"
+        )
+    )
     with pytest.raises(ol.NotConvergedError) as caught:
         not_converged.run_json(["mdp", "solve"])
     assert caught.value.exit_code == 2
@@ -110,7 +122,7 @@ def test_a_run_past_its_time_limit_is_killed(fake_tool):
 
 
 def test_json_warnings_become_python_warnings(fake_tool):
-    tool = ol.Offload(fake_tool("echo '{\"warnings\": [\"rows rescaled\"], \"extra\": 1}'"))
+    tool = ol.Offload(fake_tool('echo \'{"warnings": ["rows rescaled"], "extra": 1}\''))
     with pytest.warns(ol.OffloadWarning, match="rows rescaled"):
         document = tool.run_json([])
     assert document["extra"] == 1

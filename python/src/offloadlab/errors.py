@@ -77,11 +77,11 @@ class OffloadWarning(UserWarning):
     """A warning the tool reported (printed on its stderr and listed in JSON `warnings`)."""
 
 
-def error_for_exit(
-    exit_code: int, *, command: list[str], stdout: str, stderr: str
-) -> OffloadError:
+def error_for_exit(exit_code: int, *, command: list[str], stdout: str, stderr: str) -> OffloadError:
     """The exception for a run that ended with a non-zero `exit_code`."""
-    message = error_message(stderr) or f"the tool printed no error message (stdout: {stdout[:200]!r})"
+    message = (
+        error_message(stderr) or f"the tool printed no error message (stdout: {stdout[:200]!r})"
+    )
     if exit_code < 0:
         message = f"killed by signal {-exit_code}; {message}"
         kind: type[OffloadError] = OffloadError
@@ -98,9 +98,7 @@ def error_message(stderr: str) -> str:
     """The tool's error text: the lines from the first `error:` line on, without the usage
     reminder the argument parser appends; the whole stderr if no line says `error:`."""
     lines = [line.rstrip() for line in stderr.strip().splitlines()]
-    start = next(
-        (i for i, line in enumerate(lines) if line.lower().startswith("error:")), None
-    )
+    start = next((i for i, line in enumerate(lines) if line.lower().startswith("error:")), None)
     if start is None:
         return "\n".join(lines).strip()
     kept = []
@@ -110,4 +108,4 @@ def error_message(stderr: str) -> str:
             break
         kept.append(line)
     text = "\n".join(kept).strip()
-    return text[len("error:"):].strip() if text.lower().startswith("error:") else text
+    return text[len("error:") :].strip() if text.lower().startswith("error:") else text

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from .model import MarkovChain, MDPModel
+from .model import ArrayError, MarkovChain, MDPModel
 
 #: The format `write_model` writes.
 FORMAT = "offloadlab-mdp-v2"
@@ -106,7 +106,10 @@ def write_model(
                 arrays["homeStates"] = model.home_states
         elif not np.array_equal(model.candidate_rows, np.arange(model.row_count)):
             raise ValueError("a choice-form model lists each row once, in order")
-    for key, value in (("discountFactor", discount_factor), ("continuousDiscount", continuous_discount)):
+    for key, value in (
+        ("discountFactor", discount_factor),
+        ("continuousDiscount", continuous_discount),
+    ):
         if value is not None:
             meta[key] = float(value)
     for key in _EXTRA:
@@ -136,7 +139,10 @@ class _Reader:
             self.meta = json.loads(self.json_path.read_text())
         except (OSError, ValueError) as error:
             raise ModelFormatError(f"{self.json_path}: cannot read model.json ({error})") from None
-        if not isinstance(self.meta, dict) or self.meta.get("format") not in (FORMAT, FORMAT_VERSION_1):
+        if not isinstance(self.meta, dict) or self.meta.get("format") not in (
+            FORMAT,
+            FORMAT_VERSION_1,
+        ):
             found = self.meta.get("format") if isinstance(self.meta, dict) else self.meta
             raise ModelFormatError(
                 f"{self.json_path}: format {found!r}, expected {FORMAT!r} or {FORMAT_VERSION_1!r}"
@@ -171,7 +177,9 @@ class _Reader:
         raw = path.read_bytes()
         width = np.dtype(dtype).itemsize
         if len(raw) % width:
-            raise self.fail(key, f"{len(raw)} bytes, not a whole number of {width}-byte entries (truncated?)")
+            raise self.fail(
+                key, f"{len(raw)} bytes, not a whole number of {width}-byte entries (truncated?)"
+            )
         array = np.frombuffer(raw, dtype=dtype).astype(dtype.replace("<", "="))
         if length is not None and len(array) != length:
             raise self.fail(key, f"{len(array)} entries, expected {length}")
@@ -185,16 +193,26 @@ class _Reader:
 
     def offsets(self, key: str, length: int, end: int | None) -> np.ndarray:
         offsets = self.required(key, length)
-        if offsets[0] != 0 or np.any(np.diff(offsets) < 0) or (end is not None and offsets[-1] != end):
+        if (
+            offsets[0] != 0
+            or np.any(np.diff(offsets) < 0)
+            or (end is not None and offsets[-1] != end)
+        ):
             target = "" if end is None else f" and end at {end}"
             raise self.fail(key, f"offsets must start at 0, not decrease{target}")
         return offsets
 
     def read(self) -> MDPModel | MarkovChain:
         kind = "mdp" if self.version == 1 else self.choice("kind", "mdp", ("mdp", "chain"))
-        time = "discrete" if self.version == 1 else self.choice("time", "discrete", ("discrete", "continuous"))
+        time = (
+            "discrete"
+            if self.version == 1
+            else self.choice("time", "discrete", ("discrete", "continuous"))
+        )
         if self.meta.get("objective", "minimize") != "minimize":
-            raise self.fail(None, f"objective is {self.meta['objective']!r}; only 'minimize' is read")
+            raise self.fail(
+                None, f"objective is {self.meta['objective']!r}; only 'minimize' is read"
+            )
         states = self.count("stateCount", 1)
         rows = self.count("rowCount", 1)
         nonzeros = self.count("nonzeroCount", 0)
@@ -212,15 +230,25 @@ class _Reader:
                 transitions, self.array("costs", rows), time, metadata
             )
         else:
-            form = "post-decision" if self.version == 1 else self.choice("form", None, ("choice", "post-decision"))
+            form = (
+                "post-decision"
+                if self.version == 1
+                else self.choice("form", None, ("choice", "post-decision"))
+            )
             candidate_start = self.required("candidateStart", states + 1)
-            candidate_start = self.offsets("candidateStart", states + 1, rows if form == "choice" else None)
+            candidate_start = self.offsets(
+                "candidateStart", states + 1, rows if form == "choice" else None
+            )
             candidate_rows = (
                 np.arange(rows, dtype=np.int64)
                 if form == "choice"
                 else self.required("candidateRows", int(candidate_start[-1]))
             )
-            home = self.array("homeStates", rows) if time == "continuous" and form == "post-decision" else None
+            home = (
+                self.array("homeStates", rows)
+                if time == "continuous" and form == "post-decision"
+                else None
+            )
             model = MDPModel(
                 transitions=transitions,
                 costs=self.required("costs", rows),
@@ -234,6 +262,8 @@ class _Reader:
         model.arrays = self.extras(states, rows)
         try:
             model.check()
+        except ArrayError as error:
+            raise self.fail(error.key, str(error)) from None
         except ValueError as error:
             raise ModelFormatError(f"{self.directory}: {error}") from None
         return model
@@ -241,7 +271,9 @@ class _Reader:
     def extras(self, states: int, rows: int) -> dict[str, np.ndarray]:
         arrays = {}
         names = self.meta.get("coordinateNames")
-        width = 4 if self.version == 1 else (len(names) if isinstance(names, list) and names else None)
+        width = (
+            4 if self.version == 1 else (len(names) if isinstance(names, list) and names else None)
+        )
         for key, (per, coordinates) in _EXTRA.items():
             count = states if per == "states" else rows
             if coordinates and width is None:

@@ -137,7 +137,10 @@ def stationary(
 
 
 def _run_on_model(
-    command: str, model: MDPModel | str | Path, offload: Offload | str | None, options: dict[str, Any]
+    command: str,
+    model: MDPModel | str | Path,
+    offload: Offload | str | None,
+    options: dict[str, Any],
 ) -> MDPSolution:
     labels = None
     if isinstance(model, MDPModel):
@@ -166,9 +169,16 @@ def _run_on_model(
 
 
 def _run_document(
-    command: str, source: MDPModel | MarkovChain | str | Path, runner: Offload, options: dict[str, Any]
+    command: str,
+    source: MDPModel | MarkovChain | str | Path,
+    runner: Offload,
+    options: dict[str, Any],
 ) -> dict[str, Any]:
-    reserved = [name for name in _RESERVED if name in options and not (name == "policy" and command == "evaluate")]
+    reserved = [
+        name
+        for name in _RESERVED
+        if name in options and not (name == "policy" and command == "evaluate")
+    ]
     if reserved:
         raise ValueError(f"option {reserved[0]!r} is set by offloadlab itself")
     with tempfile.TemporaryDirectory(prefix="offloadlab-") as scratch:
@@ -176,4 +186,6 @@ def _run_document(
             directory = Path(source)
         else:
             directory = write_model(Path(scratch) / "model", source)
-        return runner.run_json(["mdp", command, "--input", str(directory), *flags(options), "--format", "json"])
+        return runner.run_json(
+            ["mdp", command, "--input", str(directory), *flags(options), "--format", "json"]
+        )

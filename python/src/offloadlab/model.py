@@ -13,9 +13,7 @@ in the post-decision form (what `offload modes export` writes) states may share 
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -24,6 +22,15 @@ import scipy.sparse as sp
 #: Largest |row sum - 1| of a probability row accepted before anything is written
 #: (the bound the tool applies when it reads a model file).
 ROW_SUM_TOLERANCE = 1e-9
+
+
+class ArrayError(ValueError):
+    """A bad entry of one of the model's arrays; `key` names the array (as in the model
+    format's `files`), so a reader can name the file."""
+
+    def __init__(self, key: str, message: str):
+        super().__init__(message)
+        self.key = key
 
 
 @dataclass
@@ -87,9 +94,7 @@ class MDPModel:
     def as_choice_form(self) -> "MDPModel":
         """The same MDP with one row per (state, candidate) pair (discrete time, or a
         continuous model already in choice form)."""
-        if self.form == "choice" and np.array_equal(
-            self.candidate_rows, np.arange(self.row_count)
-        ):
+        if self.form == "choice" and np.array_equal(self.candidate_rows, np.arange(self.row_count)):
             return self
         if self.time == "continuous" and self.form == "post-decision":
             raise ValueError(
@@ -193,7 +198,9 @@ class MDPModel:
                 f"{len(states)}: one of each per choice is needed"
             )
         if rows and (np.any(np.diff(states) < 0) or states[0] < 0):
-            raise ValueError("states must be non-decreasing and >= 0 (a state's choices consecutive)")
+            raise ValueError(
+                "states must be non-decreasing and >= 0 (a state's choices consecutive)"
+            )
         if counts is None:
             counts = np.bincount(states, minlength=columns) if rows else np.zeros(columns, int)
         if len(counts) != columns:
@@ -261,7 +268,9 @@ class MarkovChain:
     arrays: dict[str, np.ndarray] = field(default_factory=dict)
 
     @classmethod
-    def from_matrix(cls, transitions: Any, costs: Any = None, *, time: str = "discrete") -> "MarkovChain":
+    def from_matrix(
+        cls, transitions: Any, costs: Any = None, *, time: str = "discrete"
+    ) -> "MarkovChain":
         """A chain from a square matrix (dense or scipy.sparse) and optional state costs."""
         matrix = sp.csr_matrix(transitions)
         home = np.arange(matrix.shape[0]) if time == "continuous" else None
@@ -295,23 +304,28 @@ def _check_rows(
     if costs is not None:
         bad = np.flatnonzero(~np.isfinite(costs))
         if len(bad):
-            raise ValueError(
-                f"cost of {describe(int(bad[0]))} is {float(costs[bad[0]])}, expected a finite number"
+            raise ArrayError(
+                "costs",
+                f"cost of {describe(int(bad[0]))} is {float(costs[bad[0]])}, "
+                "expected a finite number",
             )
     bad = np.flatnonzero(~np.isfinite(matrix.data) | (matrix.data < 0))
     if len(bad):
         row = int(np.searchsorted(matrix.indptr, bad[0], side="right") - 1)
         kind = "probability" if time == "discrete" else "rate"
-        raise ValueError(
-            f"{describe(row)}, column {matrix.indices[bad[0]]}: value {float(matrix.data[bad[0]])}, "
-            f"expected a finite {kind} >= 0"
+        raise ArrayError(
+            "transitionsValues",
+            f"{describe(row)}, column {matrix.indices[bad[0]]}: value "
+            f"{float(matrix.data[bad[0]])}, expected a finite {kind} >= 0",
         )
     if time == "discrete" and matrix.shape[0]:
         sums = np.asarray(matrix.sum(axis=1)).ravel()
         worst = int(np.argmax(np.abs(sums - 1)))
         if abs(sums[worst] - 1) > ROW_SUM_TOLERANCE:
-            raise ValueError(
-                f"{describe(worst)} sums to {float(sums[worst])!r}, not 1 within {ROW_SUM_TOLERANCE}"
+            raise ArrayError(
+                "transitionsValues",
+                f"{describe(worst)} sums to {float(sums[worst])!r}, "
+                f"not 1 within {ROW_SUM_TOLERANCE}",
             )
 
 

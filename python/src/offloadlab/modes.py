@@ -71,7 +71,9 @@ class DelayResult:
     provenance: dict[str, Any] | None = None
 
 
-def solve(*, heatmap: bool = False, offload: Offload | str | None = None, **options: Any) -> ModesSolution:
+def solve(
+    *, heatmap: bool = False, offload: Offload | str | None = None, **options: Any
+) -> ModesSolution:
     """Optimal policy, thresholds and structure verdicts (`offload modes solve`).
 
     `heatmap=True` also reads the whole policy with values (`--heatmap-csv`). Raises
@@ -160,7 +162,9 @@ def sweep(*, offload: Offload | str | None = None, **options: Any) -> pd.DataFra
     return table
 
 
-def export(directory: str | Path | None = None, *, offload: Offload | str | None = None, **options: Any) -> MDPModel:
+def export(
+    directory: str | Path | None = None, *, offload: Offload | str | None = None, **options: Any
+) -> MDPModel:
     """The compiled discounted MDP with OffloadLab's certified solution
     (`offload modes export`), read back as an `MDPModel` (post-decision form).
 

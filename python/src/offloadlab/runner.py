@@ -52,7 +52,9 @@ class Offload:
     seconds (None: none); a run that exceeds it is killed and raises `OffloadTimeoutError`.
     """
 
-    def __init__(self, binary: str | os.PathLike | None = None, timeout: float | None = DEFAULT_TIMEOUT):
+    def __init__(
+        self, binary: str | os.PathLike | None = None, timeout: float | None = DEFAULT_TIMEOUT
+    ):
         self.binary = locate_binary(binary)
         if timeout is not None and not (timeout > 0 and math.isfinite(timeout)):
             raise ValueError(f"invalid timeout {timeout!r}: expected seconds > 0, or None")
@@ -83,9 +85,7 @@ class Offload:
                 stderr=_text(error.stderr),
             ) from None
         except OSError as error:
-            raise OffloadError(
-                f"cannot start {self.binary}: {error}", command=command
-            ) from error
+            raise OffloadError(f"cannot start {self.binary}: {error}", command=command) from error
         run = Run(command, completed.returncode, completed.stdout, completed.stderr)
         if check and run.exit_code != 0:
             raise error_for_exit(
@@ -136,9 +136,7 @@ def locate_binary(binary: str | os.PathLike | None = None) -> Path:
         return Path(found)
     path = Path(candidate).expanduser()
     if path.is_dir() or not os.access(path, os.X_OK):
-        raise OffloadNotFoundError(
-            f"{source} is {candidate!r}, which is not an executable file"
-        )
+        raise OffloadNotFoundError(f"{source} is {candidate!r}, which is not an executable file")
     return path.resolve()
 
 
