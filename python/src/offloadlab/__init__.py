@@ -19,6 +19,7 @@ from .errors import (
 )
 from .files import ModelFormatError, read_model, write_model
 from .model import MarkovChain, MDPModel
+from .prism import read_prism
 from .runner import Offload, locate_binary
 
 __all__ = [
@@ -35,6 +36,7 @@ __all__ = [
     "locate_binary",
     "modes",
     "read_model",
+    "read_prism",
     "write_model",
     "version",
 ]

@@ -1,0 +1,89 @@
+"""PRISM explicit files read into models (docs/model-format.md §2), both variants, with
+costs worked by hand from the rule c(s, a) = srew(s) + sum_t P(s, a, t) trew(s, a, t)."""
+
+from __future__ import annotations
+
+import pytest
+
+import offloadlab as ol
+
+TRANSITIONS = """0 0 0 1 stay
+0 1 1 0.5 go
+0 1 2 0.5 go
+1 0 0 1
+2 0 2 0.25
+2 0 0 0.75
+"""
+
+
+def write(tmp_path, files):
+    for suffix, text in files.items():
+        (tmp_path / f"m.{suffix}").write_text(text)
+    return str(tmp_path / "m")
+
+
+@pytest.mark.parametrize("variant", ["prism", "storm"])
+def test_both_variants_give_the_hand_worked_costs(tmp_path, variant):
+    if variant == "prism":
+        files = {
+            "tra": "3 4 6\n" + TRANSITIONS,
+            "srew": "3 2\n0 1\n2 4\n",
+            "trew": "# costs\n3 4 2\n0 1 1 2\n0 1 2 6\n",
+            "lab": '0="init" 1="goal"\n0: 0\n2: 1\n',
+            "sta": "(x,flag)\n0:(0,false)\n1:(1,true)\n2:(2,false)\n",
+        }
+    else:
+        files = {
+            "tra": "mdp\n" + TRANSITIONS,
+            "srew": "0 1\n2 4\n",
+            "trew": "0 1 1 2\n0 1 2 6\n",
+            "lab": "#DECLARATION\ninit goal\n#END\n0 init\n2 goal\n",
+        }
+    model = ol.read_prism(write(tmp_path, files))
+    assert model.metadata["variant"].lower().startswith(variant)
+    # (0,0): srew 1; (0,1): 1 + 0.5*2 + 0.5*6 = 5; (1,0): 0; (2,0): srew 4
+    assert model.costs.tolist() == [1, 5, 0, 4]
+    assert model.candidate_start.tolist() == [0, 2, 3, 4]
+    assert model.transitions.toarray().tolist() == [
+        [1, 0, 0],
+        [0, 0.5, 0.5],
+        [1, 0, 0],
+        [0.75, 0, 0.25],
+    ]
+    assert model.metadata["labels"]["init"].tolist() == [0]
+    assert model.metadata["labels"]["goal"].tolist() == [2]
+    if variant == "prism":
+        assert model.metadata["coordinateNames"] == ["x", "flag"]
+        assert model.arrays["stateCoordinates"].tolist() == [[0, 0], [1, 1], [2, 0]]
+
+
+def test_ctmc_rates_and_state_costs(tmp_path):
+    prefix = write(tmp_path, {"tra": "ctmc\n0 1 2.0\n1 0 3.0\n1 1 -3.0\n", "srew": "1 1\n"})
+    chain = ol.read_prism(prefix)
+    assert isinstance(chain, ol.MarkovChain) and chain.time == "continuous"
+    assert chain.transitions.toarray().tolist() == [[0, 2], [3, 0]]
+    assert chain.costs.tolist() == [0, 1]
+
+
+@pytest.mark.parametrize(
+    "tra, message",
+    [
+        ("3 4 7\n" + TRANSITIONS, "announces 7 transitions, found 6"),
+        ("mdp\n0 0 0 1\n0 2 1 1\n1 0 0 1\n", "choices 0, 1, ..."),
+        ("mdp\n0 0 0 0.5\n0 0 1 0.4\n1 0 0 1\n", "sums to 0.9"),
+        ("mdp\n0 0 0 nan\n", "m.tra:2: must be a finite decimal number"),
+        ("mdp\n0 0 x 1\n", "m.tra:2: target state must be an integer"),
+        ("mdp\n0 0 0 1\n0 0 0 1\n", "appears twice"),
+        ("mdp\n0 0 1 1\n", "state 1 has no available action"),
+        ("hello world foo bar\n", "expected a model type or a count header"),
+    ],
+)
+def test_malformed_files_name_file_and_line(tmp_path, tra, message):
+    with pytest.raises(ol.ModelFormatError, match=message.replace("(", r"\(").replace(".", r"\.")):
+        ol.read_prism(write(tmp_path, {"tra": tra}))
+
+
+def test_binary_garbage_is_rejected(tmp_path):
+    (tmp_path / "m.tra").write_bytes(b"mdp\n\x00\x01\x02")
+    with pytest.raises(ol.ModelFormatError, match="binary content"):
+        ol.read_prism(tmp_path / "m")
