@@ -8,7 +8,7 @@ DataFrames (docs/python.md).
     result = ol.mdp.solve(model, discount=0.95)   # certified values and policy
 """
 
-from . import modes
+from . import mdp, modes
 from .errors import (
     NotConvergedError,
     OffloadError,
@@ -34,6 +34,7 @@ __all__ = [
     "OffloadUsageError",
     "OffloadWarning",
     "locate_binary",
+    "mdp",
     "modes",
     "read_model",
     "read_prism",

@@ -45,6 +45,11 @@ class MDPSolution:
     gain: float | None
     gain_lower: float | None
     gain_upper: float | None
+    method: str
+    tolerance: float
+    tolerance_kind: str
+    discount_factor: float | None
+    uniformization_rate: float | None
     warnings: list[str]
     document: dict[str, Any]
     actions: np.ndarray | None = None
@@ -67,10 +72,16 @@ class MDPSolution:
 @dataclass
 class StationaryResult:
     """`offload mdp stationary`: the stationary distribution and, if the chain has costs,
-    the long-run average cost. `document` is the whole JSON output."""
+    the long-run average cost; `residual` is ||pi P - pi||_1 of the distribution (of the
+    uniformized chain, in continuous time), `method` "gth" or "gauss-seidel". `document`
+    is the whole JSON output."""
 
     distribution: np.ndarray
     average_cost: float | None
+    residual: float
+    status: str
+    iterations: int
+    method: str
     warnings: list[str]
     document: dict[str, Any]
     provenance: dict[str, Any] | None = None
@@ -130,6 +141,10 @@ def stationary(
     return StationaryResult(
         distribution=distribution,
         average_cost=None if average is None else as_float(average),
+        residual=as_float(document["residual"]),
+        status=str(document["status"]),
+        iterations=int(document["iterations"]),
+        method=str(document["method"]),
         warnings=list(document.get("warnings", [])),
         document=document,
         provenance=document.get("provenance"),
@@ -151,21 +166,30 @@ def _run_on_model(
     if labels is not None:
         model_start = model.candidate_start[:-1]
         actions = np.asarray(labels)[model_start + policy]
-    optional = {key: document.get(key) for key in ("errorBound", "gain", "gainLower", "gainUpper")}
     return MDPSolution(
         values=np.asarray([as_float(x) for x in document["values"]]),
         policy=policy,
         status=str(document["status"]),
         iterations=int(document["iterations"]),
-        error_bound=None if optional["errorBound"] is None else as_float(optional["errorBound"]),
-        gain=None if optional["gain"] is None else as_float(optional["gain"]),
-        gain_lower=None if optional["gainLower"] is None else as_float(optional["gainLower"]),
-        gain_upper=None if optional["gainUpper"] is None else as_float(optional["gainUpper"]),
+        error_bound=_optional_float(document, "errorBound"),
+        gain=_optional_float(document, "gain"),
+        gain_lower=_optional_float(document, "gainLower"),
+        gain_upper=_optional_float(document, "gainUpper"),
+        method=str(document.get("method", "")),
+        tolerance=as_float(document.get("tolerance")),
+        tolerance_kind=str(document.get("toleranceKind", "")),
+        discount_factor=_optional_float(document, "discountFactor"),
+        uniformization_rate=_optional_float(document, "uniformizationRate"),
         warnings=list(document.get("warnings", [])),
         document=document,
         actions=actions,
         provenance=document.get("provenance"),
     )
+
+
+def _optional_float(document: dict[str, Any], key: str) -> float | None:
+    value = document.get(key)
+    return None if value is None else as_float(value)
 
 
 def _run_document(
