@@ -154,7 +154,8 @@ public enum Uniformization {
     )
   }
 
-  private static func checkedRate(_ rate: Double?, model: ContinuousTimeMDP) throws(ModelError)
+  /// Λ, or the default (the largest exit rate, 1 if all are 0), checked against the model.
+  static func checkedRate(_ rate: Double?, model: ContinuousTimeMDP) throws(ModelError)
     -> Double
   {
     let maximum = model.maximumExitRate
