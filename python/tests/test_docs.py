@@ -17,7 +17,7 @@ def test_every_example_runs(offload, monkeypatch, capsys):
     if not PAGE.exists():
         pytest.skip(f"{PAGE.name} is not in this checkout")
     blocks = re.findall(r"```python\n(.*?)```", PAGE.read_text(), flags=re.DOTALL)
-    assert len(blocks) >= 7
+    assert len(blocks) >= 12
     monkeypatch.setenv("OFFLOAD_BINARY", str(offload.binary))
     monkeypatch.setattr(offloadlab.runner, "_default", None)
     namespace: dict = {}
