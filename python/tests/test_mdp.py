@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from reference import truncated_mm1
 
 import offloadlab as ol
-from reference import truncated_mm1
 
 INF = np.inf
 
