@@ -94,13 +94,9 @@ def built_in(offload):
 @pytest.mark.parametrize("form", ["choice", "post-decision"])
 def test_built_in_model_from_arrays_gives_the_built_in_values(built_in, form, offload):
     model = built_in.as_choice_form() if form == "choice" else built_in
-    result = ol.mdp.solve(
-        model,
-        discount=built_in.metadata["discountFactor"],
-        tolerance=1e-10,
-        tolerance_mode="absolute",
-        offload=offload,
-    )
+    # the exported discount factor travels with the model
+    result = ol.mdp.solve(model, tolerance=1e-10, tolerance_mode="absolute", offload=offload)
+    assert result.discount_factor == built_in.metadata["discountFactor"]
     reference = built_in.arrays["referenceValues"]
     bound = result.error_bound + built_in.metadata["referenceErrorBound"]
     assert np.max(np.abs(result.values - reference)) <= bound

@@ -72,7 +72,8 @@ def write_model(
 ) -> Path:
     """Write `model` as an `offloadlab-mdp-v2` directory (created if missing; the files
     it writes are replaced) and return its path. `discount_factor` (γ, discrete time) or
-    `continuous_discount` (β, continuous time) are recorded as the model's defaults.
+    `continuous_discount` (β, continuous time) are recorded as the model's defaults
+    (without them, those of `model.metadata`, e.g. of an exported model, are kept).
     Arrays in `model.arrays` (coordinates, reference values and policy) are written too.
     """
     model.check()
@@ -110,6 +111,7 @@ def write_model(
         ("discountFactor", discount_factor),
         ("continuousDiscount", continuous_discount),
     ):
+        value = model.metadata.get(key) if value is None else value
         if value is not None:
             meta[key] = float(value)
     for key in _EXTRA:
