@@ -28,7 +28,8 @@ python-test: release
 	  "python-test: needs $(PYTHON) >= 3.10 with the venv module (Debian: python3-venv)" >&2; \
 	  exit 1; }
 	python/.venv/bin/python -m pip install --quiet "./python[test]"
-	OFFLOAD_BINARY="$(CURDIR)/.build/release/offload" python/.venv/bin/python -m pytest python/tests
+	OFFLOAD_BINARY="$(CURDIR)/.build/release/offload" OFFLOADLAB_REQUIRE_BINARY=1 \
+	  python/.venv/bin/python -m pytest python/tests
 
 lint:
 	swift format lint --strict --recursive Sources Tests Package.swift

@@ -2,7 +2,8 @@
 
 The tests run the real tool. It is found as the package finds it (OFFLOAD_BINARY, then
 PATH), falling back to this repository's release build (`make release`); when none
-exists, every test that needs it is skipped with that reason.
+exists, every test that needs it is skipped with that reason, unless
+OFFLOADLAB_REQUIRE_BINARY=1 (as `make python-test` sets it), which makes it a failure.
 """
 
 from __future__ import annotations
@@ -30,10 +31,13 @@ def offload() -> ol.Offload:
     """A runner for the tool under test (skips the test if there is none)."""
     binary = _binary()
     if binary is None:
-        pytest.skip(
+        reason = (
             "no offload executable: set OFFLOAD_BINARY, put offload on PATH, or build "
             f"{RELEASE_BUILD.relative_to(REPOSITORY)} with `make release`"
         )
+        if os.environ.get("OFFLOADLAB_REQUIRE_BINARY") == "1":
+            pytest.fail(reason)
+        pytest.skip(reason)
     return ol.Offload(binary, timeout=600)
 
 
