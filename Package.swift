@@ -2,7 +2,7 @@
 // OffloadLab: exact optimal policies and exact performance figures for offloading and
 // scheduling systems. Dependency direction (one way only):
 //   COpenBLAS <- LinearKernels <- MarkovSolvers <- {ServiceModeOffloading,
-//   MarkovMachineScheduling, TaskReplication} <- OffloadLab <- OffloadCLI
+//   MarkovMachineScheduling, TaskReplication, ModelFiles} <- OffloadLab <- OffloadCLI
 import PackageDescription
 
 let internalChecks: [SwiftSetting] = [

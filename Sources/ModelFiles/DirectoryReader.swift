@@ -63,7 +63,7 @@ struct DirectoryReader {
   private func count(_ key: String, minimum: Int) throws(ModelFileError) -> Int {
     guard let raw = document[key] else { throw missing(key, "an integer >= \(minimum)") }
     guard let number = raw as? NSNumber, let value = Int(exactly: number.doubleValue),
-      !(raw is Bool), value >= minimum, value <= ModelFileLimits.maximumCount
+      value >= minimum, value <= ModelFileLimits.maximumCount
     else {
       throw ModelFileError(
         .outOfRange, file: jsonPath, nil, value: "\(raw)",
@@ -77,7 +77,7 @@ struct DirectoryReader {
     throws(ModelFileError) -> Double?
   {
     guard let raw = document[key] else { return nil }
-    guard let number = raw as? NSNumber, !(raw is Bool), isValid(number.doubleValue) else {
+    guard let number = raw as? NSNumber, isValid(number.doubleValue) else {
       throw ModelFileError(
         .outOfRange, file: jsonPath, nil, value: "\(raw)", problem: "key '\(key)' must be \(valid)")
     }

@@ -55,10 +55,8 @@ struct MDPInputOptions: ParsableArguments {
   var path: String { input ?? prism ?? "" }
 
   var provenance: [(name: String, value: ParameterValue)] {
-    [
-      (input != nil ? "input" : "prism", .text(path)),
-      ("prism-type", .text(prismType?.rawValue ?? "from the file")),
-    ]
+    guard let prism else { return [("input", .text(path))] }
+    return [("prism", .text(prism)), ("prism-type", .text(prismType?.rawValue ?? "from the file"))]
   }
 }
 
