@@ -57,6 +57,31 @@ def test_both_variants_give_the_hand_worked_costs(tmp_path, variant):
         assert model.arrays["stateCoordinates"].tolist() == [[0, 0], [1, 1], [2, 0]]
 
 
+def test_line_order_does_not_matter_and_labels_are_kept(tmp_path):
+    lines = TRANSITIONS.splitlines()
+    shuffled = "\n".join([lines[4], lines[2], lines[0], lines[5], lines[3], lines[1]]) + "\n"
+    model = ol.read_prism(write(tmp_path, {"tra": "mdp\n" + shuffled, "trew": "0 1 2 6\n"}))
+    assert model.candidate_start.tolist() == [0, 2, 3, 4]
+    assert model.costs.tolist() == [0, 3, 0, 0]
+    assert model.transitions.toarray()[3].tolist() == [0.75, 0, 0.25]
+    assert model.metadata["choiceLabels"] == ["stay", "go", None, None]
+
+
+@pytest.mark.parametrize(
+    "files, message",
+    [
+        ({"srew": "3 5\n0 1\n"}, "m.srew:1: the counts line says 5 entries, the file has 1"),
+        ({"trew": "3 4 9\n0 1 1 2\n"}, "m.trew:1: the counts line should be 3 4 1"),
+        ({"trew": "0 1 1 2\n0 1 1 3\n"}, "m.trew:2: names no transition"),
+        ({"trew": "0 0 1 2\n"}, "m.trew:1: names no transition"),
+        ({"srew": "0 1\n0 2\n"}, "m.srew:2: state out of range or listed twice"),
+    ],
+)
+def test_malformed_reward_files(tmp_path, files, message):
+    with pytest.raises(ol.ModelFormatError, match=message):
+        ol.read_prism(write(tmp_path, {"tra": "3 4 6\n" + TRANSITIONS, **files}))
+
+
 def test_ctmc_rates_and_state_costs(tmp_path):
     prefix = write(tmp_path, {"tra": "ctmc\n0 1 2.0\n1 0 3.0\n1 1 -3.0\n", "srew": "1 1\n"})
     chain = ol.read_prism(prefix)
@@ -68,13 +93,16 @@ def test_ctmc_rates_and_state_costs(tmp_path):
 @pytest.mark.parametrize(
     "tra, message",
     [
-        ("3 4 7\n" + TRANSITIONS, "announces 7 transitions, found 6"),
-        ("mdp\n0 0 0 1\n0 2 1 1\n1 0 0 1\n", "choices 0, 1, ..."),
+        ("3 4 7\n" + TRANSITIONS, "m.tra:1: the header says 7 transitions, the file has 6"),
+        ("3 5 6\n" + TRANSITIONS, "m.tra:1: the header says 5 choices, the file has 4"),
+        ("mdp\n0 0 0 1\n0 2 1 1\n1 0 0 1\n", "m.tra:3: state 0 has choice 2 but not choice 1"),
         ("mdp\n0 0 0 0.5\n0 0 1 0.4\n1 0 0 1\n", "sums to 0.9"),
         ("mdp\n0 0 0 nan\n", "m.tra:2: must be a finite decimal number"),
         ("mdp\n0 0 x 1\n", "m.tra:2: target state must be an integer"),
         ("mdp\n0 0 0 1\n0 0 0 1\n", "appears twice"),
-        ("mdp\n0 0 1 1\n", "state 1 has no available action"),
+        ("mdp\n0 0 1 1\n", "state 1 has no transition"),
+        ("mdp\n0 0 5 1\n0 1 0 1\n", "state 1 has no transition"),
+        ("2 2 2\n0 0 0 1\n1 0 2 1\n", "m.tra:3: target state outside 0..1"),
         ("hello world foo bar\n", "expected a model type or a count header"),
     ],
 )

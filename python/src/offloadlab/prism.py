@@ -28,89 +28,122 @@ def read_prism(prefix: str | Path, model_type: str | None = None) -> MDPModel | 
 
     `model_type` ("dtmc" or "ctmc") says what a PRISM-variant chain is, which its
     two-number header cannot (default dtmc). Labels go to `metadata["labels"]` (name ->
-    state array), `.sta` values to `arrays["stateCoordinates"]` with
+    state array), action labels of an MDP's choices to `metadata["choiceLabels"]` (None
+    where a choice has none), `.sta` values to `arrays["stateCoordinates"]` with
     `metadata["coordinateNames"]`; `metadata["variant"]` says which variant was read.
-    Raises `ModelFormatError` as `FILE:LINE: problem`.
+    Lines may come in any order. Raises `ModelFormatError` as `FILE:LINE: problem`.
     """
     prefix = str(prefix)
-    tra = _lines(Path(prefix + ".tra"), required=True)
-    first_path, first_number, first = tra[0] if tra else (prefix + ".tra", 0, "")
+    tra_path = Path(prefix + ".tra")
+    tra = _lines(tra_path, required=True)
+    if not tra:
+        raise ModelFormatError(f"{tra_path}: empty")
+    _, first_number, first = tra[0]
     words = first.split()
     if len(words) == 1 and words[0].lower() in _MODEL_TYPES:
-        variant, kind = "storm", words[0].lower()
+        variant, kind, header = "storm", words[0].lower(), None
         if model_type is not None and model_type != kind:
-            raise _error(first_path, first_number, f"the file says {kind}, not {model_type}", first)
-        header = None
+            raise _error(tra_path, first_number, f"the file says {kind}, not {model_type}", first)
     elif len(words) in (2, 3):
         variant = "prism"
         kind = "mdp" if len(words) == 3 else (model_type or "dtmc")
-        header = [_integer(w, first_path, first_number, "count") for w in words]
+        header = [_integer(w, tra_path, first_number, "count") for w in words]
     else:
-        raise _error(
-            first_path, first_number, "expected a model type or a count header line", first
-        )
-    entries = tra[1:]
-    width = 4 if kind == "mdp" else 3
-    sources, choices, targets, values = [], [], [], []
-    for path, number, line in entries:
+        raise _error(tra_path, first_number, "expected a model type or a count header line", first)
+    mdp = kind == "mdp"
+    width = 4 if mdp else 3
+    fields_of = []
+    for path, number, line in tra[1:]:
         fields = line.split()
-        if len(fields) < width or (kind != "mdp" and len(fields) > width):
+        if len(fields) < width or len(fields) > width + (1 if mdp else 0):
             raise _error(path, number, f"expected {width} fields", line)
-        sources.append(_integer(fields[0], path, number, "source state"))
-        if kind == "mdp":
-            choices.append(_integer(fields[1], path, number, "choice index"))
-        targets.append(_integer(fields[width - 2], path, number, "target state"))
-        values.append(_number(fields[width - 1], path, number))
-    sources, targets = np.asarray(sources, dtype=np.int64), np.asarray(targets, dtype=np.int64)
-    values = np.asarray(values, dtype=float)
-    states = header[0] if header else int(max(sources.max(initial=-1), targets.max(initial=-1))) + 1
-    if len(targets) and (targets.max() >= states or sources.max() >= states):
-        raise ModelFormatError(f"{prefix}.tra: a state index outside 0..{states - 1}")
-    if header and header[-1] != len(entries):
-        raise ModelFormatError(
-            f"{prefix}.tra: the header announces {header[-1]} transitions, found {len(entries)}"
-        )
-    labels, coordinates, names = _labels(prefix, states), *_state_values(prefix, states)
-    state_rewards = _state_rewards(prefix, states, variant)
-    if kind == "mdp":
-        rows = _choice_rows(sources, np.asarray(choices, dtype=np.int64), prefix)
-        row_count = int(rows.max()) + 1 if len(rows) else 0
-        transitions = sp.csr_matrix((values, (rows, targets)), shape=(row_count, states))
-        first_rows = np.flatnonzero(np.r_[True, np.diff(rows) != 0])
-        row_states = sources[first_rows]
-        if header and header[1] != row_count:
-            raise ModelFormatError(
-                f"{prefix}.tra: the header announces {header[1]} choices, found {row_count}"
+        fields_of.append(fields)
+    columns = [[fields[k] for fields in fields_of] for k in range(width)]
+    numbers = [number for _, number, _ in tra[1:]]
+    sources = _integers(columns[0], tra_path, numbers, "source state")
+    choices = _integers(columns[1], tra_path, numbers, "choice index") if mdp else None
+    targets = _integers(columns[width - 2], tra_path, numbers, "target state")
+    values = np.array(
+        [_number(text, tra_path, n) for text, n in zip(columns[width - 1], numbers, strict=True)]
+    )
+    if header:
+        states = header[0]
+        if header[-1] != len(values):
+            raise _error(
+                tra_path,
+                first_number,
+                f"the header says {header[-1]} transitions, the file has {len(values)}",
+                header[-1],
             )
-        keys = {
+    else:
+        states = int(max(sources.max(initial=-1), targets.max(initial=-1))) + 1
+    for name, indices in (("source", sources), ("target", targets)):
+        if len(indices) and indices.max() >= states:
+            bad = int(np.argmax(indices >= states))
+            raise _error(
+                tra_path, numbers[bad], f"{name} state outside 0..{states - 1}", int(indices[bad])
+            )
+    keys = (sources, choices, targets) if mdp else (sources, targets)
+    order = np.lexsort(keys[::-1])
+    sorted_keys = np.stack([key[order] for key in keys])
+    repeated = np.flatnonzero(np.all(sorted_keys[:, 1:] == sorted_keys[:, :-1], axis=0))
+    if len(repeated):
+        line = numbers[order[repeated[0] + 1]]
+        raise _error(
+            tra_path, line, "this transition appears twice", tra[1 + order[repeated[0] + 1]][2]
+        )
+    labels = _labels(prefix, states)
+    coordinates, names = _state_values(prefix, states)
+    state_rewards = _state_rewards(prefix, states)
+    if mdp:
+        row_of, row_states, row_choices = _choice_rows(
+            sources, choices, order, states, tra_path, numbers
+        )
+        row_count = len(row_states)
+        if header and header[1] != row_count:
+            raise _error(
+                tra_path,
+                first_number,
+                f"the header says {header[1]} choices, the file has {row_count}",
+                header[1],
+            )
+        transitions = sp.csr_matrix((values, (row_of, targets)), shape=(row_count, states))
+        entry_of = {
             (int(s), int(c), int(t)): i
             for i, (s, c, t) in enumerate(zip(sources, choices, targets, strict=True))
         }
-        if len(keys) != len(sources):
-            raise ModelFormatError(f"{prefix}.tra: a (state, choice, target) triple appears twice")
-        rewards = _transition_rewards(prefix, keys, values, rows, row_count, variant, 4)
-        costs = state_rewards[row_states] + rewards
-        action_of = np.asarray(choices, dtype=np.int64)[first_rows]
+        expected = _transition_rewards(
+            prefix, entry_of, values, row_of, row_count, 4, (states, row_count)
+        )
         try:
             model: MDPModel | MarkovChain = MDPModel.from_choices(
-                transitions, costs, row_states, choice_actions=action_of, time="discrete"
+                transitions,
+                state_rewards[row_states] + expected,
+                row_states,
+                choice_actions=row_choices,
             )
         except ValueError as error:
-            raise ModelFormatError(f"{prefix}.tra: {error}") from None
+            raise ModelFormatError(f"{tra_path}: {error}") from None
+        action_labels: list[str | None] = [None] * row_count
+        for fields, row in zip(fields_of, row_of, strict=True):
+            if len(fields) == 5:
+                action_labels[row] = fields[4]
+        model.metadata["choiceLabels"] = action_labels
     else:
-        time = "continuous" if kind == "ctmc" else "discrete"
-        keys = {(int(s), int(t)): i for i, (s, t) in enumerate(zip(sources, targets, strict=True))}
-        if len(keys) != len(sources):
-            raise ModelFormatError(f"{prefix}.tra: a (source, target) pair appears twice")
-        rewards = _transition_rewards(prefix, keys, values, sources, states, variant, 3)
-        matrix = sp.csr_matrix((values, (sources, targets)), shape=(states, states))
+        entry_of = {
+            (int(s), int(t)): i for i, (s, t) in enumerate(zip(sources, targets, strict=True))
+        }
+        expected = _transition_rewards(prefix, entry_of, values, sources, states, 3, (states,))
         has_costs = Path(prefix + ".srew").exists() or Path(prefix + ".trew").exists()
+        matrix = sp.csr_matrix((values, (sources, targets)), shape=(states, states))
         try:
             model = MarkovChain.from_matrix(
-                matrix, state_rewards + rewards if has_costs else None, time=time
+                matrix,
+                state_rewards + expected if has_costs else None,
+                time="continuous" if kind == "ctmc" else "discrete",
             )
         except ValueError as error:
-            raise ModelFormatError(f"{prefix}.tra: {error}") from None
+            raise ModelFormatError(f"{tra_path}: {error}") from None
     model.metadata.update(
         variant="PRISM variant: count header" if variant == "prism" else "Storm variant",
         modelType=kind,
@@ -148,6 +181,18 @@ def _error(path, number, problem, value) -> ModelFormatError:
     return ModelFormatError(f"{path}:{number}: {problem} (value {value!r})")
 
 
+def _integers(texts, path, numbers, what: str) -> np.ndarray:
+    """The column `texts` as int64 indices >= 0 (errors name the line)."""
+    try:
+        array = np.array([int(text) for text in texts], dtype=np.int64)
+    except ValueError:
+        array = None
+    if array is None or (len(array) and array.min() < 0):
+        for text, number in zip(texts, numbers, strict=True):
+            _integer(text, path, number, what)
+    return array
+
+
 def _integer(text: str, path, number, what: str) -> int:
     try:
         value = int(text)
@@ -168,34 +213,50 @@ def _number(text: str, path, number) -> float:
     return value
 
 
-def _choice_rows(sources: np.ndarray, choices: np.ndarray, prefix: str) -> np.ndarray:
-    """Row index of each transition: consecutive (state, choice) pairs, checked to be
-    ordered by state then choice, choices numbered 0, 1, ... and no state left out."""
-    rows = np.zeros(len(sources), dtype=np.int64)
-    row = -1
-    previous = (-1, -1)
-    for i, pair in enumerate(zip(sources.tolist(), choices.tolist(), strict=True)):
-        if pair != previous:
-            state, choice = pair
-            expected_new_state = state == previous[0] + 1 and choice == 0
-            expected_next_choice = state == previous[0] and choice == previous[1] + 1
-            if not (expected_new_state or expected_next_choice):
-                raise ModelFormatError(
-                    f"{prefix}.tra: transition {i + 1} has state {state}, choice {choice} after "
-                    f"state {previous[0]}, choice {previous[1]}: lines must be ordered by state, "
-                    "then choice, with choices 0, 1, ... and no state without a choice"
-                )
-            row += 1
-            previous = pair
-        rows[i] = row
-    return rows
+def _choice_rows(sources, choices, order, states, path, numbers):
+    """Row of each transition (rows are the (state, choice) pairs in sorted order), and
+    each row's state and choice; checks that every state has choices 0, 1, ... without
+    gaps."""
+    pairs = np.stack([sources, choices], axis=1)
+    unique, row_of = np.unique(pairs, axis=0, return_inverse=True)
+    row_states, row_choices = unique[:, 0], unique[:, 1]
+    first_row = np.searchsorted(row_states, np.arange(states))
+    counts = np.bincount(row_states, minlength=states)
+    if np.any(counts == 0):
+        missing = int(np.argmax(counts == 0))
+        raise ModelFormatError(
+            f"{path}: state {missing} has no transition (every state needs a choice)"
+        )
+    position = np.arange(len(unique)) - first_row[row_states]
+    gaps = np.flatnonzero(row_choices != position)
+    if len(gaps):
+        state, choice = int(row_states[gaps[0]]), int(row_choices[gaps[0]])
+        line = numbers[int(np.argmax((sources == state) & (choices == choice)))]
+        raise _error(
+            path,
+            line,
+            f"state {state} has choice {choice} but not choice {int(position[gaps[0]])}: "
+            "choices are numbered 0, 1, ... without gaps",
+            choice,
+        )
+    return row_of.ravel(), row_states, row_choices
 
 
-def _state_rewards(prefix: str, states: int, variant: str) -> np.ndarray:
+def _state_rewards(prefix: str, states: int) -> np.ndarray:
+    """srew(s) per state; a first line `n k` with n = the state count is PRISM's counts
+    line (it cannot be an entry), and k must then be the number of entries."""
     rewards = np.zeros(states)
     lines = _lines(Path(prefix + ".srew"), required=False)
-    if variant == "prism" and lines:
-        lines = lines[1:]  # the "n k" counts line
+    counts = None
+    if lines and len(lines[0][2].split()) == 2 and lines[0][2].split()[0] == str(states):
+        counts, lines = lines[0], lines[1:]
+    if counts is not None and counts[2].split()[1] != str(len(lines)):
+        raise _error(
+            counts[0],
+            counts[1],
+            f"the counts line says {counts[2].split()[1]} entries, the file has {len(lines)}",
+            counts[2],
+        )
     seen = set()
     for path, number, line in lines:
         fields = line.split()
@@ -209,20 +270,34 @@ def _state_rewards(prefix: str, states: int, variant: str) -> np.ndarray:
     return rewards
 
 
-def _transition_rewards(prefix, keys, values, rows, row_count, variant, width) -> np.ndarray:
-    """Expected transition reward per row: sum over its transitions of value * reward."""
+def _transition_rewards(prefix, entry_of, values, rows, row_count, width, model_counts):
+    """Expected transition reward per row: the sum over its transitions of value times
+    reward. A first line with one field fewer than an entry is PRISM's counts line
+    (states[, choices], entries), a model-type word is skipped."""
     expected = np.zeros(row_count)
     lines = _lines(Path(prefix + ".trew"), required=False)
-    if lines and (variant == "prism" or lines[0][2].lower() in _MODEL_TYPES):
+    if lines and lines[0][2].lower() in _MODEL_TYPES:
         lines = lines[1:]
+    if lines and len(lines[0][2].split()) == width - 1:
+        (path, number, line), lines = lines[0], lines[1:]
+        counts = [_integer(f, path, number, "count") for f in line.split()]
+        if counts != [*model_counts, len(lines)]:
+            raise _error(
+                path,
+                number,
+                f"the counts line should be {' '.join(map(str, [*model_counts, len(lines)]))}",
+                line,
+            )
+    seen = set()
     for path, number, line in lines:
         fields = line.split()
         if len(fields) != width:
             raise _error(path, number, f"expected {width} fields", line)
         key = tuple(_integer(f, path, number, "index") for f in fields[:-1])
-        entry = keys.get(key)
-        if entry is None:
-            raise _error(path, number, "names no transition of the .tra file", line)
+        entry = entry_of.get(key)
+        if entry is None or entry in seen:
+            raise _error(path, number, "names no transition of the .tra file, or repeats one", line)
+        seen.add(entry)
         expected[rows[entry]] += values[entry] * _number(fields[-1], path, number)
     return expected
 
