@@ -3,6 +3,7 @@ costs worked by hand from the rule c(s, a) = srew(s) + sum_t P(s, a, t) trew(s, 
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 import offloadlab as ol
@@ -115,3 +116,25 @@ def test_binary_garbage_is_rejected(tmp_path):
     (tmp_path / "m.tra").write_bytes(b"mdp\n\x00\x01\x02")
     with pytest.raises(ol.ModelFormatError, match="binary content"):
         ol.read_prism(tmp_path / "m")
+
+
+@pytest.mark.parametrize("variant", ["prism", "storm"])
+def test_built_in_prism_export_is_the_directory_export(tmp_path, variant, offload):
+    prefix = tmp_path / "sm"
+    offload.run(
+        ["modes", "export", "--buffer", "4", "--output", str(tmp_path / "dir"),
+         "--prism", str(prefix), "--prism-variant", variant]
+    )  # fmt: skip
+    from_prism = ol.read_prism(prefix)
+    from_directory = ol.read_model(tmp_path / "dir").as_choice_form()
+    assert from_prism.metadata["variant"].lower().startswith(variant)
+    assert np.array_equal(from_prism.candidate_start, from_directory.candidate_start)
+    assert abs(from_prism.transitions - from_directory.transitions).max() == 0
+    # a choice's cost comes back as sum_t P(t) * cost: exact up to the rounding of that
+    # sum of at most five terms
+    assert np.allclose(from_prism.costs, from_directory.costs, rtol=5 * np.finfo(float).eps, atol=0)
+    assert np.array_equal(
+        from_prism.arrays["stateCoordinates"], from_directory.arrays["stateCoordinates"]
+    )
+    assert from_prism.metadata["coordinateNames"] == ["xb", "xl", "x1", "x2"]
+    assert from_prism.metadata["labels"]["init"].tolist() == [0]
