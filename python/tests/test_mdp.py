@@ -136,3 +136,21 @@ def test_iteration_limit_is_not_converged_with_the_partial_result(offload):
         )
     assert caught.value.exit_code == 2
     assert caught.value.document["status"] != "converged"
+
+
+def test_prism_files_solved_by_the_tool_and_by_the_python_reader(tmp_path, offload):
+    # The two-state MDP again, as Storm-variant PRISM files: state reward 1 in state 0,
+    # and a transition reward of -1 on the move's transition to state 1 (so the move costs
+    # 1 + 0.5 * (-1) = 0.5): V = (100/29, 90/29), move in state 0.
+    prefix = tmp_path / "two"
+    (tmp_path / "two.tra").write_text("mdp\n0 0 0 1\n0 1 0 0.5 move\n0 1 1 0.5 move\n1 0 0 1\n")
+    (tmp_path / "two.srew").write_text("0 1\n")
+    (tmp_path / "two.trew").write_text("0 1 1 -1\n")
+    for model in (prefix, ol.read_prism(prefix)):
+        result = ol.mdp.solve(model, discount=0.9, tolerance=1e-10, offload=offload)
+        assert np.all(np.abs(result.values - [100 / 29, 90 / 29]) <= result.error_bound + 1e-15)
+        assert result.policy.tolist() == [1, 0]
+        if model is prefix:
+            assert result.policy_labels == ["move", ""]
+    with pytest.raises(FileNotFoundError, match="neither a model directory"):
+        ol.mdp.solve(tmp_path / "absent", offload=offload)

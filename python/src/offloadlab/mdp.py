@@ -53,6 +53,7 @@ class MDPSolution:
     warnings: list[str]
     document: dict[str, Any]
     actions: np.ndarray | None = None
+    policy_labels: list[str] | None = None
     provenance: dict[str, Any] | None = field(default=None)
 
     @property
@@ -93,10 +94,11 @@ def solve(
     offload: Offload | str | None = None,
     **options: Any,
 ) -> MDPSolution:
-    """Solve an MDP (`offload mdp solve`): `model` is an `MDPModel` or the path of a
-    model directory. Options are the command's flags as keywords: `criterion`
-    ("discounted" or "average"), `discount` (γ) or `continuous_discount` (β),
-    `tolerance`, `tolerance_mode` ("absolute" or "relative"), `method`.
+    """Solve an MDP (`offload mdp solve`): `model` is an `MDPModel`, the path of a model
+    directory, or the prefix of PRISM explicit files (PREFIX.tra, ...). Options are the
+    command's flags as keywords: `criterion` ("discounted" or "average"), `discount` (γ)
+    or `continuous_discount` (β), `tolerance`, `tolerance_mode` ("absolute" or
+    "relative"), `method`, `max_iterations`, `uniformization_rate`, `prism_type`.
     Raises `NotConvergedError` when the solver stops short of the tolerance.
     """
     return _run_on_model("solve", model, offload, options)
@@ -128,7 +130,8 @@ def stationary(
 ) -> StationaryResult:
     """Stationary distribution of a chain (`offload mdp stationary`): `chain` is a
     `MarkovChain`, a square matrix (probabilities, or rates with `time="continuous"`),
-    or the path of a chain directory; `costs` (per state) give the average cost."""
+    the path of a chain directory, or a PRISM prefix (`prism_type="ctmc"` for a
+    PRISM-variant CTMC); `costs` (per state) give the average cost."""
     if isinstance(chain, (str, Path)):
         source = Path(chain)
     else:
@@ -183,6 +186,7 @@ def _run_on_model(
         warnings=list(document.get("warnings", [])),
         document=document,
         actions=actions,
+        policy_labels=document.get("policyLabels"),
         provenance=document.get("provenance"),
     )
 
@@ -207,9 +211,19 @@ def _run_document(
         raise ValueError(f"option {reserved[0]!r} is set by offloadlab itself")
     with tempfile.TemporaryDirectory(prefix="offloadlab-") as scratch:
         if isinstance(source, (str, Path)):
-            directory = Path(source)
+            where = _files_flag(Path(source))
         else:
-            directory = write_model(Path(scratch) / "model", source)
-        return runner.run_json(
-            ["mdp", command, "--input", str(directory), *flags(options), "--format", "json"]
-        )
+            where = ["--input", str(write_model(Path(scratch) / "model", source))]
+        return runner.run_json(["mdp", command, *where, *flags(options), "--format", "json"])
+
+
+def _files_flag(path: Path) -> list[str]:
+    """`--input DIR` for a model directory, `--prism PREFIX` when PREFIX.tra exists."""
+    if path.is_dir():
+        return ["--input", str(path)]
+    if Path(f"{path}.tra").exists():
+        return ["--prism", str(path)]
+    raise FileNotFoundError(
+        f"{path}: neither a model directory nor the prefix of PRISM explicit files "
+        f"(no {path.name}.tra)"
+    )
