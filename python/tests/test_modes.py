@@ -133,3 +133,18 @@ def test_solve_heatmap_values_and_grids_match_the_export(exported, offload):
         index=pd.RangeIndex(0, window + 1, name="n"),
     )
     pd.testing.assert_frame_equal(solution.thresholds, expected)
+
+
+def test_any_command_as_csv_or_json(offload):
+    rates = dict(RATES, arrival_rate=[1.0, 4.5])
+    table = ol.command("modes", "sweep", format="csv", buffer=BUFFER, **rates, offload=offload)
+    only = table[table.policy == "offload-only"]
+    expected = [
+        truncated_mm1(arrival, RATES["sm1_cloud_rate"], BUFFER + 1)["mean_delay"]
+        for arrival in (1.0, 4.5)
+    ]
+    assert np.allclose(only.mean_delay, expected, rtol=1e-9)
+    document = ol.command("modes", "delay", buffer=BUFFER, **RATES, offload=offload)
+    assert {policy["name"] for policy in document["policies"]} >= {"optimal", "offload-only"}
+    with pytest.raises(ValueError, match="format"):
+        ol.command("modes", "delay", format="table", offload=offload)

@@ -20,7 +20,7 @@ from .errors import (
 from .files import ModelFormatError, read_model, write_model
 from .model import MarkovChain, MDPModel
 from .prism import read_prism
-from .runner import Offload, locate_binary
+from .runner import Offload, command, locate_binary
 
 __all__ = [
     "MDPModel",
@@ -33,6 +33,7 @@ __all__ = [
     "OffloadTimeoutError",
     "OffloadUsageError",
     "OffloadWarning",
+    "command",
     "locate_binary",
     "mdp",
     "modes",

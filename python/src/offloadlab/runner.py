@@ -8,6 +8,7 @@ needs Python, and this package needs only the executable.
 
 from __future__ import annotations
 
+import io
 import json
 import math
 import os
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 import numpy as np
+import pandas as pd
 
 from .errors import (
     OffloadError,
@@ -113,6 +115,23 @@ class Offload:
     def version(self) -> str:
         """The tool's version string, as printed by `offload --version`."""
         return self.run(["--version"]).stdout.strip()
+
+
+def command(
+    *words: str, format: str = "json", offload: Offload | str | None = None, **options: Any
+) -> Any:
+    """Any `offload` command with `--format json` (returns the document as a dict) or
+    `--format csv` (returns a pandas DataFrame), for commands this package has no
+    function for: `command("machine", "optimal", format="csv", age_cap=6)`. Options are
+    flags as everywhere (docs/python.md §2).
+    """
+    if format not in ("json", "csv"):
+        raise ValueError(f"format must be 'json' or 'csv', got {format!r}")
+    runner = resolve(offload)
+    arguments = [*words, *flags(options), "--format", format]
+    if format == "json":
+        return runner.run_json(arguments)
+    return pd.read_csv(io.StringIO(runner.run(arguments).stdout))
 
 
 def locate_binary(binary: str | os.PathLike | None = None) -> Path:
