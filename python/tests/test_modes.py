@@ -4,6 +4,8 @@ exported arrays (docs/python.md, "Built-in model")."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -148,3 +150,38 @@ def test_any_command_as_csv_or_json(offload):
     assert {policy["name"] for policy in document["policies"]} >= {"optimal", "offload-only"}
     with pytest.raises(ValueError, match="format"):
         ol.command("modes", "delay", format="table", offload=offload)
+
+
+def test_the_documents_of_the_shared_output_kit_are_read_too(fake_tool, tmp_path):
+    # The JSON shapes the shared CLI output kit writes (thresholds as equal-length arrays
+    # with "never" and null, x2-direction thresholds in their own object, sweeps named by
+    # `swept` with a `values` object per point), written here by hand.
+    solve = {
+        "structure": {"window": 2},
+        "thresholds": {"n": [0, 1, 2], "cloudBusy": [3, "never", 1], "cloudIdle": [None, 2, 1]},
+        "cloudQueueThresholds": {"xb": [1, 2], "cloudBusy": [0, "never"], "cloudIdle": [4, 1]},
+        "policy": {"cloudFirstSet": [[1, 1], [1, 3]], "cloudBusy": [[0] * 3] * 3,
+                   "cloudIdle": [[0] * 3] * 3},
+        "solver": {"converged": True}, "parameters": {}, "provenance": {"tool": "offload"},
+        "warnings": [],
+    }  # fmt: skip
+    (tmp_path / "solve.json").write_text(json.dumps(solve))
+    tool = ol.Offload(fake_tool(f"cat {tmp_path / 'solve.json'}"))
+    solution = ol.modes.solve(offload=tool)
+    assert solution.thresholds.T1.tolist() == [3, pd.NA, 1]
+    assert solution.thresholds.T0.tolist() == [pd.NA, 2, 1]
+    assert solution.cloud_queue_thresholds.loc[2].tolist() == [pd.NA, 1]
+    assert solution.provenance == {"tool": "offload"}
+
+    point = {"policies": [{"name": "optimal", "meanDelay": 0.5}], "parameters": {"load": 0.4}}
+    sweep = {
+        "swept": ["load", "cloud_speedup"],
+        "points": [dict(point, point=1, values={"load": 0.4, "cloud_speedup": 2.0})],
+        "provenance": {}, "warnings": ["a warning"],
+    }  # fmt: skip
+    (tmp_path / "sweep.json").write_text(json.dumps(sweep))
+    tool = ol.Offload(fake_tool(f"cat {tmp_path / 'sweep.json'}"))
+    with pytest.warns(ol.OffloadWarning, match="a warning"):
+        table = ol.modes.sweep(offload=tool)
+    assert list(table.columns[:4]) == ["load", "cloud_speedup", "policy", "mean_delay"]
+    assert table.iloc[0, :4].tolist() == [0.4, 2.0, "optimal", 0.5]

@@ -88,23 +88,10 @@ def solve(
             arguments += ["--heatmap-csv", str(heatmap_path)]
         document = runner.run_json(arguments)
         table = pd.read_csv(heatmap_path) if heatmap else None
-    thresholds = document["thresholds"]
-    window = int(document["structure"]["window"])
+    thresholds, cloud_queue_thresholds = _threshold_tables(document)
     return ModesSolution(
-        thresholds=pd.DataFrame(
-            {
-                "T1": _integers(thresholds["cloudBusy"]),
-                "T0": _integers([None, *thresholds["cloudIdle"]]),
-            },
-            index=pd.RangeIndex(0, window + 1, name="n"),
-        ),
-        cloud_queue_thresholds=pd.DataFrame(
-            {
-                "cloud_busy": _integers(thresholds["cloudQueueCloudBusy"]),
-                "cloud_idle": _integers(thresholds["cloudQueueCloudIdle"]),
-            },
-            index=pd.RangeIndex(1, window + 1, name="xb"),
-        ),
+        thresholds=thresholds,
+        cloud_queue_thresholds=cloud_queue_thresholds,
         policy={
             snake_case(name): np.asarray(grid, dtype=np.int64)
             for name, grid in document["policy"].items()
@@ -143,15 +130,16 @@ def sweep(*, offload: Offload | str | None = None, **options: Any) -> pd.DataFra
 
     Give one option several values, as a list (`load=[0.2, 0.5, 0.8]`) or the tool's
     range text (`load="0.1:0.9:0.1"`). One row per value and policy: the swept value
-    (column named after the option, e.g. `load`), `policy`, the figures, then the
-    model's parameters at that value. `DataFrame.attrs["document"]` keeps the JSON.
+    (column named after the option, e.g. `load`; one column per swept option where the
+    tool sweeps a grid), `policy`, the figures, then the model's parameters at that
+    value. `DataFrame.attrs["document"]` keeps the JSON.
     """
     document = resolve(offload).run_json(["modes", "sweep", *_options(options), "--format", "json"])
-    column = snake_case(document["parameter"].replace("-", "_"))
     frames = []
     for point in document["points"]:
         frame = _policy_frame(point["policies"])
-        frame.insert(0, column, as_float(point["value"]))
+        for position, (name, value) in enumerate(_swept_values(document, point)):
+            frame.insert(position, name, value)
         for key, value in point["parameters"].items():
             name = snake_case(key)
             if name not in frame:
@@ -182,6 +170,48 @@ def export(
         return read_model(scratch)
 
 
+def _swept_values(document: dict[str, Any], point: dict[str, Any]) -> list[tuple[str, float]]:
+    """(column, value) of each swept option at `point`: `swept` names with a `values`
+    object per point, or (earlier documents) one `parameter` with a `value` per point."""
+    if "swept" in document:
+        return [
+            (snake_case(name.replace("-", "_")), as_float(point["values"][name]))
+            for name in document["swept"]
+        ]
+    return [(snake_case(document["parameter"].replace("-", "_")), as_float(point["value"]))]
+
+
+def _threshold_tables(document: dict[str, Any]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """T1(n), T0(n) by n = 0..W, and the x2-direction thresholds by xb = 1..W.
+
+    A threshold is an integer; no threshold is written "never" (or null in earlier
+    documents), T0(0), which is undefined, null: both become <NA>. Earlier documents list
+    T0 from n = 1 and keep the x2-direction thresholds inside `thresholds`.
+    """
+    along_base = document["thresholds"]
+    window = int(document["structure"]["window"])
+    if "n" in along_base:
+        n, busy, idle = along_base["n"], along_base["cloudBusy"], along_base["cloudIdle"]
+        along_queue = document["cloudQueueThresholds"]
+        xb = along_queue["xb"]
+        queue_busy, queue_idle = along_queue["cloudBusy"], along_queue["cloudIdle"]
+    else:
+        n, busy, idle = range(window + 1), along_base["cloudBusy"], [None, *along_base["cloudIdle"]]
+        xb = range(1, window + 1)
+        queue_busy = along_base["cloudQueueCloudBusy"]
+        queue_idle = along_base["cloudQueueCloudIdle"]
+    return (
+        pd.DataFrame(
+            {"T1": _integers(busy), "T0": _integers(idle)},
+            index=pd.Index(list(n), name="n"),
+        ),
+        pd.DataFrame(
+            {"cloud_busy": _integers(queue_busy), "cloud_idle": _integers(queue_idle)},
+            index=pd.Index(list(xb), name="xb"),
+        ),
+    )
+
+
 def snake_case(name: str) -> str:
     """`meanDelay` -> `mean_delay`, `sm1Share` -> `sm1_share` (the CSV column names)."""
     return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name).lower()
@@ -197,8 +227,11 @@ def _options(options: dict[str, Any]) -> list[str]:
     return flags(options)
 
 
-def _integers(values: list[int | None]) -> pd.Series:
-    return pd.array([pd.NA if value is None else int(value) for value in values], dtype="Int64")
+def _integers(values: list[int | str | None]) -> pd.Series:
+    """Nullable integers: None and "never" become <NA>."""
+    return pd.array(
+        [int(value) if isinstance(value, int) else pd.NA for value in values], dtype="Int64"
+    )
 
 
 def _policy_frame(policies: list[dict[str, Any]]) -> pd.DataFrame:
