@@ -173,7 +173,13 @@ def test_the_documents_of_the_shared_output_kit_are_read_too(fake_tool, tmp_path
     assert solution.cloud_queue_thresholds.loc[2].tolist() == [pd.NA, 1]
     assert solution.provenance == {"tool": "offload"}
 
-    point = {"policies": [{"name": "optimal", "meanDelay": 0.5}], "parameters": {"load": 0.4}}
+    point = {
+        "policies": [
+            {"name": "optimal", "meanDelay": 0.5},
+            {"name": "admits-nothing", "meanDelay": None, "meanDelayUndefined": "no job"},
+        ],
+        "parameters": {"load": 0.4},
+    }
     sweep = {
         "swept": ["load", "cloud_speedup"],
         "points": [dict(point, point=1, values={"load": 0.4, "cloud_speedup": 2.0})],
@@ -185,3 +191,5 @@ def test_the_documents_of_the_shared_output_kit_are_read_too(fake_tool, tmp_path
         table = ol.modes.sweep(offload=tool)
     assert list(table.columns[:4]) == ["load", "cloud_speedup", "policy", "mean_delay"]
     assert table.iloc[0, :4].tolist() == [0.4, 2.0, "optimal", 0.5]
+    assert np.isnan(table.mean_delay[1]) and table.mean_delay.dtype == float
+    assert table.mean_delay_undefined[1] == "no job"

@@ -235,13 +235,16 @@ def _integers(values: list[int | str | None]) -> pd.Series:
 
 
 def _policy_frame(policies: list[dict[str, Any]]) -> pd.DataFrame:
+    """One row per policy, columns in snake case; numbers (also "inf", "nan", and null for
+    an undefined figure such as the delay of a policy that admits no job) as floats."""
     rows = []
     for policy in policies:
         row = {}
         for key, value in policy.items():
             name = "policy" if key == "name" else snake_case(key)
             is_number = isinstance(value, (int, float)) and not isinstance(value, bool)
-            row[name] = as_float(value) if is_number or value in ("inf", "-inf", "nan") else value
+            is_number = is_number or value is None or value in ("inf", "-inf", "nan")
+            row[name] = as_float(value) if is_number else value
         rows.append(row)
     frame = pd.DataFrame(rows)
     if "policy" in frame:
