@@ -1,6 +1,6 @@
 """The built-in service-mode model through `offloadlab.modes`, checked against
 independent computations: the M/M/1/K closed form, and policy iteration in numpy on the
-exported arrays (docs/python.md, "Built-in model")."""
+exported arrays (docs/python.md §3)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """The runner: finding the tool, passing options, and turning failures into exceptions
-(docs/python.md, "Errors")."""
+(docs/python.md §6)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Exceptions raised when the `offload` command fails (docs/python.md, "Errors").
+"""Exceptions raised when the `offload` command fails (docs/python.md §6).
 
 Every failure of the tool becomes one exception carrying the tool's own message, its exit
 code, the command line and the full standard error. The exit code picks the class:

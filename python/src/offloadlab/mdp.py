@@ -1,5 +1,5 @@
 """Your own MDP or chain from arrays: `offload mdp solve|evaluate|stationary`
-(docs/python.md, "Your own MDP"; the command: docs/mdp-command.md).
+(docs/python.md §4.2; the command: docs/mdp-command.md).
 
 Each function writes the model to a temporary model directory (docs/model-format.md §1),
 runs the command once with `--format json` and returns arrays. Values are expected

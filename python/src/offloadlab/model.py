@@ -1,4 +1,4 @@
-"""MDPs as arrays, and the project's model directory format (docs/python.md, "Models";
+"""MDPs as arrays, and the project's model directory format (docs/python.md §4;
 the format itself: docs/model-format.md).
 
 An `MDPModel` is a finite MDP in the row form of the model format: a sparse matrix whose

@@ -1,5 +1,5 @@
 """The built-in service-mode offloading model: `offload modes solve|delay|sweep|export`
-(docs/python.md, "Built-in model").
+(docs/python.md §3).
 
 Options are the tool's flags as keyword arguments (`cloud_buffer=20` is `--cloud-buffer
 20`; see `offload modes solve --help`); the tool validates them, so a bad value raises

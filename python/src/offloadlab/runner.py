@@ -1,4 +1,4 @@
-"""Finding and running the `offload` executable (docs/python.md, "How it runs").
+"""Finding and running the `offload` executable (docs/python.md §1, §2).
 
 Each call starts one `offload` process, passes options as command-line flags, reads its
 standard output (JSON where the command offers it) and turns a non-zero exit into an
