@@ -68,6 +68,17 @@ def test_pair_form_and_action_labels():
     assert (pairs.transitions != model.transitions).nnz == 0
 
 
+def test_sparse_matrices_per_action_give_the_same_model():
+    dense = two_state_example()
+    sparse = ol.MDPModel.from_actions(
+        [sp.csr_matrix([[1.0, 0.0], [1.0, 0.0]]), sp.coo_matrix([[0.5, 0.5], [0.0, 0.0]])],
+        np.array([[1.0, 2.0], [0.0, INF]]),
+    )
+    assert (sparse.transitions != dense.transitions).nnz == 0
+    assert np.array_equal(sparse.costs, dense.costs)
+    assert np.array_equal(sparse.choice_actions, dense.choice_actions)
+
+
 def test_continuous_time_drops_the_generator_diagonal():
     # M/M/1/2 generator with lambda = 1, mu = 2: the diagonal is implied by the rates
     generator = np.array([[-1.0, 1.0, 0.0], [2.0, -3.0, 1.0], [0.0, 2.0, -2.0]])
