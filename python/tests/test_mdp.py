@@ -154,3 +154,39 @@ def test_prism_files_solved_by_the_tool_and_by_the_python_reader(tmp_path, offlo
             assert result.policy_labels == ["move", ""]
     with pytest.raises(FileNotFoundError, match="neither a model directory"):
         ol.mdp.solve(tmp_path / "absent", offload=offload)
+
+
+def test_admission_control_gain_is_the_best_threshold_of_the_product_form(offload):
+    # Admission control of an M/M/c/K queue (the model of Examples/, written here from
+    # arrays): in state n admit (rate lambda to n + 1) or reject (cost r per rejected
+    # arrival); holding cost h per customer and unit time. The cost of "admit below T" is
+    # that of an M/M/c/T queue: h E[n] + r lambda P(n = T), with pi_n proportional to
+    # lambda^n / prod_{k <= n} min(k, c) mu; the optimal gain is the least over T.
+    arrival, service, servers, capacity, holding, rejection = 2.5, 1.0, 3, 20, 1.0, 6.0
+    states = capacity + 1
+    admit, reject = np.zeros((states, states)), np.zeros((states, states))
+    for n in range(states):
+        if n > 0:
+            admit[n, n - 1] = reject[n, n - 1] = min(n, servers) * service
+        if n < capacity:
+            admit[n, n + 1] = arrival
+    n = np.arange(states)
+    costs = np.stack([holding * n, holding * n + rejection * arrival], axis=1)
+    costs[capacity, 0] = INF  # a full system rejects
+    model = ol.MDPModel.from_actions([admit, reject], costs, time="continuous")
+    result = ol.mdp.solve(model, criterion="average", tolerance=1e-10, offload=offload)
+
+    def threshold_cost(threshold):
+        weights = np.cumprod(
+            [1.0] + [arrival / (min(k, servers) * service) for k in range(1, threshold + 1)]
+        )
+        pi = weights / weights.sum()
+        return holding * (np.arange(threshold + 1) @ pi) + rejection * arrival * pi[-1]
+
+    cost_of = [threshold_cost(threshold) for threshold in range(capacity + 1)]
+    best = int(np.argmin(cost_of))
+    assert result.gain_lower - 1e-12 <= cost_of[best] <= result.gain_upper + 1e-12
+    assert result.gain_upper - result.gain_lower <= 2 * 1e-10 * max(1, cost_of[best])
+    assert 0 < best < capacity  # the instance has an interior threshold
+    chosen = result.actions[: best + 1].tolist()  # the recurrent states 0..T*
+    assert chosen == [0] * best + [1]
