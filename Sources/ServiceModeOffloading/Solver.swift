@@ -12,29 +12,30 @@ public enum OptimalityCriterion: String, Sendable, CaseIterable {
 /// Computes an optimal policy of a `ServiceModeModel` with the core's solvers.
 ///
 /// - Discounted: value iteration from `V = 0` (or a warm start, `solve(_:from:)`) with
-///   MacQueen–Porteus bounds (spec S4.1), stopped when the certified bound `‖V − V*‖∞` is
-///   at most `tolerance · max(1, ‖V‖∞)` (or `tolerance` with `toleranceMode = .absolute`).
+///   MacQueen–Porteus bounds (docs/service-modes.md §S4.1), stopped when the certified bound `‖V −
+///   V*‖∞` is at most `tolerance · max(1, ‖V‖∞)` (or `tolerance` with `toleranceMode = .absolute`).
 ///   The default sweep is matrix-free symmetric Gauss–Seidel (`ServiceModeGridOperator`,
 ///   Anderson-accelerated on models that fit in cache, certified by a Jacobi step every 20
-///   sweeps); `.jacobi` is the plain sparse iteration of the spec.
+///   sweeps); `.jacobi` is the plain sparse iteration of docs/service-modes.md §S4.1.
 /// - Average: relative value iteration (`H(empty) = 0`), stopped when the Odoni bracket
-///   `min(TH − H) <= g* <= max(TH − H)` is at most `tolerance · max(1, |g|)` wide (spec
-///   S7.2; default ε = 1e-9, see `defaultTolerance(for:)`). With ν the sum of rates every post-decision state keeps a self-loop (SM1 and SM2
+///   `min(TH − H) <= g* <= max(TH − H)` is at most `tolerance · max(1, |g|)` wide
+///   (docs/service-modes.md §S7.2; default ε = 1e-9, see `defaultTolerance(for:)`). With ν
+///   the sum of rates every post-decision state keeps a self-loop (SM1 and SM2
 ///   cloud departures exclude each other), so every policy's chain is aperiodic and no
 ///   aperiodicity transformation is needed (τ = 1); with the `max` convention τ = 1/2.
 ///
-/// In both cases the policy is read off the final values with the tie rule of spec S4.3:
-/// candidates within `max(10 · bound, 1e-10 · max|W|)` of the minimum are ties, won by the
+/// In both cases the policy is read off the final values with the tie rule of docs/service-modes.md
+/// §S4.3: candidates within `max(10 · bound, 1e-10 · max|W|)` of the minimum are ties, won by the
 /// first of idle, SM1, SM2, SM1+SM2.
 ///
-/// Spec: service-modes.md S4.
+/// Docs: docs/service-modes.md §S4.
 public struct ServiceModeSolver: Sendable {
   /// How the discounted criterion is iterated.
   public enum DiscountedMethod: String, Sendable, CaseIterable {
     /// Matrix-free symmetric Gauss–Seidel with diagonal elimination (default; about 4
     /// times fewer sweeps than Jacobi, each without a stored matrix).
     case gaussSeidel = "gauss-seidel"
-    /// Jacobi value iteration on the sparse model (spec S4.1 as written).
+    /// Jacobi value iteration on the sparse model (docs/service-modes.md §S4.1 as written).
     case jacobi
   }
 
@@ -42,16 +43,16 @@ public struct ServiceModeSolver: Sendable {
   /// contract's `Tolerance.Kind`).
   public typealias ToleranceMode = Tolerance.Kind
 
-  /// The tie rule of spec S4.3.
+  /// The tie rule of docs/service-modes.md §S4.3.
   public static let tieRule = TieRule(boundMultiple: 10, relativeFloor: 1e-10)
 
-  /// The discounted criterion with ε = 1e-12 (spec S4.1).
+  /// The discounted criterion with ε = 1e-12 (docs/service-modes.md §S4.1).
   public static let `default`: ServiceModeSolver = {
     do { return try ServiceModeSolver() } catch { preconditionFailure("default solver: \(error)") }
   }()
 
-  /// The default ε of a criterion: 1e-12 for discounted value iteration (spec S4.1), 1e-9
-  /// for relative value iteration. RVI's bracket `max(TH − H) − min(TH − H)` is a
+  /// The default ε of a criterion: 1e-12 for discounted value iteration (docs/service-modes.md
+  /// §S4.1), 1e-9 for relative value iteration. RVI's bracket `max(TH − H) − min(TH − H)` is a
   /// difference of O(B)-sized values, so its round-off floor is about 1e-13 · max|H|,
   /// which at B = 50 and mid loads stays above 1e-12 · |g| and never closes.
   public static func defaultTolerance(for criterion: OptimalityCriterion) -> Double {
@@ -188,8 +189,8 @@ public struct ServiceModeSolution: Sendable {
   public let model: ServiceModeModel
   public let criterion: OptimalityCriterion
   public let policy: ServiceModePolicy
-  /// Discounted: V on the discrete-time scale of spec S3.4 (`V_DT = (ν + β) V_CT`).
-  /// Average: the relative values H with `H(empty) = 0`.
+  /// Discounted: V on the discrete-time scale of docs/service-modes.md §S3.4 (`V_DT = (ν + β)
+  /// V_CT`). Average: the relative values H with `H(empty) = 0`.
   public let values: [Double]
   /// The candidates' values per post-decision state y: `W(y) = |y| + γ Σ P(y, x') V(x')`
   /// (γ = 1 for the average criterion), so that `V(x) = min_{y ∈ R(x)} W(y)`.
@@ -199,7 +200,7 @@ public struct ServiceModeSolution: Sendable {
   /// Discounted: certified `‖values − V*‖∞`. Average: certified `|g − g*|`, the half-width
   /// of `gainBounds`.
   public let errorBound: Double
-  /// The tie tolerance the policy was read with (spec S4.3).
+  /// The tie tolerance the policy was read with (docs/service-modes.md §S4.3).
   public let tieTolerance: Double
   /// Average criterion: the Odoni bracket on the optimal long-run mean number of jobs.
   public let gainBounds: ClosedRange<Double>?
