@@ -17,12 +17,8 @@ public enum ModelCompiler {
   /// The largest `stateLimit` accepted (indices are 32-bit in the sparse kernels).
   public static let maximumStateLimit = 100_000_000
 
-  /// What the numbers of a row are.
-  @usableFromInline enum OutcomeKind { case probabilities, rates }
+  enum OutcomeKind { case probabilities, rates }
 
-  /// The exploration. Inlinable so that it is specialised for the caller's state and action
-  /// types (hashing and comparing them dominates compile time).
-  @inlinable
   static func explore<Model: DecisionModel>(
     _ model: Model, stateLimit: Int, kind: OutcomeKind,
     outcomes: (Model.State, Model.Action) -> [(Model.State, Double)],
@@ -124,8 +120,7 @@ public enum ModelCompiler {
   }
 
   /// Sorts a row by column, sums repeated columns, scales and appends it.
-  @usableFromInline
-  static func appendRow(
+  private static func appendRow(
     _ row: inout [(column: Int32, value: Double)], scale: Double, columns: inout [Int32],
     values: inout [Double]
   ) {
@@ -157,24 +152,12 @@ public struct CompiledModel<State: Hashable, Action: Hashable> {
 
   /// The reachable states, by index (breadth-first discovery order).
   public let states: [State]
-  @usableFromInline let stateIndex: [State: Int]
+  let stateIndex: [State: Int]
   /// Every state's actions, consecutively; state i's are `actionStart[i]..<actionStart[i+1]`
   /// (the rows of the choice form).
-  @usableFromInline let actionList: [Action]
-  @usableFromInline let actionStart: [Int]
+  let actionList: [Action]
+  let actionStart: [Int]
   public let tabular: Tabular
-
-  @usableFromInline
-  init(
-    states: [State], stateIndex: [State: Int], actionList: [Action], actionStart: [Int],
-    tabular: Tabular
-  ) {
-    self.states = states
-    self.stateIndex = stateIndex
-    self.actionList = actionList
-    self.actionStart = actionStart
-    self.tabular = tabular
-  }
 
   public var stateCount: Int { states.count }
   /// Number of (state, action) choices.

@@ -74,7 +74,6 @@ extension DiscreteTimeModel {
   /// - Throws: `ModelingError` naming the state (and action) at fault, or the state count
   ///   reached when the limit is exceeded.
   /// - Complexity: O(choices · (successors · log successors)) plus one hash per successor.
-  @inlinable
   public func compile(stateLimit: Int = ModelCompiler.defaultStateLimit) throws(ModelingError)
     -> CompiledModel<State, Action>
   {
@@ -89,7 +88,6 @@ extension ContinuousTimeModel {
   /// - Parameter stateLimit: the most states to discover, in 1...`ModelCompiler.maximumStateLimit`.
   /// - Throws: `ModelingError` naming the state (and action) at fault.
   /// - Complexity: as for `DiscreteTimeModel.compile(stateLimit:)`.
-  @inlinable
   public func compile(stateLimit: Int = ModelCompiler.defaultStateLimit) throws(ModelingError)
     -> CompiledModel<State, Action>
   {
