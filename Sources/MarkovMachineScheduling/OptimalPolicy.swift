@@ -497,7 +497,8 @@ extension OptimalSchedulingModel {
   /// - Parameters:
   ///   - optimizer: finds the best constant pairs (objective (1/N) Σ Δ + S on all users).
   ///   - progress: stage messages.
-  /// - Precondition: `tolerance` finite and > 0, `maxIterations >= 1`.
+  /// - Precondition: `tolerance` finite and > 0,
+  ///   `1 <= maxIterations <= MDPSolver.maximumIterationLimit`.
   /// - Complexity: O(iterations · transitions) per solve.
   public func analyze(
     tolerance: Double = 1e-6, maxIterations: Int = 1_000_000,

@@ -134,7 +134,8 @@ public struct ServiceModeSolver: Sendable {
 
   /// - Parameter tolerance: ε; nil (the default) selects `defaultTolerance(for:)` of the
   ///   criterion in force at solve time.
-  /// - Throws: `ParameterError` unless `0 < tolerance < 1` and `maxIterations >= 1`.
+  /// - Throws: `ParameterError` unless `0 < tolerance < 1` and
+  ///   `1 <= maxIterations <= MDPSolver.maximumIterationLimit`.
   public init(
     criterion: OptimalityCriterion = .discounted, tolerance: Double? = nil,
     maxIterations: Int = 1_000_000
@@ -144,6 +145,11 @@ public struct ServiceModeSolver: Sendable {
     }
     guard maxIterations >= 1 else {
       throw .outOfRange("maximum iterations", maxIterations, valid: "an integer >= 1")
+    }
+    guard maxIterations <= MDPSolver.maximumIterationLimit else {
+      throw .outOfRange(
+        "maximum iterations", maxIterations,
+        valid: "an integer in 1...\(MDPSolver.maximumIterationLimit)")
     }
     self.criterion = criterion
     self.explicitTolerance = tolerance

@@ -223,7 +223,7 @@ struct SolverContractTests {
         == "invalid value 0 for relative tolerance: must be finite and > 0")
     #expect(
       solve(MDPSolver(criterion: .discounted(factor: 0.9), maxIterations: 0))
-        == "invalid value 0 for maximum iterations: must be an integer >= 1")
+        == "invalid value 0 for maximum iterations: must be an integer in 1...100000000")
     #expect(
       solve(MDPSolver(criterion: .average, method: .policyIteration))
         == "invalid value policy-iteration for method: is not available for the average "

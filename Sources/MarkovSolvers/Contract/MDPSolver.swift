@@ -59,13 +59,17 @@ public struct MDPSolver: Sendable {
 
   /// `.relative(1e-9)`: a bound of 1e-9 · max(1, ‖V‖∞) (or · max(1, |g|)).
   public static let defaultTolerance = Tolerance.relative(1e-9)
+  /// The largest `maxIterations` accepted: it bounds the work of a solve, and front ends
+  /// check their iteration flags against it.
+  public static let maximumIterationLimit = 100_000_000
+
   public var criterion: Criterion
   public var method: SolutionMethod
   /// The bound the certificate must meet, with its kind (absolute or relative).
   public var tolerance: Tolerance
   /// Outer iterations at most; nil: the method's default (value iteration and relative
   /// value iteration 1 000 000, policy iteration 10 000, modified policy iteration 100 000);
-  /// it bounds the work (each iteration is O(rows + transitions)).
+  /// at most `maximumIterationLimit`; each iteration is O(rows + transitions).
   public var maxIterations: Int?
   /// Λ for a continuous-time model (>= its largest exit rate); nil: the largest exit rate
   /// (1 if every exit rate is 0). Ignored for discrete-time models.
@@ -336,9 +340,11 @@ public struct MDPSolver: Sendable {
     guard tolerance.value > 0, tolerance.value.isFinite else {
       throw fail("\(tolerance.kind.rawValue) tolerance", tolerance.value, "finite and > 0")
     }
-    if let maxIterations, maxIterations < 1 {
+    if let maxIterations, !(1...Self.maximumIterationLimit).contains(maxIterations) {
       throw .invalidSetting(
-        .outOfRange("maximum iterations", maxIterations, valid: "an integer >= 1"))
+        .outOfRange(
+          "maximum iterations", maxIterations,
+          valid: "an integer in 1...\(Self.maximumIterationLimit)"))
     }
     if let rate = uniformizationRate, !(rate > 0 && rate.isFinite) {
       throw fail("uniformization rate (Λ)", rate, "finite and > 0")

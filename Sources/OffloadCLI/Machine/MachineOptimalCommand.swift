@@ -65,6 +65,11 @@ struct MachineOptimalCommand: ParsableCommand {
       .outOfRange("cap accuracy", capAccuracy, valid: "finite and > 0"))
     try require(
       maxIterations >= 1, .outOfRange("max iterations", maxIterations, valid: "an integer >= 1"))
+    try require(
+      maxIterations <= MDPSolver.maximumIterationLimit,
+      .outOfRange(
+        "max iterations", maxIterations,
+        valid: "an integer in 1...\(MDPSolver.maximumIterationLimit)"))
     let flips = try qValues.map { try parseRange($0, name: "--q-values") } ?? [base.flipProbability]
     let assumptions = try assumptionOptions.assumptions()
     let optimizer = try optimization.optimizer(assumptions)
