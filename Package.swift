@@ -2,7 +2,7 @@
 // OffloadLab: exact optimal policies and exact performance figures for offloading and
 // scheduling systems. Dependency direction (one way only):
 //   COpenBLAS <- LinearKernels <- MarkovSolvers <- {ServiceModeOffloading,
-//   MarkovMachineScheduling, TaskReplication} <- OffloadLab <- OffloadCLI
+//   MarkovMachineScheduling, TaskReplication, BatchServiceQueue} <- OffloadLab <- OffloadCLI
 import PackageDescription
 
 let internalChecks: [SwiftSetting] = [
@@ -51,10 +51,15 @@ let package = Package(
       swiftSettings: internalChecks
     ),
     .target(
+      name: "BatchServiceQueue",
+      dependencies: ["MarkovSolvers"],
+      swiftSettings: internalChecks
+    ),
+    .target(
       name: "OffloadLab",
       dependencies: [
         "LinearKernels", "MarkovSolvers", "ServiceModeOffloading",
-        "MarkovMachineScheduling", "TaskReplication",
+        "MarkovMachineScheduling", "TaskReplication", "BatchServiceQueue",
       ]
     ),
     .executableTarget(
@@ -97,6 +102,10 @@ let package = Package(
         "TaskReplication", "TestSupport",
         .product(name: "PropertyBased", package: "swift-property-based"),
       ]
+    ),
+    .testTarget(
+      name: "BatchServiceQueueTests",
+      dependencies: ["BatchServiceQueue", "TestSupport"]
     ),
     .testTarget(
       name: "OffloadCLITests",
