@@ -27,7 +27,8 @@ public struct BatchQueueSimulationSettings: Sendable, Equatable {
     guard Self.replicationRange.contains(replications) else {
       throw .outOfRange(
         "replications", replications,
-        valid: "an integer in \(Self.replicationRange.lowerBound)...\(Self.replicationRange.upperBound)")
+        valid:
+          "an integer in \(Self.replicationRange.lowerBound)...\(Self.replicationRange.upperBound)")
     }
     guard Self.arrivalRange.contains(arrivals) else {
       throw .outOfRange(
@@ -70,8 +71,11 @@ public struct SimulationEstimate: Sendable, Equatable {
       * (variance / count).squareRoot()
   }
 
-  /// Whether `value` lies in `[mean - halfWidth, mean + halfWidth]`.
-  public func contains(_ value: Double) -> Bool { abs(value - mean) <= halfWidth }
+  /// Whether `value` lies in `[mean - halfWidth, mean + halfWidth]`, widened by 1e-12 of
+  /// the mean for round-off (a quantity without variance has half-width 0).
+  public func contains(_ value: Double) -> Bool {
+    abs(value - mean) <= halfWidth + 1e-12 * abs(mean)
+  }
 }
 
 /// Simulated estimates of the measures of spec Q5 (time averages over `[t_warm, t_end]`,
@@ -106,8 +110,9 @@ public struct BatchQueueSimulationResult: Sendable, Equatable {
 /// Event-driven simulation of the queue (spec Q8.3): exponential completion clocks are
 /// redrawn after every event (exact by memorylessness; this implements both rate rules),
 /// tasks are tracked one by one (FIFO) for their waiting and sojourn times.
-/// Replication `r` uses `SplitMix64(seed: seed ^ (r · 0x9E3779B97F4A7C15))`, so results do
-/// not depend on how the replications are scheduled.
+/// Replication `r` has its own generator derived from `(seed, r)`
+/// (`replicationGenerator(seed:replication:)`), so results do not depend on how the
+/// replications are scheduled.
 public enum BatchQueueSimulator {
   /// - Parameter progress: called after each replication with (done, total).
   /// - Complexity: O(R · arrivals) events.
@@ -117,8 +122,7 @@ public enum BatchQueueSimulator {
   ) -> BatchQueueSimulationResult {
     var samples = [[Double]](repeating: [], count: 10)
     for replication in 0..<settings.replications {
-      var generator = SplitMix64(
-        seed: settings.seed ^ (UInt64(replication) &* 0x9E37_79B9_7F4A_7C15))
+      var generator = replicationGenerator(seed: settings.seed, replication: replication)
       let values = simulateOnce(parameters, settings: settings, generator: &generator)
       for (index, value) in values.enumerated() { samples[index].append(value) }
       progress(replication + 1, settings.replications)
@@ -129,6 +133,16 @@ public enum BatchQueueSimulator {
       meanQueue: estimates[2], meanWithServer: estimates[3], meanSojourn: estimates[4],
       meanWait: estimates[5], meanServedBatch: estimates[6], arrivalJoinsBatch: estimates[7],
       blockingProbability: estimates[8], throughput: estimates[9])
+  }
+
+  /// The generator of replication `r`: SplitMix64 started at the state
+  /// `mix(mix(seed) + r)` (`mix` = one SplitMix64 output), a pseudo-random point of the
+  /// 2^64 cycle, so that the streams of different replications do not overlap (seeds that
+  /// differ by a multiple of the SplitMix increment would give shifted copies of one stream).
+  static func replicationGenerator(seed: UInt64, replication: Int) -> SplitMix64 {
+    var base = SplitMix64(seed: seed)
+    var start = SplitMix64(seed: base.next() &+ UInt64(replication))
+    return SplitMix64(seed: start.next())
   }
 
   /// One replication; returns the ten estimates in the order of `BatchQueueSimulationResult`.
@@ -169,7 +183,7 @@ public enum BatchQueueSimulator {
       guard inService.isEmpty, queued >= minimumBatch else { return }
       let size = min(queued, maximumBatch)
       for arrival in waiting[waitingHead..<(waitingHead + size)] {
-        if arrival >= warmupTime, counting {
+        if arrival > warmupTime, counting {
           waitSum += now - arrival
           waitCount += 1
         }
@@ -204,10 +218,6 @@ public enum BatchQueueSimulator {
       now = next
       if nextArrival <= completion {
         arrivalsSeen += 1
-        if !counting, arrivalsSeen > settings.warmupArrivals {
-          counting = true
-          warmupTime = now
-        }
         let inSystem = waiting.count - waitingHead + content
         if inSystem >= capacity {
           if counting { blocked += 1 }
@@ -225,11 +235,17 @@ public enum BatchQueueSimulator {
           }
         }
         nextArrival = now + parameters.arrivals.sample(using: &generator)
+        // The counted period starts at the last warm-up arrival: it then holds exactly the
+        // counted arrivals' gaps.
+        if !counting, arrivalsSeen == settings.warmupArrivals {
+          counting = true
+          warmupTime = now
+        }
       } else {
         if counting {
           servedSum += Double(content)
           batches += 1
-          for arrival in inService where arrival >= warmupTime {
+          for arrival in inService where arrival > warmupTime {
             sojournSum += now - arrival
             sojournCount += 1
           }

@@ -182,6 +182,21 @@ public struct InterarrivalDistribution: Sendable, Equatable {
     }
   }
 
+  /// `1 - A*(s) = E[1 - e^{-sT}]`, without cancellation for the closed-form laws
+  /// (`s/(λ+s)`, `-expm1(-s/λ)`, `-expm1(-a log1p(s/(aλ)))`, `Σ p_i s/(λ_i+s)`); Pareto and
+  /// lognormal as `1 - A*(s)` (absolute accuracy 1e-16). The root of Q3.1 near ρ = 1 needs
+  /// it (spec Q9: the slope of the root equation is `1/ρ - 1` there).
+  public func transformComplement(_ s: Double) -> Double {
+    if s == 0 { return 0 }
+    switch shape {
+    case .gamma(let a, let rate): return -expm1(-a * log1p(s / rate))
+    case .deterministic(let gap): return -expm1(-s * gap)
+    case .hyperexponential(let p1, let rate1, let rate2):
+      return p1 * s / (rate1 + s) + (1 - p1) * s / (rate2 + s)
+    case .pareto, .lognormal: return 1 - transform(s)
+    }
+  }
+
   /// `A1(s) = -dA*/ds = E[T e^{-sT}]` for `s >= 0` (`A1(0) = 1/λ`).
   public func transformDerivative(_ s: Double) -> Double {
     if s == 0 { return 1 / arrivalRate }

@@ -14,8 +14,9 @@ import MarkovSolvers
 /// Only forward recursions with non-negative terms; the one subtraction is `1 - v_{K-1}`.
 enum RootsMethod {
   /// σ, bracketed as in Q3.1 Step 1: `lo = 0`, `hi = 1 - 2^-j` until `h(hi) < 0`, then
-  /// bisection to `hi - lo <= 1e-15`. `h(z) = A*(μ_K (1 - z^K)) - z` is convex with one
-  /// root in (0, 1) iff ρ < 1.
+  /// bisection down to adjacent doubles. `h(z) = A*(μ_K (1 - z^K)) - z` is convex with one
+  /// root in (0, 1) iff ρ < 1; it is evaluated as `(1 - z) - (1 - A*(c))` with the
+  /// complement of the transform, so that σ keeps its digits when `1 - σ` is small.
   /// - Returns: σ and the number of evaluations of `h`.
   /// - Throws: `ParameterError.inconsistent` if no bracket is found above `1 - 2^-60`
   ///   (ρ too close to 1 for double precision).
@@ -25,7 +26,7 @@ enum RootsMethod {
     let muK = parameters.serviceRate(batchSize: parameters.maximumBatch)
     func h(_ z: Double) -> Double {
       let oneMinusPower = z == 0 ? 1 : -expm1(k * log(z))
-      return arrivals.transform(muK * oneMinusPower) - z
+      return (1 - z) - arrivals.transformComplement(muK * oneMinusPower)
     }
     var low = 0.0
     var high = 0.5
@@ -44,7 +45,7 @@ enum RootsMethod {
       }
       high = 1 - pow(2, -Double(exponent))
     }
-    while high - low > 1e-15 {
+    while true {
       let middle = (low + high) / 2
       if middle <= low || middle >= high { break }
       evaluations += 1

@@ -135,9 +135,13 @@ struct LawTests {
   /// Student-t quantiles against printed tables: t_{0.975,1} = 12.7062, t_{0.995,10} =
   /// 3.1693, t_{0.9995,4} = 8.6103, t_{0.975,30} = 2.0423.
   @Test func studentQuantiles() {
-    #expect(abs(SpecialFunctions.studentQuantile(confidence: 0.95, degreesOfFreedom: 1) - 12.7062) < 1e-4)
-    #expect(abs(SpecialFunctions.studentQuantile(confidence: 0.99, degreesOfFreedom: 10) - 3.1693) < 1e-4)
-    #expect(abs(SpecialFunctions.studentQuantile(confidence: 0.999, degreesOfFreedom: 4) - 8.6103) < 1e-4)
-    #expect(abs(SpecialFunctions.studentQuantile(confidence: 0.95, degreesOfFreedom: 30) - 2.0423) < 1e-4)
+    #expect(
+      abs(SpecialFunctions.studentQuantile(confidence: 0.95, degreesOfFreedom: 1) - 12.7062) < 1e-4)
+    #expect(
+      abs(SpecialFunctions.studentQuantile(confidence: 0.99, degreesOfFreedom: 10) - 3.1693) < 1e-4)
+    #expect(
+      abs(SpecialFunctions.studentQuantile(confidence: 0.999, degreesOfFreedom: 4) - 8.6103) < 1e-4)
+    #expect(
+      abs(SpecialFunctions.studentQuantile(confidence: 0.95, degreesOfFreedom: 30) - 2.0423) < 1e-4)
   }
 }
