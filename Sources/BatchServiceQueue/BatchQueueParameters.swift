@@ -104,6 +104,15 @@ public struct BatchQueueParameters: Sendable, Equatable {
   /// `μ_r` for `1 <= r <= K`.
   public func serviceRate(batchSize r: Int) -> Double { serviceRates[r - 1] }
 
+  /// The (queue, server content) pair of a system size under the switch rule (spec Q2.1):
+  /// idle with `n` waiting below L, a non-full batch of `n` for `L <= n < K`, a full batch
+  /// and `n - K` waiting above.
+  public func queueAndServer(systemSize n: Int) -> (queue: Int, server: Int) {
+    if n < minimumBatch { return (n, 0) }
+    if n < maximumBatch { return (0, n) }
+    return (n - maximumBatch, maximumBatch)
+  }
+
   /// `ρ = λ / (K μ_K)` (spec Q1.1).
   public var load: Double {
     arrivalRate / (Double(maximumBatch) * serviceRate(batchSize: maximumBatch))
