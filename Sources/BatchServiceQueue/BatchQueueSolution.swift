@@ -39,6 +39,9 @@ public struct BatchQueueMeasures: Sendable, Equatable {
   public let servedBatchDistribution: [Double]
   /// Distribution of the size at the start of a batch, index `r = 0...K`.
   public let startBatchDistribution: [Double]
+  /// Distribution of the server content: `P(r = 0) = P_idle`, `P(r = n) = p_n`
+  /// (`L <= n < K`), `P(r = K) = Σ_{n>=K} p_n`; index `r = 0...K`.
+  public let serverContentDistribution: [Double]
   /// `Σ_{n<L} π_n`: an arrival finds the server idle.
   public let arrivalFindsIdle: Double
   /// `π_{L-1}`: an arrival starts a batch of L.
@@ -240,6 +243,10 @@ struct MeasureEvaluation {
       meanServedBatch: throughput / completionRate,
       meanStartBatch: startDistribution.enumerated().reduce(0) { $0 + Double($1.0) * $1.1 },
       servedBatchDistribution: servedDistribution, startBatchDistribution: startDistribution,
+      serverContentDistribution: [idle]
+        + (1..<maximumBatch).map {
+          $0 >= minimumBatch ? p.probability($0) : 0
+        } + [p.mass(from: maximumBatch)],
       arrivalFindsIdle: (0..<minimumBatch).reduce(0.0) { $0 + pi.probability($1) },
       arrivalStartsBatch: start, arrivalJoinsBatch: join,
       arrivalWaits: 1 - join - start - blocking, blockingProbability: blocking,

@@ -39,6 +39,10 @@ struct CrossMethodTests {
       ] {
         #expect(abs(x - y) < 1e-9 * max(1, abs(x)), "\(context): \(x) vs \(y)")
       }
+      #expect(
+        maxAbsDifference(a.serverContentDistribution, b.serverContentDistribution) < 1e-10)
+      #expect(maxAbsDifference(a.servedBatchDistribution, b.servedBatchDistribution) < 1e-10)
+      #expect(maxAbsDifference(a.startBatchDistribution, b.startBatchDistribution) < 1e-10)
       #expect(roots.status == .converged && chain.status == .converged, "\(context)")
       #expect(try #require(chain.checks.truncationBound) < 1e-12)
     }

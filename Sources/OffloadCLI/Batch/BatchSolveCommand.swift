@@ -42,8 +42,16 @@ struct BatchSolveCommand: ParsableCommand {
       "Also write n, q, r, pre_arrival, arbitrary per n to this CSV file.", valueName: "file"))
   var distributionCSV: String?
 
+  @Option(
+    name: .customLong("batch-size-csv"),
+    help: ArgumentHelp(
+      "Also write r, server content, served-batch and start-batch probabilities (r = 0...K).",
+      valueName: "file"))
+  var batchSizeCSV: String?
+
   func run() throws {
     try checkWritable(distributionCSV, flag: "--distribution-csv")
+    try checkWritable(batchSizeCSV, flag: "--batch-size-csv")
     guard (1...Self.maximumListedTerms).contains(maxTerms) else {
       throw ValidationError(
         "--max-terms: invalid value \(maxTerms): must be an integer in 1...\(Self.maximumListedTerms)"
@@ -64,7 +72,9 @@ struct BatchSolveCommand: ParsableCommand {
         ("max_terms", .integer(maxTerms)),
       ])
     let report = BatchSolveReport(solution, maxTerms: maxTerms, provenance: provenance)
-    let warnings = emitWarnings(solutionWarnings(solution) + report.listingWarnings)
+    let listsShown = format == .json || distributionCSV != nil
+    let warnings = emitWarnings(
+      solutionWarnings(solution) + (listsShown ? report.listingWarnings : []))
     switch format {
     case .json: print(try renderJSON(report.withWarnings(warnings)))
     case .csv: print(report.measureTable.describing(provenance).renderCSV())
@@ -76,6 +86,10 @@ struct BatchSolveCommand: ParsableCommand {
       try write(
         report.distributionTable.describing(provenance).renderCSV() + "\n",
         toFile: distributionCSV)
+    }
+    if let batchSizeCSV {
+      try write(
+        report.batchSizeTable.describing(provenance).renderCSV() + "\n", toFile: batchSizeCSV)
     }
     if solution.status != .converged { throw notConvergedExitCode }
   }
@@ -169,6 +183,20 @@ struct BatchSolveReport: Encodable {
     return table
   }
 
+  /// r, then the server-content, served-batch and start-batch probabilities of r (Q5).
+  var batchSizeTable: TextTable {
+    let measures = solution.measures
+    var table = TextTable(header: ["r", "server_content", "served_batch", "start_batch"])
+    for r in 0...solution.parameters.maximumBatch {
+      table.append([
+        String(r), formatNumber(measures.serverContentDistribution[r]),
+        formatNumber(measures.servedBatchDistribution[r]),
+        formatNumber(measures.startBatchDistribution[r]),
+      ])
+    }
+    return table
+  }
+
   /// n, its (q, r) label of spec Q2.1, π_n and p_n.
   var distributionTable: TextTable {
     let parameters = solution.parameters
@@ -207,6 +235,9 @@ struct BatchSolveReport: Encodable {
     )
     try container.encode(
       solution.measures.startBatchDistribution, forKey: Key(stringValue: "startBatchDistribution"))
+    try container.encode(
+      solution.measures.serverContentDistribution,
+      forKey: Key(stringValue: "serverContentDistribution"))
     try container.encode(solution.method.rawValue, forKey: Key(stringValue: "method"))
     try container.encode(solution.status.rawValue, forKey: Key(stringValue: "status"))
     try container.encode(solution.iterations, forKey: Key(stringValue: "iterations"))
