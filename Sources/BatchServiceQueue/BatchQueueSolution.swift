@@ -102,6 +102,34 @@ public struct BatchQueueChecks: Sendable, Equatable {
   }
 }
 
+extension BatchQueueChecks: Encodable {
+  private enum CodingKeys: String, CodingKey {
+    case preArrivalNormalization, arbitraryNormalization, levelCrossing, throughputBalance
+    case batchStartBalance, rootResidual, targetZeroBalance, busyFormsAgreement
+    case emptyProbabilityAgreement, stationaryResidual, truncationBound, truncationTailEstimate
+    case largest, tolerance
+  }
+
+  /// The residuals by name (absent ones omitted), with `largest` and `tolerance`.
+  public func encode(to encoder: Encoder) throws {
+    var container = encoder.container(keyedBy: CodingKeys.self)
+    try container.encode(preArrivalNormalization, forKey: .preArrivalNormalization)
+    try container.encode(arbitraryNormalization, forKey: .arbitraryNormalization)
+    try container.encode(levelCrossing, forKey: .levelCrossing)
+    try container.encode(throughputBalance, forKey: .throughputBalance)
+    try container.encode(batchStartBalance, forKey: .batchStartBalance)
+    try container.encodeIfPresent(rootResidual, forKey: .rootResidual)
+    try container.encodeIfPresent(targetZeroBalance, forKey: .targetZeroBalance)
+    try container.encodeIfPresent(busyFormsAgreement, forKey: .busyFormsAgreement)
+    try container.encodeIfPresent(emptyProbabilityAgreement, forKey: .emptyProbabilityAgreement)
+    try container.encodeIfPresent(stationaryResidual, forKey: .stationaryResidual)
+    try container.encodeIfPresent(truncationBound, forKey: .truncationBound)
+    try container.encodeIfPresent(truncationTailEstimate, forKey: .truncationTailEstimate)
+    try container.encode(largest, forKey: .largest)
+    try container.encode(Self.tolerance, forKey: .tolerance)
+  }
+}
+
 /// The stationary solution of the queue: the distributions at pre-arrival and arbitrary
 /// epochs, the measures, the checks and their verdict (docs/batch-queue.md §4–5).
 public struct BatchQueueSolution: Sendable {

@@ -242,43 +242,8 @@ struct BatchSolveReport: Encodable {
     try container.encode(solution.status.rawValue, forKey: Key(stringValue: "status"))
     try container.encode(solution.iterations, forKey: Key(stringValue: "iterations"))
     try container.encode(solution.stateCount, forKey: Key(stringValue: "stateCount"))
-    try container.encode(BatchChecksReport(solution.checks), forKey: Key(stringValue: "checks"))
+    try container.encode(solution.checks, forKey: Key(stringValue: "checks"))
     try container.encode(provenance, forKey: Key(stringValue: "provenance"))
     try container.encode(warnings, forKey: Key(stringValue: "warnings"))
-  }
-}
-
-/// The residuals of `BatchQueueChecks` (absent ones as null).
-struct BatchChecksReport: Encodable {
-  let preArrivalNormalization: Double
-  let arbitraryNormalization: Double
-  let levelCrossing: Double
-  let throughputBalance: Double
-  let batchStartBalance: Double
-  let rootResidual: Double?
-  let targetZeroBalance: Double?
-  let busyFormsAgreement: Double?
-  let emptyProbabilityAgreement: Double?
-  let stationaryResidual: Double?
-  let truncationBound: Double?
-  let truncationTailEstimate: Double?
-  let largest: Double
-  let tolerance: Double
-
-  init(_ checks: BatchQueueChecks) {
-    preArrivalNormalization = checks.preArrivalNormalization
-    arbitraryNormalization = checks.arbitraryNormalization
-    levelCrossing = checks.levelCrossing
-    throughputBalance = checks.throughputBalance
-    batchStartBalance = checks.batchStartBalance
-    rootResidual = checks.rootResidual
-    targetZeroBalance = checks.targetZeroBalance
-    busyFormsAgreement = checks.busyFormsAgreement
-    emptyProbabilityAgreement = checks.emptyProbabilityAgreement
-    stationaryResidual = checks.stationaryResidual
-    truncationBound = checks.truncationBound
-    truncationTailEstimate = checks.truncationTailEstimate
-    largest = checks.largest
-    tolerance = BatchQueueChecks.tolerance
   }
 }
