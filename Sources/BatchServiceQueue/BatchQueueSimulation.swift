@@ -107,7 +107,7 @@ public struct BatchQueueSimulationResult: Sendable, Equatable {
   }
 }
 
-/// Event-driven simulation of the queue (spec Q8.3): exponential completion clocks are
+/// Event-driven simulation of the queue (spec Q8.3, docs/batch-queue.md §7): exponential completion clocks are
 /// redrawn after every event (exact by memorylessness; this implements both rate rules),
 /// tasks are tracked one by one (FIFO) for their waiting and sojourn times.
 /// Replication `r` has its own generator derived from `(seed, r)`

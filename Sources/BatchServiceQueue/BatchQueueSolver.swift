@@ -21,7 +21,9 @@ public enum BatchQueueSolver {
   /// - Throws: `ParameterError` for the roots method with a finite capacity or the frozen
   ///   rule (use the chain), ρ too close to 1 for double precision, or a chain beyond the
   ///   size bounds of `TruncatedChain` (the message names the bound).
-  /// - Complexity: roots O(K) transform evaluations plus about 50 for σ; chain see Q3.2.
+  /// - Complexity: roots O(K) transform evaluations plus about 60 for σ; chain see
+  ///   `TruncatedChain` (docs/batch-queue.md §4.2, §9).
+  /// Docs: docs/batch-queue.md §4, §4.3 (checks).
   public static func solve(_ parameters: BatchQueueParameters, method: Method = .automatic)
     throws(ParameterError) -> BatchQueueSolution
   {

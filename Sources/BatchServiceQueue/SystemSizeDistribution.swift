@@ -4,7 +4,8 @@ import Foundation
 /// `head.count - 1`, geometric beyond, `P(N = head.count + j) = tailFirst · tailRatio^j`
 /// (the closed-form tail of spec Q3.1 Step 2 and Q4.2; no tail for finite chains).
 ///
-/// Tail sums are closed forms (spec Q5), so no truncation is ever needed.
+/// Tail sums are closed forms (spec Q5, docs/batch-queue.md §5), so no truncation is ever
+/// needed. All sums are O(head.count).
 public struct SystemSizeDistribution: Sendable, Equatable {
   /// `P(N = n)` for `n < head.count`.
   public let head: [Double]

@@ -16,6 +16,12 @@ struct BatchCommandTests {
     try #require(report[key] as? Double, "missing \(key)")
   }
 
+  @Test func rootHelpListsTheBatchFamily() throws {
+    let result = try runOffload(["--help"])
+    #expect(result.exitCode == 0)
+    #expect(result.standardOutput.contains("batch"))
+  }
+
   /// Q8.1 anchors: (law, L, K, σ, σ tolerance, P_idle, Ls, Lq, W, E[B] served).
   static let anchors: [(String, Int, Int, Double, Double, Double, Double, Double, Double, Double)] =
     [
