@@ -48,6 +48,35 @@ struct CrossMethodTests {
     }
   }
 
+  /// Q3.1 Step 4: a rate `μ_n` equal to `c = μ_K(1 - σ^K)` (the removable singularity of
+  /// the divided differences, taken at the midpoint derivative) and rates 1e-6 and 1e-4
+  /// away (quotient form) agree with the truncated chain (h2:4) and the CTMC (exp).
+  @Test(arguments: ["exp", "h2:4"])
+  func removableSingularity(law: String) throws {
+    let reference = try BatchQueueSolver.solve(
+      batchParameters(law: law, minimumBatch: 1, maximumBatch: 3, rates: "1,1,1"))
+    let sigma = try #require(reference.sigma)
+    let c = 1 - pow(sigma, 3)
+    for offset in [0, 1e-6, -1e-4] {
+      let rates = "\(c * (1 + offset)),\(1.3),1"
+      let parameters = try batchParameters(law: law, minimumBatch: 1, maximumBatch: 3, rates: rates)
+      let roots = try BatchQueueSolver.solve(parameters, method: .roots)
+      let count = 200
+      let independent: [Double]
+      if law == "exp" {
+        independent = try poissonCTMC(
+          lambda: 1, minimumBatch: 1, maximumBatch: 3, rates: parameters.serviceRates,
+          capacity: count - 1, rule: .switch)
+      } else {
+        independent = terms(
+          try BatchQueueSolver.solve(parameters, method: .truncated(level: count - 1)).arbitrary,
+          count)
+      }
+      #expect(maxAbsDifference(terms(roots.arbitrary, count), independent) < 1e-10, "\(offset)")
+      #expect(roots.status == .converged)
+    }
+  }
+
   /// Q2.6 finite capacity and Q0.3b frozen rule, Poisson arrivals: the chain's `π` and `p`
   /// (PASTA) equal the stationary law of the loss CTMC with the same capacity.
   @Test(arguments: [RateRule.switch, .frozen])
