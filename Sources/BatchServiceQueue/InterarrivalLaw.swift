@@ -214,7 +214,8 @@ public struct InterarrivalDistribution: Sendable, Equatable {
   }
 
   /// The mixed-Poisson probabilities `α_k(θ) = ∫ e^{-θt} (θt)^k / k! dA(t)`,
-  /// `k = 0..<count` (spec Q2.4 item 1, closed forms of Q6): closed forms in log space;
+  /// `k = 0..<count` (spec Q2.4 item 1, closed forms of Q6): closed forms in log space
+  /// (gamma by the ratio recurrence `α_{k+1}/α_k = (a + k)(1 - P)/(k + 1)`);
   /// Pareto `α_k = a y^k E_{a+1-k}(y)/k!` (`y = θ x_m`) for `k <= ceil(a)`, then the
   /// subtraction-free recurrence `α_{k+1} = α_k (k-a)/(k+1) + a y^k e^{-y}/(k+1)!`;
   /// lognormal one quadrature per `k`.
@@ -224,12 +225,13 @@ public struct InterarrivalDistribution: Sendable, Equatable {
     precondition(theta > 0, "the mixed-Poisson rate must be > 0, got \(theta)")
     switch shape {
     case .gamma(let a, let rate):
-      let logP = -log1p(theta / rate)
+      // log α_0 = a log P, log α_{k+1} = log α_k + log((a + k)/(k + 1)) + log(1 - P): no
+      // difference of large lgamma values, so any shape keeps full relative accuracy.
       let logQ = log(theta / (rate + theta))
+      var logAlpha = -a * log1p(theta / rate)
       return (0..<count).map { k in
-        exp(
-          lgamma(Double(k) + a) - lgamma(a) - SpecialFunctions.logFactorial(k) + a * logP
-            + Double(k) * logQ)
+        defer { logAlpha += log((a + Double(k)) / Double(k + 1)) + logQ }
+        return exp(logAlpha)
       }
     case .deterministic(let gap):
       return (0..<count).map { exp(SpecialFunctions.logPoisson($0, mean: theta * gap)) }

@@ -103,6 +103,17 @@ struct LawTests {
     }
   }
 
+  /// A gamma law with SCV 1e-8 (shape 1e8) is deterministic up to O(SCV): its `α_k` equal
+  /// the Poisson probabilities of `det` to 1e-7 (a difference of lgamma values near 2e9
+  /// would lose 7 digits here).
+  @Test func gammaWithHugeShapeIsNearlyDeterministic() throws {
+    let gamma = try Self.distribution("gamma:1e-8", rate: 0.7)
+    let deterministic = try Self.distribution("det", rate: 0.7)
+    let a = gamma.mixedPoissonProbabilities(rate: 2.1, count: 40)
+    let b = deterministic.mixedPoissonProbabilities(rate: 2.1, count: 40)
+    #expect(zip(a, b).allSatisfy { abs($0 - $1) < 1e-7 })
+  }
+
   /// `A1 = -dA*/ds` against a fourth-order central difference of `A*`.
   @Test(arguments: laws)
   func derivativeMatchesDifference(law: String) throws {
