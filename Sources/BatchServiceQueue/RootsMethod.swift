@@ -118,14 +118,14 @@ enum RootsMethod {
     var p = [Double](repeating: 0, count: maximumBatch)
     var formsGap = 0.0
     var directEmpty = omega * (1 - kappa) / oneMinusZ
-    let transformAtCSlot = (transformAtC, Self.phi(arrivals, c, transform: transformAtC))
+    let phiAtC = Self.phi(arrivals, c)
     for n in 1..<maximumBatch {
       if n < minimumBatch {
         p[n] = pi[n - 1] + omega * sigmaPower(n) * (1 - kappa) / oneMinusZ
       } else {
         let mu = parameters.serviceRate(batchSize: n)
-        let phiMu = Self.phi(arrivals, mu, transform: busyTransform[n])
-        let phiDifference = differences.phi(mu, c, values: (phiMu, transformAtCSlot.1))
+        let phiMu = Self.phi(arrivals, mu)
+        let phiDifference = differences.phi(mu, c, values: (phiMu, phiAtC))
         p[n] = lambda * phiMu * pi[n - 1] + lambda * omega * sigmaPower(n) * muK * phiDifference
         let cut = (lambda * (pi[n - 1] - pi[n]) + muK * kappa * omega * sigmaPower(n)) / mu
         formsGap = max(formsGap, abs(p[n] - cut))
@@ -145,9 +145,10 @@ enum RootsMethod {
       solverConverged: 1 - v[maximumBatch - 1] > 0, iterations: evaluations, stateCount: nil)
   }
 
-  /// `Φ(u) = (1 - A*(u))/u = ∫ Abar(t) e^{-ut} dt` (Q2.4 item 4), given `A*(u)`.
-  static func phi(_ arrivals: InterarrivalDistribution, _ s: Double, transform: Double) -> Double {
-    s == 0 ? 1 / arrivals.arrivalRate : (1 - transform) / s
+  /// `Φ(u) = (1 - A*(u))/u = ∫ Abar(t) e^{-ut} dt` (Q2.4 item 4), from the complement of
+  /// the transform.
+  static func phi(_ arrivals: InterarrivalDistribution, _ s: Double) -> Double {
+    s == 0 ? 1 / arrivals.arrivalRate : arrivals.transformComplement(s) / s
   }
 }
 
@@ -171,7 +172,7 @@ struct DividedDifferences {
   func phi(_ a: Double, _ b: Double, values: (Double, Double)) -> Double {
     if Self.isSingular(a, b) {
       let s = (a + b) / 2
-      return (1 - arrivals.transform(s) - s * arrivals.transformDerivative(s)) / (s * s)
+      return (arrivals.transformComplement(s) - s * arrivals.transformDerivative(s)) / (s * s)
     }
     return (values.1 - values.0) / (a - b)
   }
