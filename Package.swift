@@ -2,7 +2,8 @@
 // OffloadLab: exact optimal policies and exact performance figures for offloading and
 // scheduling systems. Dependency direction (one way only):
 //   COpenBLAS <- LinearKernels <- MarkovSolvers <- {ServiceModeOffloading,
-//   MarkovMachineScheduling, TaskReplication, BatchServiceQueue} <- OffloadLab <- OffloadCLI
+//   MarkovMachineScheduling, TaskReplication, ModelFiles, BatchServiceQueue} <- OffloadLab
+//   <- OffloadCLI
 import PackageDescription
 
 let internalChecks: [SwiftSetting] = [
@@ -51,6 +52,11 @@ let package = Package(
       swiftSettings: internalChecks
     ),
     .target(
+      name: "ModelFiles",
+      dependencies: ["LinearKernels", "MarkovSolvers"],
+      swiftSettings: internalChecks
+    ),
+    .target(
       name: "BatchServiceQueue",
       dependencies: ["MarkovSolvers"],
       swiftSettings: internalChecks
@@ -59,7 +65,7 @@ let package = Package(
       name: "OffloadLab",
       dependencies: [
         "LinearKernels", "MarkovSolvers", "ServiceModeOffloading",
-        "MarkovMachineScheduling", "TaskReplication", "BatchServiceQueue",
+        "MarkovMachineScheduling", "TaskReplication", "ModelFiles", "BatchServiceQueue",
       ]
     ),
     .executableTarget(
@@ -104,6 +110,10 @@ let package = Package(
       ]
     ),
     .testTarget(
+      name: "ModelFilesTests",
+      dependencies: ["ModelFiles", "TestSupport"]
+    ),
+    .testTarget(
       name: "BatchServiceQueueTests",
       dependencies: ["BatchServiceQueue", "TestSupport"]
     ),
@@ -111,5 +121,15 @@ let package = Package(
       name: "OffloadCLITests",
       dependencies: ["OffloadCLI"]
     ),
+    // Examples/: user models written with the typed API (Examples/README.md).
+    .target(name: "ExampleModels", dependencies: ["OffloadLab"], path: "Examples/Models"),
+    .executableTarget(
+      name: "admission-control", dependencies: ["ExampleModels"], path: "Examples/admission-control"
+    ),
+    .executableTarget(
+      name: "parallel-queues", dependencies: ["ExampleModels"], path: "Examples/parallel-queues"),
+    .executableTarget(
+      name: "typed-vs-builtin", dependencies: ["ExampleModels"], path: "Examples/typed-vs-builtin"),
+    .testTarget(name: "ExamplesTests", dependencies: ["ExampleModels"]),
   ]
 )

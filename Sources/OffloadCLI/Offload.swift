@@ -15,8 +15,8 @@ struct Offload: ParsableCommand {
       """,
     version: toolVersion,
     subcommands: [
-      ModesCommand.self, MachineCommand.self, ReplicasCommand.self, BatchCommand.self,
-      MergeCommand.self,
+      ModesCommand.self, MachineCommand.self, ReplicasCommand.self, MDPCommand.self,
+      BatchCommand.self, MergeCommand.self,
     ]
   )
 }

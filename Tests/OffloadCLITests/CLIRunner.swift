@@ -30,7 +30,7 @@ func runOffload(_ arguments: [String]) throws -> CLIResult {
 }
 
 /// The folder holding the build products (`offload` and the test bundle).
-private var productsDirectory: URL {
+var productsDirectory: URL {
   for bundle in Bundle.allBundles where bundle.bundlePath.hasSuffix(".xctest") {
     return bundle.bundleURL.deletingLastPathComponent()
   }

@@ -303,12 +303,12 @@ enum ModesMemory {
   static func check(states: Int, sparse: Bool) throws {
     let perState = sparse ? sparseBytesPerState : matrixFreeBytesPerState
     let (needed, overflow) = states.multipliedReportingOverflow(by: perState)
-    let available = ProcessInfo.processInfo.physicalMemory
+    let budget = MemoryBudget.current(), available = budget.availableBytes
     guard !overflow, UInt64(needed) <= available else {
       throw ValidationError(
         "the run holds \(states) states at once and needs about \(gibibytes(Double(states) * Double(perState))) "
           + "(\(perState) bytes per state\(sparse ? " with a stored sparse model" : "")); "
-          + "this machine has \(gibibytes(Double(available))): lower --buffer or --cloud-buffer")
+          + "this process may use \(budget): lower --buffer or --cloud-buffer")
     }
   }
 
