@@ -2,7 +2,8 @@
 // OffloadLab: exact optimal policies and exact performance figures for offloading and
 // scheduling systems. Dependency direction (one way only):
 //   COpenBLAS <- LinearKernels <- MarkovSolvers <- {ServiceModeOffloading,
-//   MarkovMachineScheduling, TaskReplication, ModelFiles} <- OffloadLab <- OffloadCLI
+//   MarkovMachineScheduling, TaskReplication, ModelFiles, BatchServiceQueue} <- OffloadLab
+//   <- OffloadCLI
 import PackageDescription
 
 let internalChecks: [SwiftSetting] = [
@@ -56,10 +57,15 @@ let package = Package(
       swiftSettings: internalChecks
     ),
     .target(
+      name: "BatchServiceQueue",
+      dependencies: ["MarkovSolvers"],
+      swiftSettings: internalChecks
+    ),
+    .target(
       name: "OffloadLab",
       dependencies: [
         "LinearKernels", "MarkovSolvers", "ServiceModeOffloading",
-        "MarkovMachineScheduling", "TaskReplication", "ModelFiles",
+        "MarkovMachineScheduling", "TaskReplication", "ModelFiles", "BatchServiceQueue",
       ]
     ),
     .executableTarget(
@@ -106,6 +112,10 @@ let package = Package(
     .testTarget(
       name: "ModelFilesTests",
       dependencies: ["ModelFiles", "TestSupport"]
+    ),
+    .testTarget(
+      name: "BatchServiceQueueTests",
+      dependencies: ["BatchServiceQueue", "TestSupport"]
     ),
     .testTarget(
       name: "OffloadCLITests",

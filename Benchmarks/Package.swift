@@ -6,6 +6,7 @@ import PackageDescription
 
 let benchmarkTargets = [
   "KernelBenchmarks", "ServiceModeBenchmarks", "MarkovMachineBenchmarks", "ReplicationBenchmarks",
+  "BatchQueueBenchmarks",
 ]
 
 let package = Package(

@@ -16,7 +16,7 @@ struct Offload: ParsableCommand {
     version: toolVersion,
     subcommands: [
       ModesCommand.self, MachineCommand.self, ReplicasCommand.self, MDPCommand.self,
-      MergeCommand.self,
+      BatchCommand.self, MergeCommand.self,
     ]
   )
 }

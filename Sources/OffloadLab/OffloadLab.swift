@@ -1,4 +1,5 @@
 // Umbrella module: one import gives the numerics core and every model.
+@_exported import BatchServiceQueue
 @_exported import LinearKernels
 @_exported import MarkovMachineScheduling
 @_exported import MarkovSolvers
