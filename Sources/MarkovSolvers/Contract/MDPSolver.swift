@@ -53,10 +53,6 @@ public struct MDPSolver: Sendable {
     public static let maximumDenseLimit = 10_000
   }
 
-  /// The largest iteration limit a front end (the CLI's `--max-iterations`) accepts, so
-  /// that the work of a command is bounded; library callers may set any limit >= 1.
-  public static let maximumIterationLimit = 100_000_000
-
   /// `.relative(1e-9)`: a bound of 1e-9 · max(1, ‖V‖∞) (or · max(1, |g|)).
   public static let defaultTolerance = Tolerance.relative(1e-9)
   /// The largest `maxIterations` accepted: it bounds the work of a solve, and front ends
