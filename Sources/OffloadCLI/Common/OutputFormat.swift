@@ -25,11 +25,6 @@ func printToStandardError(_ message: String) {
   FileHandle.standardError.write(Data((message + "\n").utf8))
 }
 
-/// Prints each assumption warning on stderr.
-func report(_ warnings: [AssumptionWarning]) {
-  for warning in warnings { printToStandardError(warning.description) }
-}
-
 /// A rectangular table rendered as aligned text or CSV.
 struct TextTable {
   var header: [String]
@@ -56,9 +51,14 @@ struct TextTable {
     return ([line(header)] + rows.map(line)).joined(separator: "\n")
   }
 
-  /// RFC 4180 CSV (cells with commas or quotes are quoted).
+  /// The cell of a figure that is not a finite number (`formatNumber` of ±∞ or NaN):
+  /// `undefined` in text tables, an empty cell in CSV (docs/cli.md, "Undefined figures").
+  static let undefined = "undefined"
+
+  /// RFC 4180 CSV (cells with commas or quotes are quoted; `undefined` cells are empty).
   func renderCSV() -> String {
     func escape(_ cell: String) -> String {
+      if cell == Self.undefined { return "" }
       guard cell.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) else { return cell }
       return "\"" + cell.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
@@ -66,11 +66,10 @@ struct TextTable {
   }
 }
 
-/// Formats a number for tables and CSV: shortest round-trip text, `inf` for infinity.
+/// Formats a number for tables and CSV: shortest round-trip text; `TextTable.undefined`
+/// for ±∞ and NaN, which are never printed as results.
 func formatNumber(_ value: Double) -> String {
-  if value.isNaN { return "nan" }
-  if value.isInfinite { return value > 0 ? "inf" : "-inf" }
-  return "\(value)"
+  value.isFinite ? "\(value)" : TextTable.undefined
 }
 
 /// Formats a number with a fixed count of significant digits for human-readable tables.
@@ -80,27 +79,16 @@ func formatNumber(_ value: Double, significantDigits: Int) -> String {
 }
 
 /// JSON output: encodes any `Encodable` value with sorted keys and pretty printing.
-/// Non-finite numbers are written as strings ("inf"), never as invalid JSON.
+/// Result types encode an undefined figure as null next to a reason; a non-finite number
+/// that still reaches the encoder is written as the string "undefined", never as invalid
+/// JSON or as `inf`.
 func renderJSON<T: Encodable>(_ value: T) throws -> String {
   let encoder = JSONEncoder()
   encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
   encoder.nonConformingFloatEncodingStrategy = .convertToString(
-    positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+    positiveInfinity: TextTable.undefined, negativeInfinity: TextTable.undefined,
+    nan: TextTable.undefined)
   return String(decoding: try encoder.encode(value), as: UTF8.self)
-}
-
-/// Writes `text` to `path`, creating or replacing the file.
-func write(_ text: String, toFile path: String) throws {
-  try write(Data(text.utf8), toFile: path)
-}
-
-/// Writes `data` to `path`, creating or replacing the file; failures are usage errors.
-func write(_ data: Data, toFile path: String) throws {
-  do {
-    try data.write(to: URL(fileURLWithPath: path), options: .atomic)
-  } catch {
-    throw ValidationError("cannot write file '\(path)': \(error.localizedDescription)")
-  }
 }
 
 /// Parses `start:stop:step` (inclusive, finite, e.g. `0.05:0.95:0.05`) or a comma list
@@ -133,7 +121,7 @@ func parseRange(_ text: String, name: String) throws -> [Double] {
     throw ValidationError(
       "malformed value '\(text)' for \(name): expected start:stop:step or a comma list")
   }
-  return values.map { $0! }
+  return values.compactMap { $0 }
 }
 
 /// The largest number of points `parseRange` accepts.

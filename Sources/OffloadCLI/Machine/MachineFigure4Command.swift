@@ -54,10 +54,11 @@ struct MachineFigure4Command: ParsableCommand {
   @Option(help: "Also write the figure as an SVG line chart to this path.")
   var svg: String?
 
-  @Option(help: "Output format.")
-  var format = OutputFormat.table
+  @OptionGroup var output: OutputOptions
 
   func run() throws {
+    try output.checkPaths([("--svg", svg)])
+    let diagnostics = Diagnostics()
     let flips = try parseRange(qValues, name: "--q-values")
     let regimes = try validatingParameters {
       [
@@ -84,6 +85,7 @@ struct MachineFigure4Command: ParsableCommand {
       let tables = [optimizer.table(base, rule: .randomized), optimizer.table(base, rule: .maxAge)]
       for (regime, arrivals) in regimes {
         let parameters = try validatingParameters { try base.withArrivalProbabilities(arrivals) }
+        diagnostics.warn(all: parameters.warnings)
         for table in tables {
           machineProgress(
             "q = \(formatNumber(q, significantDigits: 4)), \(regime) arrivals, \(table.rule.rawValue): simulating"
@@ -105,12 +107,19 @@ struct MachineFigure4Command: ParsableCommand {
         }
       }
     }
-    if let svg { try write(Self.chart(points), toFile: svg) }
-    switch format {
-    case .json: print(try renderJSON(points))
-    case .csv: print(Self.table(points).renderCSV())
-    case .table: print(Self.table(points).renderText())
-    }
+    if let svg { try write(Self.chart(points), toFile: svg, flag: "--svg") }
+    try output.emit(
+      CommandResult(document: points, table: Self.table(points)),
+      provenance: Provenance(
+        command: "machine figure4",
+        parameters: [
+          ("q_values", .numbers(flips)), ("busy_after_completion", .number(busyAfterCompletion)),
+          ("service_probabilities", .numbers(service)),
+          ("low_arrival_probabilities", .numbers(regimes[0].1)),
+          ("high_arrival_probabilities", .numbers(regimes[1].1)),
+          ("sampling_cost", .number(samplingCost)),
+        ] + simulation.provenance + optimization.provenance + assumptionOptions.provenance),
+      diagnostics: diagnostics)
   }
 
   static func table(_ points: [Figure4Point]) -> TextTable {

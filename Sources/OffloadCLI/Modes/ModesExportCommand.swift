@@ -23,17 +23,16 @@ struct ModesExportCommand: ParsableCommand {
   @Option(help: "Directory to write (created if missing; files in it are replaced).")
   var output: String
 
-  func validate() throws {
+  func run() throws {
     guard !output.isEmpty else {
       throw ValidationError("invalid value '' for --output: expected a directory path")
     }
-    _ = try model.singleSpecification()
-    guard try model.solver().criterion == .discounted else {
+    let input = try model.input()
+    let specification = try input.single
+    let solver = input.solver
+    guard solver.criterion == .discounted else {
       throw ValidationError("export writes the discounted model; --criterion must be discounted")
     }
-  }
-
-  func run() throws {
     let directory = URL(fileURLWithPath: output, isDirectory: true)
     do {
       try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -42,9 +41,7 @@ struct ModesExportCommand: ParsableCommand {
         "invalid value '\(output)' for --output: cannot create the directory "
           + "(\(error.localizedDescription))")
     }
-    let specification = try model.singleSpecification()
     let compiled = try model.model(specification)
-    let solver = try model.solver()
     let solution = solver.solve(compiled)
     guard solution.converged else {
       printToStandardError(
@@ -83,7 +80,8 @@ struct ModesExportCommand: ParsableCommand {
       ),
     ]
     for array in arrays {
-      try write(array.bytes, toFile: directory.appendingPathComponent(array.file).path)
+      try write(
+        array.bytes, toFile: directory.appendingPathComponent(array.file).path, flag: "--output")
     }
     let parameters = compiled.parameters
     let document = ExportedModelJSON(
@@ -99,8 +97,11 @@ struct ModesExportCommand: ParsableCommand {
         sm2LocalRate: parameters.sm2LocalRate, sm2CloudRate: parameters.sm2CloudRate,
         uniformizationRate: compiled.uniformizationRate, bufferLimit: space.bufferLimit,
         cloudBufferLimit: space.cloudBufferLimit),
-      files: Dictionary(uniqueKeysWithValues: arrays.map { ($0.key, $0.file) }))
-    try write(try renderJSON(document), toFile: directory.appendingPathComponent("model.json").path)
+      files: Dictionary(uniqueKeysWithValues: arrays.map { ($0.key, $0.file) }),
+      provenance: input.provenance("modes export"))
+    try write(
+      try renderJSON(document), toFile: directory.appendingPathComponent("model.json").path,
+      flag: "--output")
     printToStandardError(
       "wrote \(process.stateCount) states, \(process.rowCount) rows, "
         + "\(process.transitions.values.count) transitions to \(output)")
@@ -131,4 +132,6 @@ struct ExportedModelJSON: Encodable {
   var stateCount, rowCount, nonzeroCount: Int
   var parameters: Parameters
   var files: [String: String]
+  /// What produced the files (docs/cli.md, "Self-describing outputs").
+  var provenance: Provenance
 }
