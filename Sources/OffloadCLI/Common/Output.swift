@@ -115,6 +115,19 @@ struct CommandResult<Document: Encodable> {
   }
 }
 
+/// An optional value that JSON always shows: `null` when nil (synthesized `Encodable`
+/// omits nil optionals), for undefined figures that travel with a reason.
+struct NullOr<Value: Encodable>: Encodable {
+  var value: Value?
+
+  init(_ value: Value?) { self.value = value }
+
+  func encode(to encoder: Encoder) throws {
+    var container = encoder.singleValueContainer()
+    if let value { try container.encode(value) } else { try container.encodeNil() }
+  }
+}
+
 /// The JSON object of a result: the document's own keys plus `provenance` and `warnings`.
 /// A document that does not encode as an object (an array) goes under the key `rows`.
 private struct DocumentWithProvenance<Document: Encodable>: Encodable {

@@ -72,6 +72,17 @@ func formatNumber(_ value: Double) -> String {
   value.isFinite ? "\(value)" : TextTable.undefined
 }
 
+/// `1e12` for a power of ten, the digits otherwise (bounds in help texts and messages).
+func formatCount(_ value: Int) -> String {
+  var power = 0
+  var rest = value
+  while rest >= 10 && rest % 10 == 0 {
+    rest /= 10
+    power += 1
+  }
+  return rest == 1 && power >= 6 ? "1e\(power)" : String(value)
+}
+
 /// Formats a number with a fixed count of significant digits for human-readable tables.
 func formatNumber(_ value: Double, significantDigits: Int) -> String {
   if !value.isFinite { return formatNumber(value) }

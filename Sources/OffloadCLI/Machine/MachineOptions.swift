@@ -292,17 +292,6 @@ func machineProgress(_ message: String) {
   printToStandardError("machine: " + message)
 }
 
-/// `1e12` for a power of ten, the digits otherwise (bounds in help texts and messages).
-func formatCount(_ value: Int) -> String {
-  var power = 0
-  var rest = value
-  while rest >= 10 && rest % 10 == 0 {
-    rest /= 10
-    power += 1
-  }
-  return rest == 1 && power >= 6 ? "1e\(power)" : String(value)
-}
-
 /// Parses a comma list of numbers, naming the flag in the error.
 func parseList(_ text: String, name: String) throws(ParameterError) -> [Double] {
   let parts = text.split(separator: ",", omittingEmptySubsequences: false)

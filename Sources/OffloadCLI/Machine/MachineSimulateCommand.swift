@@ -59,7 +59,8 @@ struct MachineSimulateCommand: ParsableCommand {
     for rule in rules {
       let table = rule == .randomized ? tables.randomized : tables.maxAge
       let progress = ProgressReporter(
-        "simulate \(rule.rawValue) (\(settings.replications) x \(settings.slots) slots)")
+        "simulate \(rule.rawValue) (\(settings.replications) x \(settings.slots) slots "
+          + "replications)", delay: 0, interval: 0)
       let result = MachineSimulator(
         parameters: parameters, table: table, settings: settings, assumptions: assumptions
       ).run { finished, total in progress.report(finished: finished, of: total) }

@@ -21,8 +21,9 @@ struct ModesBenchCommand: ParsableCommand {
   @Option(
     parsing: .unconditional,
     help:
-      "Threads of the Gauss-Seidel sweep, >= 1 (2 are used at most); results do not depend on it.")
-  var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+      "Threads of the Gauss-Seidel sweep, 1...1024 (default: all cores, 2 used at most); results do not depend on it."
+  )
+  var jobs: Int?
 
   @OptionGroup var output: OutputOptions
 
@@ -30,6 +31,7 @@ struct ModesBenchCommand: ParsableCommand {
   static let maximumJobs = 1024
 
   func run() throws {
+    let jobs = self.jobs ?? ProcessInfo.processInfo.activeProcessorCount
     guard (1...Self.maximumJobs).contains(jobs) else {
       throw ValidationError(
         "invalid value \(jobs) for --jobs: must be an integer in 1...\(Self.maximumJobs)")

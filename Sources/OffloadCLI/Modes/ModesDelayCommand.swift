@@ -134,7 +134,7 @@ enum ModesDelayTable {
 struct ModesPolicyJSON: Encodable {
   var name: String
   /// T; nil (null) when undefined, with the reason in `meanDelayUndefined`.
-  var meanDelay: Double?
+  var meanDelay: NullOr<Double>
   var meanDelayUndefined: String?
   var meanJobs, blockingProbability, sm1Share, sm2Share: Double
   var effectiveArrivalRate, stationaryResidual: Double
@@ -146,7 +146,7 @@ struct ModesPolicyJSON: Encodable {
   init(_ row: PolicyDelay) {
     let f = row.figures
     name = row.name
-    meanDelay = f.meanDelay.isFinite ? f.meanDelay : nil
+    meanDelay = NullOr(f.meanDelay.isFinite ? f.meanDelay : nil)
     meanDelayUndefined =
       f.meanDelay.isFinite
       ? nil : "the policy admits no job in the long run (P_block = 1): no job completes"

@@ -68,8 +68,13 @@ struct ModesModelOptions: ParsableArguments {
   var toleranceMode: ServiceModeSolver.ToleranceMode = .relative
   @Option(
     parsing: .unconditional,
-    help: "Iteration limit of the solvers, >= 1; beyond it the command exits with code 2.")
+    help:
+      "Iteration limit of the solvers, 1...\(formatCount(maximumIterationLimit)); beyond it the command exits with code 2."
+  )
   var maxIterations: Int = 1_000_000
+
+  /// The largest --max-iterations.
+  static let maximumIterationLimit = 1_000_000_000
 
   /// The option spellings with their provenance names, in the order values are reported
   /// and swept (the first swept option varies slowest).
@@ -176,11 +181,11 @@ struct ModesModelOptions: ParsableArguments {
       swept.append(
         (defaultSweep.flag, "load", try parseRange(defaultSweep.text, name: defaultSweep.flag)))
     }
-    let count = swept.reduce(1.0) { $0 * Double($1.values.count) }
-    guard count <= Double(maximumRangePoints) else {
+    let count = swept.reduce(1) { $0 * $1.values.count }
+    guard count <= maximumRangePoints else {
       throw ValidationError(
         "the grid of \(swept.map(\.flag).joined(separator: " x ")) has "
-          + "\(formatNumber(count)) points; at most \(maximumRangePoints) are allowed")
+          + "\(formatCount(count)) points; at most \(maximumRangePoints) are allowed")
     }
     var grid: [[Double]] = [[]]
     for axis in swept { grid = grid.flatMap { prefix in axis.values.map { prefix + [$0] } } }
@@ -267,7 +272,12 @@ struct ModesModelOptions: ParsableArguments {
 
   /// The solver the options describe.
   private func solver() throws -> ServiceModeSolver {
-    try validatingParameters {
+    guard maxIterations <= Self.maximumIterationLimit else {
+      throw ValidationError(
+        "invalid value \(maxIterations) for --max-iterations: must be an integer in "
+          + "1...\(formatCount(Self.maximumIterationLimit))")
+    }
+    return try validatingParameters {
       var solver = try ServiceModeSolver(
         criterion: criterion, tolerance: tolerance, maxIterations: maxIterations)
       solver.discountedMethod = method

@@ -44,7 +44,7 @@ struct ModesSweepCommand: ParsableCommand {
     help:
       "Points computed in parallel, 1...\(maximumJobs) (default: all cores); --threads is an alias."
   )
-  var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+  var jobs: Int?
 
   @OptionGroup var shard: ShardOption
 
@@ -81,6 +81,7 @@ struct ModesSweepCommand: ParsableCommand {
   static let defaultWarmStartChain = 3
 
   func run() throws {
+    let jobs = self.jobs ?? ProcessInfo.processInfo.activeProcessorCount
     guard (1...Self.maximumJobs).contains(jobs) else {
       throw ValidationError(
         "invalid value \(jobs) for --jobs: must be an integer in 1...\(Self.maximumJobs)")

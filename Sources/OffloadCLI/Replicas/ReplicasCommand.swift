@@ -50,7 +50,7 @@ struct ReplicasJointFailureCommand: ParsableCommand {
       m: problem.taskCount, copies: copies,
       replicationFactor: Double(copies) / Double(problem.taskCount), rule: rule.rawValue,
       pjf: jointFailure.probability,
-      logSuccessProbability: logSuccess.isFinite ? logSuccess : nil,
+      logSuccessProbability: NullOr(logSuccess.isFinite ? logSuccess : nil),
       logSuccessProbabilityUndefined: logSuccess.isFinite
         ? nil : "PJF = 1: the job never succeeds, so log(1 - PJF) is minus infinity",
       jensenLowerBound: bound.probability, pjfWithoutReplication: simple.probability)
@@ -62,7 +62,7 @@ struct ReplicasJointFailureCommand: ParsableCommand {
     table.append(["PJF", probabilityText(report.pjf)])
     table.append([
       "log(1 - PJF)",
-      report.logSuccessProbability.map(probabilityText) ?? "undefined (PJF = 1: -infinity)",
+      report.logSuccessProbability.value.map(probabilityText) ?? "undefined (PJF = 1: -infinity)",
     ])
     table.append(["Jensen lower bound (any assignment)", probabilityText(report.jensenLowerBound)])
     table.append(["PJF without replication (P_S)", probabilityText(report.pjfWithoutReplication)])
@@ -80,7 +80,7 @@ struct ReplicasJointFailureCommand: ParsableCommand {
     var rule: String
     var pjf: Double
     /// log(1 - PJF); nil (null) when PJF = 1, with the reason below.
-    var logSuccessProbability: Double?
+    var logSuccessProbability: NullOr<Double>
     var logSuccessProbabilityUndefined: String?
     var jensenLowerBound: Double
     var pjfWithoutReplication: Double
