@@ -53,9 +53,14 @@ struct Provenance: Encodable, Sendable, Equatable {
   /// as leading columns, so `describing` does not repeat them as trailing ones.
   var perRow: [String] = []
 
-  init(command: String, parameters: [(name: String, value: ParameterValue)]) {
+  /// - Parameter perRow: the names of `parameters` that a CSV row gives by its own
+  ///   leading column (a swept list), left out of the trailing columns.
+  init(
+    command: String, parameters: [(name: String, value: ParameterValue)], perRow: [String] = []
+  ) {
     self.command = command
     self.parameters = parameters
+    self.perRow = perRow
   }
 
   static func == (left: Provenance, right: Provenance) -> Bool {

@@ -118,7 +118,8 @@ struct MachineFigure4Command: ParsableCommand {
           ("low_arrival_probabilities", .numbers(regimes[0].1)),
           ("high_arrival_probabilities", .numbers(regimes[1].1)),
           ("sampling_cost", .number(samplingCost)),
-        ] + simulation.provenance + optimization.provenance + assumptionOptions.provenance),
+        ] + simulation.provenance + optimization.provenance + assumptionOptions.provenance,
+        perRow: ["q_values"]),
       diagnostics: diagnostics)
   }
 

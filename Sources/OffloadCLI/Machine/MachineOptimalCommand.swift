@@ -121,7 +121,8 @@ struct MachineOptimalCommand: ParsableCommand {
             ("age_cap", ageCap.map { .integer($0) } ?? .text("automatic")),
             ("cap_accuracy", .number(capAccuracy)), ("belief_tolerance", .number(beliefTolerance)),
             ("tolerance", .number(tolerance)), ("max_iterations", .integer(maxIterations)),
-          ] + optimization.provenance + assumptionOptions.provenance),
+          ] + optimization.provenance + assumptionOptions.provenance,
+        perRow: ["q_values"]),
       diagnostics: diagnostics,
       notConverged: converged
         ? [] : ["relative value iteration reached --max-iterations before the bracket closed"])

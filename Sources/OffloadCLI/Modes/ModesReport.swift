@@ -46,8 +46,10 @@ enum ModesReport {
   static func notConvergedAdvice(_ status: SolverStatus, errorBound: Double) -> String {
     status == .roundOffLimited
       ? "stopped at its floating-point floor (certified bound "
-        + "\(formatNumber(errorBound, significantDigits: 2))): --tolerance is below what "
-        + "round-off lets this model certify; raise it to at least twice that bound"
+        + "\(formatNumber(errorBound, significantDigits: 2))): round-off keeps this method's "
+        + "bound from falling further, though another method may certify less (at gamma "
+        + "near 1 Jacobi often does); try the other --method, or a --tolerance of at least "
+        + "twice that bound"
       : "did not converge within --max-iterations; raise it or --tolerance"
   }
 

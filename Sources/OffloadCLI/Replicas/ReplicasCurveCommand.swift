@@ -62,7 +62,7 @@ struct ReplicasCurveCommand: ParsableCommand {
       provenance: replicasProvenance(
         "curve",
         [("tasks", .integer(taskOption.tasks)), ("replication_range", .numbers(factors))]
-          + targetOption.provenance, pool: poolOptions),
+          + targetOption.provenance, pool: poolOptions, perRow: ["replication_range"]),
       diagnostics: Diagnostics(), defaultFormat: .csv)
   }
 

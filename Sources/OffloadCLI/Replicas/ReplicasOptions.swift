@@ -170,9 +170,10 @@ struct ReplicasTargetOption: ParsableArguments {
 /// The provenance of a `replicas` subcommand: its own entries, then the pool's.
 func replicasProvenance(
   _ command: String, _ parameters: [(name: String, value: ParameterValue)],
-  pool: ReplicasPoolOptions
+  pool: ReplicasPoolOptions, perRow: [String] = []
 ) -> Provenance {
-  Provenance(command: "replicas " + command, parameters: parameters + pool.provenance)
+  Provenance(
+    command: "replicas " + command, parameters: parameters + pool.provenance, perRow: perRow)
 }
 
 /// Prints a note on stderr when the pool has more grid devices than the job uses.
