@@ -135,5 +135,19 @@ func parseRange(_ text: String, name: String) throws -> [Double] {
   return values.compactMap { $0 }
 }
 
+/// The largest thread count a `--jobs` option accepts.
+let maximumThreads = 1024
+
+/// The thread count of a `--jobs`-like option: `given`, or every core when nil.
+/// - Throws: `ValidationError` (exit 64) naming `flag` unless `1 <= given <= maximumThreads`.
+func threadCount(_ given: Int?, flag: String) throws -> Int {
+  let count = given ?? ProcessInfo.processInfo.activeProcessorCount
+  guard (1...maximumThreads).contains(count) else {
+    throw ValidationError(
+      "invalid value \(count) for \(flag): must be an integer in 1...\(maximumThreads)")
+  }
+  return count
+}
+
 /// The largest number of points `parseRange` accepts.
 let maximumRangePoints = 100_000

@@ -21,21 +21,14 @@ struct ModesBenchCommand: ParsableCommand {
   @Option(
     parsing: .unconditional,
     help:
-      "Threads of the Gauss-Seidel sweep, 1...1024 (default: all cores, 2 used at most); results do not depend on it."
+      "Threads of the Gauss-Seidel sweep, 1...\(maximumThreads) (default: all cores, 2 used at most); results do not depend on it."
   )
   var jobs: Int?
 
   @OptionGroup var output: OutputOptions
 
-  /// The largest --jobs.
-  static let maximumJobs = 1024
-
   func run() throws {
-    let jobs = self.jobs ?? ProcessInfo.processInfo.activeProcessorCount
-    guard (1...Self.maximumJobs).contains(jobs) else {
-      throw ValidationError(
-        "invalid value \(jobs) for --jobs: must be an integer in 1...\(Self.maximumJobs)")
-    }
+    let jobs = try threadCount(jobs, flag: "--jobs")
     try output.checkPaths()
     let input = try model.input()
     let specification = try input.single

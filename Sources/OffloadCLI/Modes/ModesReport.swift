@@ -6,9 +6,6 @@ enum ModesReport {
   /// Six significant digits, for human-readable lines.
   static func short(_ value: Double) -> String { formatNumber(value, significantDigits: 6) }
 
-  /// `none` for a missing threshold.
-  static func threshold(_ value: Int?) -> String { value.map(String.init) ?? "none" }
-
   /// The lines describing the model: provenance, parameters, rates, truncation, discount.
   static func modelLines(_ model: ServiceModeModel, provenance: String) -> [String] {
     let p = model.parameters

@@ -42,7 +42,7 @@ struct ModesSweepCommand: ParsableCommand {
     name: [.customLong("jobs"), .customLong("threads")],
     parsing: .unconditional,
     help:
-      "Points computed in parallel, 1...\(maximumJobs) (default: all cores); --threads is an alias."
+      "Points computed in parallel, 1...\(maximumThreads) (default: all cores); --threads is an alias."
   )
   var jobs: Int?
 
@@ -71,9 +71,6 @@ struct ModesSweepCommand: ParsableCommand {
   /// The Fig. 5 range used when no option lists several values.
   static let defaultLoads = "0.05:0.95:0.05"
 
-  /// The largest --jobs.
-  static let maximumJobs = 1024
-
   /// The default chain length. On the Fig. 5 sweep (19 loads, B = 50) warm starts cut the
   /// solver sweeps from 4116 (L = 1) to 3822 (L = 3), 3696 (L = 4) and 3633 (L = 19), but
   /// on 2 jobs L >= 4 leaves the heavy high-load chain last on one core: fastest of 8 runs
@@ -81,11 +78,7 @@ struct ModesSweepCommand: ParsableCommand {
   static let defaultWarmStartChain = 3
 
   func run() throws {
-    let jobs = self.jobs ?? ProcessInfo.processInfo.activeProcessorCount
-    guard (1...Self.maximumJobs).contains(jobs) else {
-      throw ValidationError(
-        "invalid value \(jobs) for --jobs: must be an integer in 1...\(Self.maximumJobs)")
-    }
+    let jobs = try threadCount(jobs, flag: "--jobs")
     guard (1...maximumRangePoints).contains(warmStartChain) else {
       throw ValidationError(
         "invalid value \(warmStartChain) for --warm-start-chain: must be an integer in "
