@@ -298,7 +298,7 @@ struct MachineCommandTests {
       ["optimal", "--service-probabilities", "0.5,0.5", "--tolerance", "inf"],
       "invalid value inf for tolerance: must be finite and > 0"
     ),
-    (["figure4", "--q-values", "0.1:0.9:1e-300"], "more than 100000 points"),
+    (["figure4", "--q-values", "0.1:0.9:1e-300"], "more than 1000 points"),
     (["evaluate", "--policy", "greedy"], "The value 'greedy' is invalid for '--policy <policy>'"),
   ])
   func invalidInputExitsWith64(_ arguments: [String], _ message: String) throws {

@@ -20,6 +20,11 @@ func validatingParameters<T>(_ body: () throws -> T) throws -> T {
   }
 }
 
+/// Throws the usage error (exit code 64) of `error` unless `condition` holds.
+func require(_ condition: Bool, _ error: @autoclosure () -> ParameterError) throws {
+  if !condition { throw ValidationError(error().description) }
+}
+
 /// Writes to stderr (progress, warnings), keeping stdout clean for pipes.
 func printToStandardError(_ message: String) {
   FileHandle.standardError.write(Data((message + "\n").utf8))
@@ -103,9 +108,16 @@ func renderJSON<T: Encodable>(_ value: T) throws -> String {
 }
 
 /// Parses `start:stop:step` (inclusive, finite, e.g. `0.05:0.95:0.05`) or a comma list
-/// without empty items (callers validate each value). Range points `start + i · step` are rounded to 12 significant
-/// digits, so that they print as typed (0.15, not 0.15000000000000002).
-func parseRange(_ text: String, name: String) throws -> [Double] {
+/// without empty items (callers validate each value), of at most `maximumPoints` values.
+/// Range points `start + i · step` are rounded to 12 significant digits, so that they print
+/// as typed (0.15, not 0.15000000000000002).
+/// - Throws: `ValidationError` (exit 64) naming `name` and, for too many values, the bound.
+func parseRange(_ text: String, name: String, maximumPoints: Int = maximumRangePoints) throws
+  -> [Double]
+{
+  func tooMany() -> ValidationError {
+    ValidationError("invalid value '\(text)' for \(name): more than \(maximumPoints) points")
+  }
   let parts = text.split(separator: ":", omittingEmptySubsequences: false)
   if parts.count == 3 {
     guard let start = Double(parts[0]), let stop = Double(parts[1]), let step = Double(parts[2]),
@@ -116,10 +128,7 @@ func parseRange(_ text: String, name: String) throws -> [Double] {
           + "start <= stop and step > 0")
     }
     let count = ((stop - start) / step + 1e-9).rounded(.down) + 1
-    guard count <= Double(maximumRangePoints) else {
-      throw ValidationError(
-        "invalid value '\(text)' for \(name): more than \(maximumRangePoints) points")
-    }
+    guard count <= Double(maximumPoints) else { throw tooMany() }
     return (0..<Int(count)).map { index in
       let point = start + Double(index) * step
       return Double(String(format: "%.12g", point)) ?? point
@@ -132,6 +141,7 @@ func parseRange(_ text: String, name: String) throws -> [Double] {
     throw ValidationError(
       "malformed value '\(text)' for \(name): expected start:stop:step or a comma list")
   }
+  guard values.count <= maximumPoints else { throw tooMany() }
   return values.compactMap { $0 }
 }
 

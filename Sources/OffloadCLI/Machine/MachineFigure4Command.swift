@@ -19,7 +19,8 @@ struct MachineFigure4Command: ParsableCommand {
   @Option(
     parsing: .unconditional,
     help: ArgumentHelp(
-      "q values: start:stop:step or a comma list, each in [1e-9, 1).", valueName: "values"))
+      "q values: start:stop:step or a comma list of at most \(MachineOptimalCommand.maximumQValues), each in [1e-9, 1).",
+      valueName: "values"))
   var qValues = "0.1:0.9:0.1"
 
   @Option(
@@ -59,7 +60,8 @@ struct MachineFigure4Command: ParsableCommand {
   func run() throws {
     try output.checkPaths([("--svg", svg)])
     let diagnostics = Diagnostics()
-    let flips = try parseRange(qValues, name: "--q-values")
+    let flips = try parseRange(
+      qValues, name: "--q-values", maximumPoints: MachineOptimalCommand.maximumQValues)
     let regimes = try validatingParameters {
       [
         ("low", try parseList(lowArrivalProbabilities, name: "low arrival probabilities (p_i)")),

@@ -23,7 +23,7 @@ struct MachineOptimalCommand: ParsableCommand {
   @Option(
     parsing: .unconditional,
     help: ArgumentHelp(
-      "Several q values (start:stop:step or a comma list) instead of --flip-probability.",
+      "Several q values (start:stop:step or a comma list, at most \(maximumQValues)) instead of --flip-probability.",
       valueName: "values"))
   var qValues: String?
 
@@ -53,6 +53,8 @@ struct MachineOptimalCommand: ParsableCommand {
 
   /// The largest --max-iterations.
   static let maximumIterationLimit = 1_000_000_000
+  /// The most --q-values (each is one MDP solve of up to seconds).
+  static let maximumQValues = 1000
   /// The largest --age-cap.
   static let maximumAgeCap = 100_000
 
@@ -82,7 +84,9 @@ struct MachineOptimalCommand: ParsableCommand {
       .outOfRange(
         "max iterations", maxIterations,
         valid: "an integer in 1...\(formatCount(Self.maximumIterationLimit))"))
-    let flips = try qValues.map { try parseRange($0, name: "--q-values") } ?? [base.flipProbability]
+    let flips =
+      try qValues.map { try parseRange($0, name: "--q-values", maximumPoints: Self.maximumQValues) }
+      ?? [base.flipProbability]
     let assumptions = try assumptionOptions.assumptions()
     let optimizer = try optimization.optimizer(assumptions)
     var rows: [OptimalRow] = []

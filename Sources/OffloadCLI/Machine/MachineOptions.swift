@@ -304,8 +304,3 @@ func parseList(_ text: String, name: String) throws(ParameterError) -> [Double] 
   }
   return values
 }
-
-/// Throws the usage error (exit code 64) of `error` unless `condition` holds.
-func require(_ condition: Bool, _ error: @autoclosure () -> ParameterError) throws {
-  if !condition { throw ValidationError(error().description) }
-}
