@@ -2,7 +2,7 @@
 # BLAS runs single-threaded unless the caller says otherwise (parallelism is at sweep level).
 export OPENBLAS_NUM_THREADS ?= 1
 
-.PHONY: setup demo test lint notebooks release
+.PHONY: setup demo test lint notebooks release python-test
 
 setup:
 	@./scripts/setup.sh
@@ -18,6 +18,18 @@ demo: release
 ## Installs what is missing and runs every test.
 test: setup
 	swift test --disable-xctest
+	$(MAKE) python-test
+
+## The Python package's tests (python/), against the release CLI, in python/.venv
+## (numpy, scipy, pandas and pytest from PyPI).
+PYTHON ?= python3
+python-test: release
+	@test -x python/.venv/bin/pip || $(PYTHON) -m venv --clear python/.venv || { echo \
+	  "python-test: needs $(PYTHON) >= 3.10 with the venv module (Debian: python3-venv)" >&2; \
+	  exit 1; }
+	python/.venv/bin/python -m pip install --quiet "./python[test]"
+	OFFLOAD_BINARY="$(CURDIR)/.build/release/offload" OFFLOADLAB_REQUIRE_BINARY=1 \
+	  python/.venv/bin/python -m pytest python/tests
 
 lint:
 	swift format lint --strict --recursive Sources Tests Package.swift

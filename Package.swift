@@ -2,7 +2,7 @@
 // OffloadLab: exact optimal policies and exact performance figures for offloading and
 // scheduling systems. Dependency direction (one way only):
 //   COpenBLAS <- LinearKernels <- MarkovSolvers <- {ServiceModeOffloading,
-//   MarkovMachineScheduling, TaskReplication} <- OffloadLab <- OffloadCLI
+//   MarkovMachineScheduling, TaskReplication, ModelFiles} <- OffloadLab <- OffloadCLI
 import PackageDescription
 
 let internalChecks: [SwiftSetting] = [
@@ -51,10 +51,15 @@ let package = Package(
       swiftSettings: internalChecks
     ),
     .target(
+      name: "ModelFiles",
+      dependencies: ["LinearKernels", "MarkovSolvers"],
+      swiftSettings: internalChecks
+    ),
+    .target(
       name: "OffloadLab",
       dependencies: [
         "LinearKernels", "MarkovSolvers", "ServiceModeOffloading",
-        "MarkovMachineScheduling", "TaskReplication",
+        "MarkovMachineScheduling", "TaskReplication", "ModelFiles",
       ]
     ),
     .executableTarget(
@@ -99,8 +104,22 @@ let package = Package(
       ]
     ),
     .testTarget(
+      name: "ModelFilesTests",
+      dependencies: ["ModelFiles", "TestSupport"]
+    ),
+    .testTarget(
       name: "OffloadCLITests",
       dependencies: ["OffloadCLI"]
     ),
+    // Examples/: user models written with the typed API (Examples/README.md).
+    .target(name: "ExampleModels", dependencies: ["OffloadLab"], path: "Examples/Models"),
+    .executableTarget(
+      name: "admission-control", dependencies: ["ExampleModels"], path: "Examples/admission-control"
+    ),
+    .executableTarget(
+      name: "parallel-queues", dependencies: ["ExampleModels"], path: "Examples/parallel-queues"),
+    .executableTarget(
+      name: "typed-vs-builtin", dependencies: ["ExampleModels"], path: "Examples/typed-vs-builtin"),
+    .testTarget(name: "ExamplesTests", dependencies: ["ExampleModels"]),
   ]
 )

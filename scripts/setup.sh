@@ -3,6 +3,7 @@
 # LAPACKE and pkg-config. Does nothing when they are already present.
 set -euo pipefail
 needed=(libopenblas-dev liblapacke-dev pkgconf)
+needed+=(python3 python3-venv) # make python-test: the Python package's tests in a venv
 missing=()
 for package in "${needed[@]}"; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

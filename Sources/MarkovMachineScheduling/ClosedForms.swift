@@ -1,7 +1,8 @@
 /// The closed forms of Theorems 1–4 under permanent congestion of a subset S: the queues
-/// of S never empty, the other users are ignored, μ and π are constants (spec A5).
+/// of S never empty, the other users are ignored, μ and π are constants (docs/markov-machine.md
+/// §A5).
 ///
-/// Spec: markov-machine.md A5.1–A5.4 (derived; each checked against the exact chains of
+/// Docs: docs/markov-machine.md §A5.1–§A5.4 (derived; each checked against the exact chains of
 /// A6 in the tests).
 ///
 /// The theorems are derived for the slot ordering of A2. For the other orderings of

@@ -5,7 +5,7 @@ import MarkovSolvers
 /// the finite chains of A6.1 and the phase-type formula of A6.3, independently of the
 /// closed forms of A5.
 ///
-/// Spec: markov-machine.md A6.
+/// Docs: docs/markov-machine.md §A6.
 public struct ExactEvaluation: Sendable, Codable {
   public let subset: UserSubset
   /// E[min(v_k, A_k)] on the truncated chain of (phase, v_k) (A6.1), per member of S.

@@ -1,11 +1,11 @@
 /// Moments of the idle period under permanent congestion and a constant sampling
-/// probability μ (spec A3).
+/// probability μ (docs/markov-machine.md §A3).
 ///
 /// The idle period I counts the slots from the slot after a completion to the assignment
 /// slot inclusive: the machine starts busy w.p. s, free w.p. 1 − s, flips w.p. q per slot,
 /// and every idle slot is sampled w.p. μ; the first sample that finds it free ends I.
 ///
-/// Spec: markov-machine.md A3.1–A3.4.
+/// Docs: docs/markov-machine.md §A3.1–§A3.4.
 public struct IdlePeriod: Sendable, Equatable, Codable {
   /// μ in (0, 1].
   public let samplingProbability: Double

@@ -2,7 +2,8 @@ import LinearKernels
 import MarkovSolvers
 
 /// The literal max-age policy under permanent congestion, as one joint chain over
-/// (phase, v_1, ..., v_n) with the argmax rule applied to the capped ages (spec A6.2).
+/// (phase, v_1, ..., v_n) with the argmax rule applied to the capped ages (docs/markov-machine.md
+/// §A6.2).
 ///
 /// It checks the reduction "max-age = round robin" behind Theorems 3 and 4 (A5.3) without
 /// assuming it.

@@ -1,6 +1,6 @@
 import MarkovSolvers
 
-/// The parameters of the Markov-machine job-assignment model (spec markov-machine.md A1).
+/// The parameters of the Markov-machine job-assignment model (docs/markov-machine.md §A1).
 ///
 /// N users submit jobs (user i w.p. p_i per slot, at the end of the slot) to dedicated
 /// infinite queues; one machine serves them. While idle, the machine flips between
@@ -8,7 +8,7 @@ import MarkovSolvers
 /// of slots; right after a completion the machine is internally busy w.p. s. Every sample
 /// of the machine's state costs L.
 ///
-/// Spec: markov-machine.md A1, A2, validation rules A14.
+/// Docs: docs/markov-machine.md §A1, §A2, validation rules §A14.
 public struct MachineParameters: Sendable, Equatable, Codable {
   /// Largest number of users (the subset problems of A8 have 2^N − 1 instances).
   public static let maximumUserCount = 12
@@ -100,7 +100,7 @@ public struct MachineParameters: Sendable, Equatable, Codable {
       samplingCost: samplingCost)
   }
 
-  /// The load at μ = 1 (spec A9.4):
+  /// The load at μ = 1 (docs/markov-machine.md §A9.4):
   ///
   /// ```
   /// ρ = Σ_i p_i (s/q + 1/q_i)
@@ -113,8 +113,8 @@ public struct MachineParameters: Sendable, Equatable, Codable {
   /// - Complexity: O(N).
   public var loadAtFullSampling: Double { loadAtFullSampling(assumptions: .standard) }
 
-  /// The load at μ = 1 in the slot ordering of `assumptions` (spec A2, A9.4): s/q becomes
-  /// s'/q with s' = s (1 − q) + (1 − s) q for `.flipThenSample`, and s/q + 1 for
+  /// The load at μ = 1 in the slot ordering of `assumptions` (docs/markov-machine.md §A2, §A9.4):
+  /// s/q becomes s'/q with s' = s (1 − q) + (1 − s) q for `.flipThenSample`, and s/q + 1 for
   /// `.serviceNextSlot` (the assignment slot serves nothing).
   /// - Complexity: O(N).
   public func loadAtFullSampling(assumptions: ModelAssumptions) -> Double {
@@ -129,7 +129,7 @@ public struct MachineParameters: Sendable, Equatable, Codable {
   }
 
   /// Warnings about the parameters: no stable policy can exist when the load at μ = 1 is
-  /// at least 1 (spec A9.4, A14).
+  /// at least 1 (docs/markov-machine.md §A9.4, §A14).
   public var warnings: [AssumptionWarning] {
     let load = loadAtFullSampling
     guard load >= 1 else { return [] }
@@ -138,7 +138,7 @@ public struct MachineParameters: Sendable, Equatable, Codable {
         assumption: "load at mu = 1 < 1",
         detail: "sum_i p_i (s/q + 1/q_i) = \(load) >= 1: no policy can keep every queue stable; "
           + "long-run results describe growing queues",
-        reference: "markov-machine.md A9.4")
+        reference: "docs/markov-machine.md §A9.4")
     ]
   }
 

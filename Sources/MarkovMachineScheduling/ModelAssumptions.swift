@@ -1,7 +1,7 @@
 import MarkovSolvers
 
-/// How max-age breaks a tie between users of S with the same (largest) age (spec A2 step 2,
-/// A8.3; the default is the assumed rule of A0).
+/// How max-age breaks a tie between users of S with the same (largest) age (docs/markov-machine.md
+/// §A2 step 2, A8.3; the default is the assumed rule of A0).
 public enum MaxAgeTieRule: String, Sendable, Hashable, Codable, CaseIterable {
   /// The tied user with the lowest index (A2, default).
   case lowestIndex = "lowest"
@@ -33,7 +33,8 @@ public enum MaxAgeTieRule: String, Sendable, Hashable, Codable, CaseIterable {
   }
 }
 
-/// Whether the server samples in a slot in which every queue is empty (spec A2.4).
+/// Whether the server samples in a slot in which every queue is empty (docs/markov-machine.md
+/// §A2.4).
 ///
 /// Only the system with queues (the simulation of A7) can have every queue empty: under
 /// permanent congestion (Theorems 1–4, the exact chains of A6 and the MDP of A10) the
@@ -47,9 +48,9 @@ public enum EmptySystemSampling: Sendable, Hashable, Codable {
   case sample(probability: Double)
 }
 
-/// The order of the events inside a slot (spec A2). A2 argues that only `.sampleThenFlip`
-/// reproduces the seed's p*, p1*, β1 and the Theorem 3/4 structures; the two alternatives it
-/// rules out are offered for sensitivity analysis.
+/// The order of the events inside a slot (docs/markov-machine.md §A2). A2 argues that only
+/// `.sampleThenFlip` reproduces the seed's p*, p1*, β1 and the Theorem 3/4 structures; the two
+/// alternatives it rules out are offered for sensitivity analysis.
 ///
 /// The closed forms of A3 and A5 are derived for `.sampleThenFlip`; `ClosedForms` and the
 /// optimiser evaluate the other orderings by exact reductions (see each case), which the
@@ -106,7 +107,7 @@ public enum SlotOrdering: String, Sendable, Hashable, Codable, CaseIterable {
   }
 }
 
-/// The modelling assumptions that the spec marks as options (A0): the max-age tie rule,
+/// The modelling assumptions that docs/markov-machine.md §A0 makes options: the max-age tie rule,
 /// sampling with every queue empty (A2.4) and the slot ordering of A2. The 1/N age weight
 /// and the sampling cost of (12) are the separate options `AgeWeighting` and
 /// `SamplingCostKind`.

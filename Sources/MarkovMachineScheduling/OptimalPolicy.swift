@@ -8,7 +8,7 @@ import MarkovSolvers
 #endif
 
 /// The server's idle knowledge states under permanent congestion, after merging states
-/// with identical future belief sequences (spec A10.1).
+/// with identical future belief sequences (docs/markov-machine.md §A10.1).
 ///
 /// ```
 /// C_τ: τ slots after the slot following a completion,  P(free) = 1/2 + (1/2 − s)(1 − 2q)^τ,  τ >= 0
@@ -37,8 +37,9 @@ public struct IdleBeliefs: Sendable, Equatable, Codable {
   ) {
     precondition(tolerance > 0 && tolerance < 0.5, "belief tolerance \(tolerance)")
     let contraction = 1 - 2 * q
-    var cut = 1
-    while pow(abs(contraction), Double(cut)) / 2 > tolerance { cut += 1 }
+    let length = Self.cut(flipProbability: q, tolerance: tolerance)
+    precondition(length <= Double(Int32.max), "belief chains of \(length) states")
+    let cut = Int(length)
     var classes: [Key: Int] = [:]
     var beliefs: [Double] = []
     var successors: [Int] = []
@@ -71,10 +72,28 @@ public struct IdleBeliefs: Sendable, Equatable, Codable {
     var belief: Double
     var successor: Int
   }
+
+  /// τ_b, the smallest τ >= 1 with `|1 − 2q|^τ / 2 <= tolerance`, in O(1): the estimate
+  /// `log(2 tolerance) / log|1 − 2q|` corrected by a step or two against `pow` itself, so
+  /// that it is exactly the first τ the loop `τ = 1, 2, ...` would find. A Double, because
+  /// for q near 0 or 1 it exceeds every integer type (callers bound it first); infinite for
+  /// q = 0 or 1.
+  /// - Precondition: q in [0, 1], tolerance in (0, 1/2).
+  public static func cut(flipProbability q: Double, tolerance: Double) -> Double {
+    let contraction = abs(1 - 2 * q)
+    func meets(_ tau: Double) -> Bool { pow(contraction, tau) / 2 <= tolerance }
+    if contraction == 0 { return 1 }
+    if contraction >= 1 { return .infinity }
+    var tau = max(1, (log(2 * tolerance) / log(contraction)).rounded(.up))
+    guard tau < 1e15 else { return tau }
+    while tau > 1 && meets(tau - 1) { tau -= 1 }
+    while !meets(tau) { tau += 1 }
+    return tau
+  }
 }
 
 /// The average-cost MDP of optimal sampling and scheduling under permanent congestion of
-/// all N users (spec A10, beyond the paper).
+/// all N users (docs/markov-machine.md §A10, beyond the paper).
 ///
 /// State: knowledge x (serving member j, or an idle belief state of `IdleBeliefs`) and
 /// the ages (v_1..v_N), each capped at A. In an idle state the actions are "wait" (index 0)
@@ -115,8 +134,10 @@ public struct OptimalSchedulingModel: Sendable {
   /// - Parameters:
   ///   - ageCap: A >= 2.
   ///   - beliefTolerance: the belief error accepted at the cut of the idle chains (A10.1).
-  /// - Throws: `ParameterError` if N > 3, A < 2, the tolerance is outside (0, 1/2) or the
-  ///   model would exceed `maximumStateCount` states.
+  /// - Throws: `ParameterError` if N > 3, the tolerance is outside (0, 1/2), q makes the
+  ///   idle belief chains too long (`checkFlipProbability`; the error gives the range of q
+  ///   that fits), A is outside 2...`largestAgeCap(userCount:)` or the model would exceed
+  ///   `maximumStateCount` states. All of this is checked before anything is built.
   public init(
     parameters: MachineParameters, ageCap: Int, beliefTolerance: Double = 1e-6,
     assumptions: ModelAssumptions = .standard
@@ -126,18 +147,30 @@ public struct OptimalSchedulingModel: Sendable {
         "number of users (N) of the optimal-policy MDP", parameters.userCount,
         valid: "<= \(Self.maximumUserCount)")
     }
-    guard beliefTolerance > 0, beliefTolerance < 0.5 else {
-      throw .outOfRange("belief tolerance", beliefTolerance, valid: "in (0, 0.5)")
+    let users = parameters.userCount
+    let q = parameters.flipProbability
+    try Self.checkFlipProbability(parameters, beliefTolerance: beliefTolerance)
+    guard ageCap >= 2, ageCap <= Self.largestAgeCap(userCount: users) else {
+      throw .outOfRange(
+        "age cap (A) of the optimal-policy MDP", ageCap,
+        valid: "in 2...\(Self.largestAgeCap(userCount: users)) ((N + 1) A^N <= "
+          + "\(Self.maximumStateCount) with N = \(users))")
+    }
+    let cut = IdleBeliefs.cut(flipProbability: q, tolerance: beliefTolerance)
+    guard Self.stateBound(users: users, idle: cut, cap: ageCap) <= Double(Self.maximumStateCount)
+    else {
+      throw Self.flipProbabilityError(
+        q, users: users, cap: ageCap, cut: cut, beliefTolerance: beliefTolerance)
     }
     let beliefs = IdleBeliefs(
-      flipProbability: parameters.flipProbability,
+      flipProbability: q,
       busyAfterCompletionProbability: assumptions.slotOrdering.busyAtFirstSample(
-        busyAfterCompletion: parameters.busyAfterCompletionProbability,
-        flip: parameters.flipProbability),
+        busyAfterCompletion: parameters.busyAfterCompletionProbability, flip: q),
       tolerance: beliefTolerance)
-    var states = Double(parameters.userCount + beliefs.count)
-    for _ in 0..<parameters.userCount { states *= Double(max(ageCap, 0)) }
-    guard ageCap >= 2, states <= Double(Self.maximumStateCount) else {
+    guard
+      Self.stateBound(users: users, idle: Double(beliefs.count), cap: ageCap)
+        <= Double(Self.maximumStateCount)
+    else {
       throw .outOfRange(
         "age cap (A) of the optimal-policy MDP", ageCap,
         valid: ">= 2 with (N + \(beliefs.count) idle states) A^N <= \(Self.maximumStateCount)")
@@ -149,6 +182,92 @@ public struct OptimalSchedulingModel: Sendable {
     var power = 1
     for _ in 0..<parameters.userCount { power *= ageCap }
     agePower = power
+  }
+
+  /// The largest age cap of an N-user model with one idle state: `(N + 1) A^N` states at
+  /// most `maximumStateCount`. Automatic caps should not exceed it.
+  public static func largestAgeCap(userCount: Int) -> Int {
+    var cap = Int(pow(Double(maximumStateCount) / Double(userCount + 1), 1 / Double(userCount)))
+    while stateBound(users: userCount, idle: 1, cap: cap + 1) <= Double(maximumStateCount) {
+      cap += 1
+    }
+    while cap > 2 && stateBound(users: userCount, idle: 1, cap: cap) > Double(maximumStateCount) {
+      cap -= 1
+    }
+    return cap
+  }
+
+  /// Checks, in O(1) and before any other work, that q leaves the idle belief chains short
+  /// enough for the model to fit at the smallest cap A = 2: their length τ_b grows like
+  /// `log(2 tolerance) / log|1 − 2q|`, without bound as q approaches 0 or 1 (A10.1).
+  /// - Throws: `ParameterError` naming the flip probability and the range that fits.
+  public static func checkFlipProbability(
+    _ parameters: MachineParameters, beliefTolerance: Double
+  ) throws(ParameterError) {
+    guard beliefTolerance > 0, beliefTolerance < 0.5 else {
+      throw .outOfRange("belief tolerance", beliefTolerance, valid: "in (0, 0.5)")
+    }
+    let users = parameters.userCount
+    let cut = IdleBeliefs.cut(
+      flipProbability: parameters.flipProbability, tolerance: beliefTolerance)
+    guard stateBound(users: users, idle: cut, cap: 2) <= Double(maximumStateCount) else {
+      throw flipProbabilityError(
+        parameters.flipProbability, users: users, cap: 2, cut: cut,
+        beliefTolerance: beliefTolerance)
+    }
+  }
+
+  /// `(N + idle) A^N` in floating point (no overflow): the state count with `idle` idle
+  /// states, and a lower bound of it when `idle` is τ_b (the busy-sample chain B_1..B_τb
+  /// alone has τ_b distinct beliefs).
+  static func stateBound(users: Int, idle: Double, cap: Int) -> Double {
+    (Double(users) + idle) * pow(Double(cap), Double(users))
+  }
+
+  /// The flip probabilities whose idle belief chains fit the state limit at cap `ageCap`:
+  /// `[q_min, 1 − q_min]` with `q_min = (1 − (2 tolerance)^(1/I)) / 2`, where
+  /// `I = ⌊maximumStateCount / A^N⌋ − N` is the number of idle states left (τ_b <= I iff
+  /// `|1 − 2q|^I / 2 <= tolerance`). Nil if not even one idle state fits.
+  public static func tractableFlipProbabilities(
+    userCount: Int, ageCap: Int, beliefTolerance: Double
+  ) -> ClosedRange<Double>? {
+    let idle =
+      (Double(maximumStateCount) / pow(Double(max(ageCap, 2)), Double(userCount))).rounded(.down)
+      - Double(userCount)
+    guard idle >= 1 else { return nil }
+    let lowest = (1 - pow(2 * beliefTolerance, 1 / idle)) / 2
+    return lowest...(1 - lowest)
+  }
+
+  /// The error for a q whose belief chains (τ_b states each) do not fit at cap `cap`.
+  private static func flipProbabilityError(
+    _ q: Double, users: Int, cap: Int, cut: Double, beliefTolerance: Double
+  ) -> ParameterError {
+    let range = tractableFlipProbabilities(
+      userCount: users, ageCap: cap, beliefTolerance: beliefTolerance)
+    let interval =
+      range.map {
+        "[\(roundedAway($0.lowerBound, up: true)), "
+          + "\(roundedAway($0.upperBound, up: false))]"
+      } ?? "(none)"
+    return .outOfRange(
+      name: "flip probability (q) of the optimal-policy MDP", value: formatParameterValue(q),
+      valid: "in \(interval) at age cap A = \(cap) and belief tolerance "
+        + "\(formatParameterValue(beliefTolerance)): the idle belief chains need "
+        + "\(formatParameterValue(cut)) states (the first tau with |1 - 2q|^tau / 2 <= the "
+        + "tolerance, docs/markov-machine.md §A10.1), and (N + idle states) A^N must be <= "
+        + "\(maximumStateCount)")
+  }
+
+  /// A bound of `[q_min, 1 − q_min]` with q_min rounded up to 4 significant digits, so that
+  /// the printed range stays inside the tractable one (`1 - q_min` for the upper bound).
+  private static func roundedAway(_ value: Double, up: Bool) -> String {
+    let distance = up ? value : 1 - value
+    let exponent = (log10(distance)).rounded(.down) - 3
+    let scaled = distance / pow(10, exponent)
+    let mantissa = Int(scaled.rounded(.up))
+    let rounded = Double("\(mantissa)e\(Int(exponent))") ?? distance
+    return up ? "\(rounded)" : "1 - \(rounded)"
   }
 
   /// The state index of knowledge `knowledge` (0..<N serving, N + b idle) and ages.
@@ -300,17 +419,20 @@ public struct GainBracket: Sendable, Equatable, Codable {
   public let iterations: Int
   public let status: SolverStatus
 
-  init(_ solution: AverageCostSolution) {
-    gain = solution.gain
-    lowerBound = solution.gainLowerBound
-    upperBound = solution.gainUpperBound
+  /// - Precondition: an average-criterion solution (a gain bracket).
+  init(_ solution: CertifiedSolution) {
+    guard case .gainBracket(let lower, let upper) = solution.certificate, let gain = solution.gain
+    else { preconditionFailure("a gain bracket needs an average-cost solution") }
+    self.gain = gain
+    lowerBound = lower
+    upperBound = upper
     iterations = solution.iterations
     status = solution.status
   }
 }
 
 /// A paper policy compared with the optimum inside the same capped model.
-public struct PolicyComparison: Sendable, Equatable, Codable {
+public struct MachinePolicyComparison: Sendable, Equatable, Codable {
   /// The best constant pair of (12) or (16) on all users.
   public let policy: SubsetPolicy
   /// `(1/N) Σ Δ_i + S` from Theorems 1–4 (untruncated).
@@ -325,7 +447,7 @@ public struct PolicyComparison: Sendable, Equatable, Codable {
 }
 
 /// The optimal policy's value and structure, with both paper policies for comparison
-/// (spec A10.2, A10.3).
+/// (docs/markov-machine.md §A10.2, §A10.3).
 public struct OptimalPolicyReport: Sendable, Codable {
   public let userCount: Int
   public let ageCap: Int
@@ -333,8 +455,8 @@ public struct OptimalPolicyReport: Sendable, Codable {
   public let stateCount: Int
   /// g* of the capped model, bracketed.
   public let optimal: GainBracket
-  public let bestRandomized: PolicyComparison
-  public let bestMaxAge: PolicyComparison
+  public let bestRandomized: MachinePolicyComparison
+  public let bestMaxAge: MachinePolicyComparison
   /// Under the optimal policy (forward stationary solve of its chain): Σ π c, which
   /// reproduces g*.
   public let occupancyGain: Double
@@ -346,14 +468,28 @@ public struct OptimalPolicyReport: Sendable, Codable {
   public let massAtCap: Double
   /// `‖π P − π‖₁` of the stationary vector behind the four figures above.
   public let occupancyResidual: Double
+  /// The tolerance the occupancy solve had to meet on `occupancyResidual`.
+  public let occupancyTolerance: Double
+  /// Whether the occupancy solve met its tolerance (`.iterationLimitReached`: the four
+  /// occupancy figures are not certified to it).
+  public let occupancyStatus: SolverStatus
+  /// Gauss–Seidel sweeps of the occupancy solve.
+  public let occupancyIterations: Int
+
+  /// Every stage met its stopping rule: the three relative value iterations and the
+  /// occupancy solve. A caller must not present the figures as certified otherwise.
+  public var converged: Bool {
+    [optimal.status, bestRandomized.inModel.status, bestMaxAge.inModel.status, occupancyStatus]
+      .allSatisfy { $0 == .converged }
+  }
 }
 
 extension OptimalSchedulingModel {
   /// Solves the MDP and evaluates the best φ1 and max-age pairs inside it (A10.2, A10.3).
   ///
-  /// Relative value iteration `h ← h + (T h − h)/2` (the core's `RelativeValueIteration`,
-  /// τ = 1/2): `min(T h − h) <= g <= max(T h − h)`; it stops when the bracket is at most
-  /// `tolerance` (absolute) or after `maxIterations`. The paper policies are evaluated
+  /// Relative value iteration `h ← h + (T h − h)/2` (the solver contract's
+  /// `.relativeValueIteration`, τ = 1/2): `min(T h − h) <= g <= max(T h − h)`; it stops when
+  /// the bracket is at most `tolerance` (absolute) or after `maxIterations`. The paper policies are evaluated
   /// first (one-action processes, same solver); the optimal solve starts from max-age's
   /// relative values. The optimal policy's chain is then restricted to the recurrent class
   /// reached from (C_0, v = 1, 2, ..., N) and solved by Gauss–Seidel for the occupancy
@@ -361,6 +497,7 @@ extension OptimalSchedulingModel {
   /// - Parameters:
   ///   - optimizer: finds the best constant pairs (objective (1/N) Σ Δ + S on all users).
   ///   - progress: stage messages.
+  /// - Precondition: `tolerance` finite and > 0, `maxIterations >= 1`.
   /// - Complexity: O(iterations · transitions) per solve.
   public func analyze(
     tolerance: Double = 1e-6, maxIterations: Int = 1_000_000,
@@ -372,39 +509,53 @@ extension OptimalSchedulingModel {
     let all = parameters.allUsers
     let randomized = optimizer.optimizeRandomized(parameters, subset: all)
     let maxAge = optimizer.optimizeMaxAge(parameters, subset: all)
-    func solver(_ bias: [Double]?) -> RelativeValueIteration {
-      RelativeValueIteration(
-        tolerance: .absolute(tolerance), maxIterations: maxIterations, initialBias: bias)
+    func solve(_ process: DecisionProcess, from bias: [Double]?) -> CertifiedSolution {
+      var solver = MDPSolver(
+        criterion: .average, method: .relativeValueIteration, tolerance: .absolute(tolerance),
+        maxIterations: maxIterations)
+      solver.initialValues = bias
+      do { return try solver.solve(process) } catch {
+        preconditionFailure("optimal-policy settings: \(error)")
+      }
     }
     progress?("evaluating the best max-age policy in the MDP (\(stateCount) states)")
-    let maxAgeSolution = solver(nil).solve(policyProcess(maxAge.policy))
+    let maxAgeSolution = solve(policyProcess(maxAge.policy), from: nil)
     progress?("evaluating the best randomized policy in the MDP")
-    let randomizedSolution = solver(maxAgeSolution.bias).solve(policyProcess(randomized.policy))
+    let randomizedSolution = solve(policyProcess(randomized.policy), from: maxAgeSolution.values)
     progress?("solving the optimal policy by relative value iteration")
     let process = decisionProcess()
-    let optimal = solver(maxAgeSolution.bias).solve(process)
+    let optimalSolution = solve(process, from: maxAgeSolution.values)
+    let optimal = GainBracket(optimalSolution)
     progress?("occupancy of the optimal policy")
-    let occupancy = occupancyFigures(process, policy: optimal.policy)
-    func compare(_ entry: OptimizedSubsetPolicy, _ solution: AverageCostSolution)
-      -> PolicyComparison
+    let occupancy = occupancyFigures(process, policy: optimalSolution.policy)
+    func compare(_ entry: OptimizedSubsetPolicy, _ solution: CertifiedSolution)
+      -> MachinePolicyComparison
     {
       let closedForm = entry.performance.objective(weighting: .perUser, userCount: userCount)
-      return PolicyComparison(
-        policy: entry.policy, closedForm: closedForm, inModel: GainBracket(solution),
+      let inModel = GainBracket(solution)
+      return MachinePolicyComparison(
+        policy: entry.policy, closedForm: closedForm, inModel: inModel,
         gapPercent: 100 * (closedForm - optimal.gain) / optimal.gain,
-        inModelGapPercent: 100 * (solution.gain - optimal.gain) / optimal.gain)
+        inModelGapPercent: 100 * (inModel.gain - optimal.gain) / optimal.gain)
     }
     return OptimalPolicyReport(
       userCount: userCount, ageCap: ageCap, idleStateCount: beliefs.count,
-      stateCount: stateCount, optimal: GainBracket(optimal),
+      stateCount: stateCount, optimal: optimal,
       bestRandomized: compare(randomized, randomizedSolution),
       bestMaxAge: compare(maxAge, maxAgeSolution), occupancyGain: occupancy.gain,
       samplingRate: occupancy.samplingRate, maxAgeShare: occupancy.maxAgeShare,
-      massAtCap: occupancy.massAtCap, occupancyResidual: occupancy.residual)
+      massAtCap: occupancy.massAtCap, occupancyResidual: occupancy.residual,
+      occupancyTolerance: Self.occupancyTolerance, occupancyStatus: occupancy.status,
+      occupancyIterations: occupancy.iterations)
   }
 
+  /// The residual `‖π P − π‖₁` the occupancy solve must reach, and its sweep limit.
+  static let occupancyTolerance = 1e-11
+  static let occupancyMaxIterations = 200_000
+
   private func occupancyFigures(_ process: DecisionProcess, policy: [Int]) -> (
-    gain: Double, samplingRate: Double, maxAgeShare: Double, massAtCap: Double, residual: Double
+    gain: Double, samplingRate: Double, maxAgeShare: Double, massAtCap: Double, residual: Double,
+    status: SolverStatus, iterations: Int
   ) {
     let start = state(
       knowledge: userCount + beliefs.afterCompletion,
@@ -415,7 +566,8 @@ extension OptimalSchedulingModel {
       restricted = try process.inducedChain(policy: policy).restrictedToRecurrentClass(
         reachedFrom: start)
       stationary = try restricted.chain.stationaryDistribution(
-        method: .gaussSeidel(tolerance: 1e-11, maxIterations: 200_000))
+        method: .gaussSeidel(
+          tolerance: Self.occupancyTolerance, maxIterations: Self.occupancyMaxIterations))
     } catch {
       preconditionFailure("the optimal chain has one class reachable from the start: \(error)")
     }
@@ -440,7 +592,7 @@ extension OptimalSchedulingModel {
     }
     return (
       gain, samples, assignments > 0 ? oldestServed / assignments : 0, capMass,
-      stationary.residual
+      stationary.residual, stationary.status, stationary.iterations
     )
   }
 }

@@ -2,7 +2,7 @@ import LinearKernels
 import MarkovSolvers
 
 /// The machine-phase chain of a fixed policy under permanent congestion of S, with every
-/// transition tagged by the member of S whose job completes on it (spec A6.1).
+/// transition tagged by the member of S whose job completes on it (docs/markov-machine.md §A6.1).
 ///
 /// Phases at the start of a slot: φ1 uses {B, F, J_1..J_n}; round robin (= max-age under
 /// permanent congestion, A5.3) uses {(B, r), (F, r), J_1..J_n} with r the next member to
@@ -12,7 +12,7 @@ import MarkovSolvers
 /// assignment flips busy ↔ free w.p. q. The other slot orderings of `SlotOrdering` are
 /// built literally (flip before the sample; service from the slot after the assignment).
 ///
-/// Spec: markov-machine.md A2, A6.1.
+/// Docs: docs/markov-machine.md §A2, §A6.1.
 public struct PhaseProcess: Sendable {
   /// One tagged transition: `completingMember` is the index in S of the user whose job
   /// completes on it, or -1.

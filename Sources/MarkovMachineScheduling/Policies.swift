@@ -1,6 +1,7 @@
 import MarkovSolvers
 
-/// How the server picks the user whose job goes to a free machine (spec A8.1, A8.3).
+/// How the server picks the user whose job goes to a free machine (docs/markov-machine.md §A8.1,
+/// §A8.3).
 public enum SchedulingRule: String, Sendable, Codable, CaseIterable {
   /// φ1: user j of S with probability π_j(S) (Definition 1 of the paper).
   case randomized
@@ -9,7 +10,7 @@ public enum SchedulingRule: String, Sendable, Codable, CaseIterable {
 }
 
 /// The pair (μ(S), π(S)) a policy uses while S is the set of non-empty queues
-/// (spec A8.1, A8.3). For max-age, `schedule` is empty.
+/// (docs/markov-machine.md §A8.1, §A8.3). For max-age, `schedule` is empty.
 public struct SubsetPolicy: Sendable, Equatable, Codable {
   public let rule: SchedulingRule
   /// μ(S) in (0, 1]: probability of sampling in an idle slot with jobs waiting.
@@ -66,14 +67,15 @@ public struct SubsetPolicy: Sendable, Equatable, Codable {
   }
 }
 
-/// The weight of the ages in the per-subset objectives (12) and (16) (spec A8.2):
+/// The weight of the ages in the per-subset objectives (12) and (16) (docs/markov-machine.md
+/// §A8.2):
 ///
 /// ```
 /// objective(S) = w Σ_{k∈S} Δ_k(S) + S(S),   w = 1/N (default), 1 (sum) or 1/|S| (mean)
 /// ```
 public enum AgeWeighting: String, Sendable, Codable, CaseIterable {
   /// w = 1/N: the overall objective (1/N) Σ_i Δ_i + S restricted to S; the only choice
-  /// that reproduces the paper's stability cases 1 and 2 (spec A8.2, A13.6).
+  /// that reproduces the paper's stability cases 1 and 2 (docs/markov-machine.md §A8.2, §A13.6).
   case perUser = "1/N"
   /// w = 1: the plain sum, as problem (12) is printed.
   case sum
@@ -90,7 +92,7 @@ public enum AgeWeighting: String, Sendable, Codable, CaseIterable {
   }
 }
 
-/// Which sampling cost of φ1 enters problem (12) (spec A5.2).
+/// Which sampling cost of φ1 enters problem (12) (docs/markov-machine.md §A5.2).
 public enum SamplingCostKind: String, Sendable, Codable, CaseIterable {
   /// Theorem 2's exact value L μ β1 / E[C] (default).
   case exact
@@ -98,7 +100,7 @@ public enum SamplingCostKind: String, Sendable, Codable, CaseIterable {
   case bound
 }
 
-/// Long-run figures of one policy under permanent congestion of S (spec A5).
+/// Long-run figures of one policy under permanent congestion of S (docs/markov-machine.md §A5).
 public struct SubsetPerformance: Sendable, Equatable, Codable {
   public let subset: UserSubset
   /// Δ_k for every member k of S (increasing user index).
@@ -117,8 +119,8 @@ public struct SubsetPerformance: Sendable, Equatable, Codable {
     self.samplingCostBound = samplingCostBound
   }
 
-  /// `w Σ_{k∈S} Δ_k + S` with w from `weighting` (spec A8.2); the bound replaces the exact
-  /// sampling cost when `samplingCostKind == .bound` and a bound exists.
+  /// `w Σ_{k∈S} Δ_k + S` with w from `weighting` (docs/markov-machine.md §A8.2); the bound replaces
+  /// the exact sampling cost when `samplingCostKind == .bound` and a bound exists.
   public func objective(
     weighting: AgeWeighting, userCount: Int, samplingCostKind: SamplingCostKind = .exact
   ) -> Double {

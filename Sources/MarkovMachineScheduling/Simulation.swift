@@ -8,7 +8,7 @@ import Synchronization
   import Darwin
 #endif
 
-/// Settings of a simulation run (spec A7).
+/// Settings of a simulation run (docs/markov-machine.md §A7).
 public struct SimulationSettings: Sendable, Equatable, Codable {
   /// Measured slots per replication.
   public var slots: Int
@@ -25,25 +25,49 @@ public struct SimulationSettings: Sendable, Equatable, Codable {
 
   /// The largest number of slots and warm-up slots (so that slot counters cannot overflow).
   public static let maximumSlots = 1_000_000_000_000_000
+  /// The most replications of one run: each keeps its outcome in memory until the run is
+  /// combined, so the count bounds the run's memory (about 100 bytes per user each).
+  public static let maximumReplications = 100_000
+  /// The most simulated slots of a run, `R (slots + warm-up slots)`, which bounds its work.
+  public static let maximumTotalSlots = 1_000_000_000_000_000
+  /// Windows of the queue-growth regression when not given: `min(100, slots)`.
+  public static let defaultWindows = 100
 
-  /// - Throws: `ParameterError` for slots outside 1...`maximumSlots`, fewer than 1
-  ///   replication, a warm-up outside 0...`maximumSlots`, or fewer than 4 windows.
+  /// - Parameter windows: windows of the queue-growth regression, in 4...slots (default
+  ///   `min(defaultWindows, slots)`).
+  /// - Throws: `ParameterError` for slots outside 4...`maximumSlots` (the growth regression
+  ///   needs 4 windows of at least one slot), replications outside
+  ///   1...`maximumReplications`, a warm-up outside 0...`maximumSlots`, more than
+  ///   `maximumTotalSlots` simulated slots in all, or windows outside 4...slots.
   public init(
-    slots: Int, warmUpSlots: Int = 0, replications: Int = 4, seed: UInt64 = 1, windows: Int = 100,
-    permanentCongestion: UserSubset? = nil
+    slots: Int, warmUpSlots: Int = 0, replications: Int = 4, seed: UInt64 = 1,
+    windows: Int? = nil, permanentCongestion: UserSubset? = nil
   ) throws(ParameterError) {
-    guard slots >= 1, slots <= Self.maximumSlots else {
-      throw .outOfRange("slots", slots, valid: "an integer in 1...\(Self.maximumSlots)")
+    guard slots >= 4, slots <= Self.maximumSlots else {
+      throw .outOfRange(
+        "slots", slots,
+        valid: "an integer in 4...\(Self.maximumSlots) (the queue-growth regression needs 4 "
+          + "windows of at least one slot)")
     }
     guard warmUpSlots >= 0, warmUpSlots <= Self.maximumSlots else {
       throw .outOfRange(
         "warm-up slots", warmUpSlots, valid: "an integer in 0...\(Self.maximumSlots)")
     }
-    guard replications >= 1 else {
-      throw .outOfRange("replications (R)", replications, valid: "an integer >= 1")
+    guard replications >= 1, replications <= Self.maximumReplications else {
+      throw .outOfRange(
+        "replications (R)", replications,
+        valid: "an integer in 1...\(Self.maximumReplications)")
     }
+    let (total, overflow) = replications.multipliedReportingOverflow(by: slots + warmUpSlots)
+    guard !overflow, total <= Self.maximumTotalSlots else {
+      throw .inconsistent(
+        name: "replications (R) x (slots + warm-up slots)",
+        value: "\(replications) x \(slots + warmUpSlots)",
+        reason: "must be at most \(Self.maximumTotalSlots) simulated slots in all")
+    }
+    let windows = windows ?? min(Self.defaultWindows, slots)
     guard windows >= 4, windows <= slots else {
-      throw .outOfRange("windows", windows, valid: "an integer in 4...slots")
+      throw .outOfRange("windows", windows, valid: "an integer in 4...slots (\(slots))")
     }
     self.slots = slots
     self.warmUpSlots = warmUpSlots
@@ -72,7 +96,7 @@ public struct ReplicationOutcome: Sendable, Equatable, Codable {
   public let queueGrowthSlope: Double
 }
 
-/// Whether the queues grow (spec A9.5).
+/// Whether the queues grow (docs/markov-machine.md §A9.5).
 public enum QueueVerdict: String, Sendable, Codable {
   /// The 95% interval of the growth slope lies above 0 and the growth is material: the
   /// mean slope times half the measured slots is at least 1 job and at least 10% of the
@@ -101,7 +125,7 @@ public struct SimulationResult: Sendable, Codable {
 }
 
 /// Slot-exact simulation of the full system of A2 with queues under a policy table
-/// (φ1 or max-age), with independent seeded replications (spec A7).
+/// (φ1 or max-age), with independent seeded replications (docs/markov-machine.md §A7).
 ///
 /// Idle slots with jobs waiting are stepped slot by slot (sample w.p. μ(S(t)); a free
 /// machine gets the chosen user's job, served from the same slot; otherwise the phase flips

@@ -1,4 +1,4 @@
-/// One stability condition evaluated on a pair of policy tables (spec A9).
+/// One stability condition evaluated on a pair of policy tables (docs/markov-machine.md §A9).
 public struct StabilityCondition: Sendable, Equatable, Codable {
   public enum Kind: String, Sendable, Codable {
     /// A sufficient condition for strong stability (reconstructed, A9.0).

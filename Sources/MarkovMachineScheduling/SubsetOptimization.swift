@@ -18,7 +18,7 @@ public struct OptimizedSubsetPolicy: Sendable, Equatable, Codable {
 }
 
 /// The lookup table of one policy family: the pair used while S is the set of non-empty
-/// queues, indexed by the bitmask of S (spec A8.4).
+/// queues, indexed by the bitmask of S (docs/markov-machine.md §A8.4).
 public struct PolicyTable: Sendable, Equatable, Codable {
   public let rule: SchedulingRule
   public let userCount: Int
@@ -65,7 +65,8 @@ public struct PolicyTable: Sendable, Equatable, Codable {
   public subscript(subset: UserSubset) -> OptimizedSubsetPolicy { entries[Int(subset.mask) - 1] }
 }
 
-/// The per-subset problems (12) and (16), solved for every non-empty subset (spec A8).
+/// The per-subset problems (12) and (16), solved for every non-empty subset (docs/markov-machine.md
+/// §A8).
 ///
 /// ```
 /// (12)  min_{μ, π}  w Σ_{k∈S} Δ_k^φ1(S) + S^φ1(S)      μ in [μ_min, 1], π on the open simplex

@@ -17,7 +17,10 @@ struct Offload: ParsableCommand {
       unless the environment variable OPENBLAS_NUM_THREADS says otherwise.
       """,
     version: toolVersion,
-    subcommands: [ModesCommand.self, MachineCommand.self, ReplicasCommand.self, MergeCommand.self]
+    subcommands: [
+      ModesCommand.self, MachineCommand.self, ReplicasCommand.self, MDPCommand.self,
+      MergeCommand.self,
+    ]
   )
 
   /// Parses and runs the command. A `ValidationError` found while running (an input that

@@ -2,5 +2,6 @@
 @_exported import LinearKernels
 @_exported import MarkovMachineScheduling
 @_exported import MarkovSolvers
+@_exported import ModelFiles
 @_exported import ServiceModeOffloading
 @_exported import TaskReplication

@@ -6,7 +6,7 @@ import MarkovSolvers
 /// The two solves run concurrently (they are independent; results do not depend on the
 /// thread count).
 ///
-/// Spec: service-modes.md S2.3, S4, S5.
+/// Docs: docs/service-modes.md §S2.3, §S4, §S5.
 public struct ServiceModeAnalysis: Sendable {
   public let solution: ServiceModeSolution
   /// The solve with B and B2 doubled (nil when the truncation check was skipped).

@@ -8,7 +8,7 @@
 ///                   L = Σ k p_k,  P_block = p_{B+1},  T = L / (λ (1 − p_{B+1}))
 /// ```
 ///
-/// Spec: service-modes.md S8.2.
+/// Docs: docs/service-modes.md §S8.2.
 public enum OffloadOnlyClosedForm {
   /// The infinite-buffer mean delay, nil when Offload-Only is unstable (`λ >= μ_c1`).
   public static func meanDelay(_ parameters: ServiceModeParameters) -> Double? {

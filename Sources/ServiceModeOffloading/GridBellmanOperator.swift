@@ -21,7 +21,7 @@ import Synchronization
 /// (symmetric Gauss–Seidel), which about halves the sweeps of a one-way order here.
 ///
 /// Memory: nothing beyond the caller's value vectors (8 bytes per state each).
-/// Spec: service-modes.md S3.4, S4.1.
+/// Docs: docs/service-modes.md §S3.4, §S4.1.
 /// - Complexity: O(states) per sweep, at most 4 candidates of at most 5 transitions each.
 public struct ServiceModeGridOperator: BellmanOperator {
   public let stateSpace: ServiceModeStateSpace

@@ -1,11 +1,11 @@
 import LinearKernels
 import MarkovSolvers
 
-/// Which constant ν uniformizes the continuous-time model (spec S3.2).
+/// Which constant ν uniformizes the continuous-time model (docs/service-modes.md §S3.2).
 public enum UniformizationConvention: String, Sendable, CaseIterable {
   /// `ν = λ + μ_c1 + μ_c2 + μ_l2`, the sum of all rates (Lippman's convention, default).
   case sum
-  /// `ν = λ + μ_l2 + max(μ_c1, μ_c2)`, the true largest total rate (the spec's "tight").
+  /// `ν = λ + μ_l2 + max(μ_c1, μ_c2)`, the true largest total rate (docs/service-modes.md §S3.2).
   case max
 
   /// ν for the given rates.
@@ -29,9 +29,9 @@ public enum Discount: Sendable, Equatable {
 
 /// The service-mode offloading system compiled into the core's post-decision form: one row
 /// per post-decision state y, and per pre-decision state x the candidates R(x) in the order
-/// idle, SM1, SM2, SM1+SM2 (action-index order = the tie order of spec S4.3).
+/// idle, SM1, SM2, SM1+SM2 (action-index order = the tie order of docs/service-modes.md §S4.3).
 ///
-/// Row y of the uniformized transition matrix and its stage cost (spec S3.4):
+/// Row y of the uniformized transition matrix and its stage cost (docs/service-modes.md §S3.4):
 ///
 /// ```
 /// W(y) = |y| + γ [ (λ/ν) V(arr y) + (μ_c1/ν) 1{y1=1, y2=0} V(d1 y) + (μ_c2/ν) 1{y2>=1} V(d2 y)
@@ -44,7 +44,7 @@ public enum Discount: Sendable, Equatable {
 /// `V_DT = (ν + β) V_CT`; the same process with γ = 1 is the average-cost model, whose gain
 /// is the long-run mean number of jobs.
 ///
-/// Spec: service-modes.md S2.2, S2.3, S3.
+/// Docs: docs/service-modes.md §S2.2, §S2.3, §S3.
 /// - Complexity: building is O(states), with at most 5 transitions and 4 candidates per
 ///   state, written straight into CSR arrays.
 public struct ServiceModeModel: Sendable {
@@ -131,7 +131,7 @@ public struct ServiceModeModel: Sendable {
     }
   }
 
-  /// The same model with B and B2 doubled (the truncation check of spec S2.3).
+  /// The same model with B and B2 doubled (the truncation check of docs/service-modes.md §S2.3).
   public func doubled() throws(ParameterError) -> ServiceModeModel {
     try ServiceModeModel(
       parameters: parameters, bufferLimit: 2 * stateSpace.bufferLimit,

@@ -18,7 +18,7 @@ import MarkovSolvers
 /// modelling assumptions (`f > 1/K`, load inside the stability region) are listed in
 /// `warnings` and the model still solves.
 ///
-/// Spec: service-modes.md S1, S8.1.
+/// Docs: docs/service-modes.md §S1, §S8.1.
 public struct ServiceModeParameters: Sendable, Equatable {
   /// λ, the Poisson arrival rate.
   public let arrivalRate: Double
@@ -121,15 +121,15 @@ public struct ServiceModeParameters: Sendable, Equatable {
   /// ```
   ///
   /// In paper form this is `(1 + K) μ0` when `f >= 1/(1 + K)` and `K μ0/(1 − f)` otherwise.
-  /// Spec: service-modes.md S8.1.
+  /// Docs: docs/service-modes.md §S8.1.
   public var maximumThroughput: Double {
     let sm2Throughput = min(sm2LocalRate, sm2CloudRate)
     return max(sm1CloudRate, sm2Throughput + sm1CloudRate * (1 - sm2Throughput / sm2CloudRate))
   }
 
   /// The modelling assumptions these parameters violate (empty when all hold):
-  /// `f > 1/K` (equivalently `μ_l2 < μ_c1`, spec S1), the load-balancing condition
-  /// `f > 1/(1 + K)` (S1) and `λ < maximumThroughput` (S8.1).
+  /// `f > 1/K` (equivalently `μ_l2 < μ_c1`, docs/service-modes.md §S1), the load-balancing
+  /// condition `f > 1/(1 + K)` (S1) and `λ < maximumThroughput` (S8.1).
   public var warnings: [AssumptionWarning] {
     var warnings: [AssumptionWarning] = []
     let f = formatParameterValue(localFraction)
@@ -140,7 +140,7 @@ public struct ServiceModeParameters: Sendable, Equatable {
           detail: "f = \(f) and 1/K = \(formatParameterValue(1 / cloudSpeedup)) (mu_l2 >= mu_c1): "
             + "an SM2 job's local stage is not longer than a whole SM1 job, so cloud-first and "
             + "switch-type are not guaranteed",
-          reference: "service-modes.md S1"))
+          reference: "docs/service-modes.md §S1"))
     }
     if localFraction < 1 / (1 + cloudSpeedup) {
       warnings.append(
@@ -148,7 +148,7 @@ public struct ServiceModeParameters: Sendable, Equatable {
           assumption: "f > 1/(1+K)",
           detail: "f = \(f) < 1/(1+K) = \(formatParameterValue(1 / (1 + cloudSpeedup))): the "
             + "stability region shrinks to lambda < K mu0/(1-f)",
-          reference: "service-modes.md S1, S8.1"))
+          reference: "docs/service-modes.md §S1, §S8.1"))
     }
     if arrivalRate >= maximumThroughput {
       warnings.append(
@@ -157,17 +157,17 @@ public struct ServiceModeParameters: Sendable, Equatable {
           detail: "lambda = \(formatParameterValue(arrivalRate)) >= "
             + "\(formatParameterValue(maximumThroughput)): no policy is stable, the figures "
             + "describe the truncated system only (jobs are lost at the base buffer)",
-          reference: "service-modes.md S8.1"))
+          reference: "docs/service-modes.md §S8.1"))
     }
     return warnings
   }
 }
 
 /// The experiment settings of the paper's Section IV. Their values were lost in the
-/// extraction: **every value here is a placeholder** (spec S0, S9) and must be labelled
-/// as such wherever it is shown.
+/// extraction: **every value here is a placeholder** (docs/service-modes.md §S0, §S9) and must be
+/// labelled as such wherever it is shown.
 ///
-/// Spec: service-modes.md S9.
+/// Docs: docs/service-modes.md §S9.
 public enum PaperConfiguration: String, Sendable, CaseIterable {
   /// (a) baseline: ρ = 0.5, K = 5, f = 0.6.
   case a

@@ -14,10 +14,10 @@ import MarkovSolvers
 /// negligible, T is the truncated system's delay, not the infinite-buffer one.
 ///
 /// A policy can admit no job at all in the long run (it idles with a full base buffer,
-/// e.g. the optimum of a small, overloaded truncation, spec S2.3): then λ_eff = 0, the
-/// queued jobs never leave, T = +∞, both shares are 0 and `warnings` says so.
+/// e.g. the optimum of a small, overloaded truncation, docs/service-modes.md §S2.3): then λ_eff =
+/// 0, the queued jobs never leave, T = +∞, both shares are 0 and `warnings` says so.
 ///
-/// Spec: service-modes.md S7.1.
+/// Docs: docs/service-modes.md §S7.1.
 public struct DelayFigures: Sendable, Equatable {
   /// T, the mean sojourn time of an admitted job.
   public let meanDelay: Double
@@ -42,7 +42,7 @@ public struct DelayFigures: Sendable, Equatable {
 }
 
 extension ServiceModeModel {
-  /// The exact long-run figures of `policy` (spec S7.1).
+  /// The exact long-run figures of `policy` (docs/service-modes.md §S7.1).
   ///
   /// The process lives on post-decision states; its uniformized transition matrix is
   /// `M = P R_π` (event, then the policy's immediate assignments), built only on the states
@@ -78,7 +78,7 @@ extension ServiceModeModel {
         detail: "the policy idles with a full base buffer (P_block = 1): no job is admitted, "
           + "the \(formatParameterValue(meanJobs)) queued jobs never leave, so the mean delay "
           + "is infinite and the SM1/SM2 shares are 0",
-        reference: "service-modes.md S2.3, S7.1")
+        reference: "docs/service-modes.md §S2.3, §S7.1")
       return DelayFigures(
         meanDelay: .infinity, meanJobs: meanJobs, blockingProbability: blocked,
         effectiveArrivalRate: 0, sm1Share: 0, sm2Share: 0, reachableStates: states.count,

@@ -2,10 +2,10 @@ import MarkovSolvers
 
 /// A stationary deterministic policy: one action code per state of a truncated space.
 ///
-/// The policy is stored as action codes (spec S12), not as candidate indices; the
+/// The policy is stored as action codes (docs/service-modes.md §S12), not as candidate indices; the
 /// post-decision state it selects in x is `x.applying(action)`.
 ///
-/// Spec: service-modes.md S3.3, S6.
+/// Docs: docs/service-modes.md §S3.3, §S6.
 public struct ServiceModePolicy: Sendable, Equatable {
   public let stateSpace: ServiceModeStateSpace
   /// `act(x)` per state index.
@@ -69,20 +69,21 @@ public struct ServiceModePolicy: Sendable, Equatable {
   }
 
   /// Offload-Only: SM1 whenever admissible (`xb >= 1, x1 = 0`), never SM2. From the empty
-  /// state x2 stays 0, so the system is an M/M/1 queue with rate μ_c1 (spec S6, S8.2).
+  /// state x2 stays 0, so the system is an M/M/1 queue with rate μ_c1 (docs/service-modes.md §S6,
+  /// §S8.2).
   public static func offloadOnly(_ stateSpace: ServiceModeStateSpace) -> ServiceModePolicy {
     ServiceModePolicy(stateSpace: stateSpace) { $0.admits(.sm1) ? .sm1 : .idle }
   }
 
   /// Non-Idling: cloud-first, and SM2 whenever admissible; equivalently `T1 = T0 = 1`
-  /// (spec S6).
+  /// (docs/service-modes.md §S6).
   public static func nonIdling(_ stateSpace: ServiceModeStateSpace) -> ServiceModePolicy {
     let ones = [Int?](repeating: 1, count: stateSpace.cloudBufferLimit + 1)
     return thresholdPolicy(
       ServiceModeThresholds(cloudBusy: ones, cloudIdle: [nil] + ones.dropFirst()), in: stateSpace)
   }
 
-  /// The cloud-first switch-type policy with thresholds (T1, T0) (spec S5.4):
+  /// The cloud-first switch-type policy with thresholds (T1, T0) (docs/service-modes.md §S5.4):
   ///
   /// ```
   /// x ∈ S_CF:                  SM1, then SM2 if xl = 0 and xb − 1 >= T1(0)

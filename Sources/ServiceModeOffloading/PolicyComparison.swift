@@ -20,7 +20,8 @@ public struct PolicyDelay: Sendable {
   }
 }
 
-/// Exact delays of the optimal policies and the baselines (spec S6, S7, S9 Fig. 5).
+/// Exact delays of the optimal policies and the baselines (docs/service-modes.md §S6, §S7, §S9 Fig.
+/// 5).
 public enum PolicyComparison {
   /// The row name of the optimal policy under `criterion`: `optimal` (discounted, the
   /// paper's criterion) or `optimal-average`.
@@ -50,7 +51,7 @@ public enum PolicyComparison {
   }
 
   /// `evaluate` for every model on up to `threads` threads, warm-starting the optimal-policy
-  /// solves along chains (spec S9 Fig. 5).
+  /// solves along chains (docs/service-modes.md §S9 Fig. 5).
   ///
   /// Rule: the models are cut into chains of L = `warmStartChain` consecutive models (chain
   /// c = `c·L ..< (c+1)·L`). In a chain each solve starts from the previous model's solution

@@ -12,47 +12,47 @@ public enum OptimalityCriterion: String, Sendable, CaseIterable {
 /// Computes an optimal policy of a `ServiceModeModel` with the core's solvers.
 ///
 /// - Discounted: value iteration from `V = 0` (or a warm start, `solve(_:from:)`) with
-///   MacQueen–Porteus bounds (spec S4.1), stopped when the certified bound `‖V − V*‖∞` is
-///   at most `tolerance · max(1, ‖V‖∞)` (or `tolerance` with `toleranceMode = .absolute`).
+///   MacQueen–Porteus bounds (docs/service-modes.md §S4.1), stopped when the certified bound `‖V −
+///   V*‖∞` is at most `tolerance · max(1, ‖V‖∞)` (or `tolerance` with `toleranceMode = .absolute`).
 ///   The default sweep is matrix-free symmetric Gauss–Seidel (`ServiceModeGridOperator`,
 ///   Anderson-accelerated on models that fit in cache, certified by a Jacobi step every 20
-///   sweeps); `.jacobi` is the plain sparse iteration of the spec.
+///   sweeps); `.jacobi` is the plain sparse iteration of docs/service-modes.md §S4.1.
 /// - Average: relative value iteration (`H(empty) = 0`), stopped when the Odoni bracket
-///   `min(TH − H) <= g* <= max(TH − H)` is at most `tolerance · max(1, |g|)` wide (spec
-///   S7.2; default ε = 1e-9, see `defaultTolerance(for:)`). With ν the sum of rates every post-decision state keeps a self-loop (SM1 and SM2
+///   `min(TH − H) <= g* <= max(TH − H)` is at most `tolerance · max(1, |g|)` wide
+///   (docs/service-modes.md §S7.2; default ε = 1e-9, see `defaultTolerance(for:)`). With ν
+///   the sum of rates every post-decision state keeps a self-loop (SM1 and SM2
 ///   cloud departures exclude each other), so every policy's chain is aperiodic and no
 ///   aperiodicity transformation is needed (τ = 1); with the `max` convention τ = 1/2.
 ///
-/// In both cases the policy is read off the final values with the tie rule of spec S4.3:
-/// candidates within `max(10 · bound, 1e-10 · max|W|)` of the minimum are ties, won by the
+/// In both cases the policy is read off the final values with the tie rule of docs/service-modes.md
+/// §S4.3: candidates within `max(10 · bound, 1e-10 · max|W|)` of the minimum are ties, won by the
 /// first of idle, SM1, SM2, SM1+SM2.
 ///
-/// Spec: service-modes.md S4.
+/// Docs: docs/service-modes.md §S4.
 public struct ServiceModeSolver: Sendable {
   /// How the discounted criterion is iterated.
   public enum DiscountedMethod: String, Sendable, CaseIterable {
     /// Matrix-free symmetric Gauss–Seidel with diagonal elimination (default; about 4
     /// times fewer sweeps than Jacobi, each without a stored matrix).
     case gaussSeidel = "gauss-seidel"
-    /// Jacobi value iteration on the sparse model (spec S4.1 as written).
+    /// Jacobi value iteration on the sparse model (docs/service-modes.md §S4.1 as written).
     case jacobi
   }
 
-  /// Whether `tolerance` bounds the error relative to `max(1, ‖V‖∞)` or absolutely.
-  public enum ToleranceMode: String, Sendable, CaseIterable {
-    case relative, absolute
-  }
+  /// Whether `tolerance` bounds the error relative to `max(1, ‖V‖∞)` or absolutely (the
+  /// contract's `Tolerance.Kind`).
+  public typealias ToleranceMode = Tolerance.Kind
 
-  /// The tie rule of spec S4.3.
+  /// The tie rule of docs/service-modes.md §S4.3.
   public static let tieRule = TieRule(boundMultiple: 10, relativeFloor: 1e-10)
 
-  /// The discounted criterion with ε = 1e-12 (spec S4.1).
+  /// The discounted criterion with ε = 1e-12 (docs/service-modes.md §S4.1).
   public static let `default`: ServiceModeSolver = {
     do { return try ServiceModeSolver() } catch { preconditionFailure("default solver: \(error)") }
   }()
 
-  /// The default ε of a criterion: 1e-12 for discounted value iteration (spec S4.1), 1e-9
-  /// for relative value iteration. RVI's bracket `max(TH − H) − min(TH − H)` is a
+  /// The default ε of a criterion: 1e-12 for discounted value iteration (docs/service-modes.md
+  /// §S4.1), 1e-9 for relative value iteration. RVI's bracket `max(TH − H) − min(TH − H)` is a
   /// difference of O(B)-sized values, so its round-off floor is about 1e-13 · max|H|,
   /// which at B = 50 and mid loads stays above 1e-12 · |g| and never closes.
   public static func defaultTolerance(for criterion: OptimalityCriterion) -> Double {
@@ -84,16 +84,44 @@ public struct ServiceModeSolver: Sendable {
     toleranceMode == .relative ? .relative(tolerance) : .absolute(tolerance)
   }
 
-  /// Value iteration as configured for a model of `stateCount` states.
-  public func valueIteration(stateCount: Int) -> ValueIteration {
-    var solver = ValueIteration(
-      tolerance: certifiedTolerance, maxIterations: maxIterations,
-      ordering: discountedMethod == .jacobi ? .jacobi : .gaussSeidel, tieRule: Self.tieRule,
-      certificationInterval: 20)
-    solver.progress = progress
-    if discountedMethod == .gaussSeidel && stateCount <= Self.andersonStateLimit {
-      solver.andersonMemory = 1
+  /// The solver contract's settings this preset stands for, for a model of `stateCount`
+  /// states with discount factor γ (discounted) and aperiodicity τ (average, relative value
+  /// iteration): `method` Gauss–Seidel or Jacobi value iteration, or relative value
+  /// iteration; the tie rule of spec S4.3; a Jacobi certification every 20 Gauss–Seidel
+  /// sweeps; Anderson memory 1 up to `andersonStateLimit` states.
+  public func contract(stateCount: Int, discountFactor: Double, aperiodicity: Double = 0.5)
+    -> MDPSolver
+  {
+    var solver: MDPSolver
+    switch criterion {
+    case .discounted:
+      solver = MDPSolver(
+        criterion: .discounted(factor: discountFactor),
+        method: discountedMethod == .jacobi ? .valueIteration : .gaussSeidel,
+        tolerance: certifiedTolerance, maxIterations: maxIterations)
+    case .average:
+      solver = MDPSolver(
+        criterion: .average, method: .relativeValueIteration, tolerance: certifiedTolerance,
+        maxIterations: maxIterations)
     }
+    solver.tieRule = Self.tieRule
+    solver.progress = progress
+    solver.tuning.certificationInterval = 20
+    solver.tuning.aperiodicity = aperiodicity
+    if discountedMethod == .gaussSeidel && stateCount <= Self.andersonStateLimit {
+      solver.tuning.andersonMemory = 1
+    }
+    return solver
+  }
+
+  /// The contract's settings for `model`, warm-started from `start`: with ν the sum of
+  /// rates every chain is aperiodic and relative value iteration needs no transformation
+  /// (τ = 1); with the `max` convention τ = 1/2.
+  public func contract(for model: ServiceModeModel, from start: [Double]? = nil) -> MDPSolver {
+    var solver = contract(
+      stateCount: model.stateSpace.stateCount, discountFactor: model.discountFactor,
+      aperiodicity: model.uniformization == .sum ? 1 : 0.5)
+    solver.initialValues = start
     return solver
   }
 
@@ -143,31 +171,16 @@ public struct ServiceModeSolver: Sendable {
   /// differs from a cold start's only within the certified bound.
   /// - Complexity: O(states) per iteration.
   public func solve(_ model: ServiceModeModel, from start: [Double]?) -> ServiceModeSolution {
-    switch criterion {
-    case .discounted:
-      var iteration = valueIteration(stateCount: model.stateSpace.stateCount)
-      iteration.initialValues = start
-      let solution =
-        discountedMethod == .jacobi
-        ? iteration.solve(model.discountedMDP) : iteration.solve(operator: gridOperator(model))
-      return ServiceModeSolution(
-        model: model, criterion: criterion, candidatePolicy: solution.policy,
-        values: solution.values, discount: model.discountFactor, status: solution.status,
-        iterations: solution.iterations, errorBound: solution.errorBound,
-        tieTolerance: solution.tieTolerance, gainBounds: nil, method: solution.method)
-    case .average:
-      let solution = RelativeValueIteration(
-        tolerance: certifiedTolerance, maxIterations: maxIterations,
-        aperiodicity: model.uniformization == .sum ? 1 : 0.5, referenceState: 0,
-        tieRule: Self.tieRule, initialBias: start
-      ).solve(model.process)
-      return ServiceModeSolution(
-        model: model, criterion: criterion, candidatePolicy: solution.policy,
-        values: solution.bias, discount: 1, status: solution.status,
-        iterations: solution.iterations, errorBound: solution.errorBound,
-        tieTolerance: nil, gainBounds: solution.gainLowerBound...solution.gainUpperBound,
-        method: solution.method)
+    let settings = contract(for: model, from: start)
+    let solution: CertifiedSolution
+    do {
+      solution =
+        criterion == .discounted && discountedMethod == .gaussSeidel
+        ? try settings.solve(operator: gridOperator(model)) : try settings.solve(model.process)
+    } catch {
+      preconditionFailure("the service-mode solver's settings were validated: \(error)")
     }
+    return ServiceModeSolution(model: model, criterion: criterion, solution: solution)
   }
 }
 
@@ -176,8 +189,8 @@ public struct ServiceModeSolution: Sendable {
   public let model: ServiceModeModel
   public let criterion: OptimalityCriterion
   public let policy: ServiceModePolicy
-  /// Discounted: V on the discrete-time scale of spec S3.4 (`V_DT = (ν + β) V_CT`).
-  /// Average: the relative values H with `H(empty) = 0`.
+  /// Discounted: V on the discrete-time scale of docs/service-modes.md §S3.4 (`V_DT = (ν + β)
+  /// V_CT`). Average: the relative values H with `H(empty) = 0`.
   public let values: [Double]
   /// The candidates' values per post-decision state y: `W(y) = |y| + γ Σ P(y, x') V(x')`
   /// (γ = 1 for the average criterion), so that `V(x) = min_{y ∈ R(x)} W(y)`.
@@ -187,7 +200,7 @@ public struct ServiceModeSolution: Sendable {
   /// Discounted: certified `‖values − V*‖∞`. Average: certified `|g − g*|`, the half-width
   /// of `gainBounds`.
   public let errorBound: Double
-  /// The tie tolerance the policy was read with (spec S4.3).
+  /// The tie tolerance the policy was read with (docs/service-modes.md §S4.3).
   public let tieTolerance: Double
   /// Average criterion: the Odoni bracket on the optimal long-run mean number of jobs.
   public let gainBounds: ClosedRange<Double>?
@@ -195,28 +208,23 @@ public struct ServiceModeSolution: Sendable {
 
   public var converged: Bool { status == .converged }
 
-  init(
-    model: ServiceModeModel, criterion: OptimalityCriterion, candidatePolicy: [Int],
-    values: [Double], discount: Double, status: SolverStatus, iterations: Int,
-    errorBound: Double, tieTolerance: Double?, gainBounds: ClosedRange<Double>?, method: String
-  ) {
+  init(model: ServiceModeModel, criterion: OptimalityCriterion, solution: CertifiedSolution) {
     self.model = model
     self.criterion = criterion
-    self.policy = ServiceModePolicy(candidateIndices: candidatePolicy, of: model)
-    self.values = values
+    self.policy = ServiceModePolicy(candidateIndices: solution.policy, of: model)
+    self.values = solution.values
+    let discount = solution.discountFactor ?? 1
     let expected = model.process.transitions.multiply(values)
     self.rowValues = zip(model.process.costs, expected).map { $0 + discount * $1 }
-    self.status = status
-    self.iterations = iterations
-    self.errorBound = errorBound
-    // Relative value iteration does not report its tolerance; it is the rule applied to the
-    // bracket width and these row values (the same ones it read its policy from).
-    self.tieTolerance =
-      tieTolerance
-      ?? ServiceModeSolver.tieRule.tolerance(
-        errorBound: gainBounds.map { $0.upperBound - $0.lowerBound } ?? 0,
-        scale: rowValues.reduce(0) { Swift.max($0, abs($1)) })
-    self.gainBounds = gainBounds
-    self.method = method
+    self.status = solution.status
+    self.iterations = solution.iterations
+    self.errorBound = solution.errorBound
+    self.tieTolerance = solution.tieTolerance
+    if case .gainBracket(let lower, let upper) = solution.certificate {
+      self.gainBounds = lower...upper
+    } else {
+      self.gainBounds = nil
+    }
+    self.method = solution.methodDescription
   }
 }

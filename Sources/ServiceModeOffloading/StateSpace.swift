@@ -7,7 +7,7 @@ import MarkovSolvers
 /// - `x1`: an SM1 job at the cloud, waiting or in service (0 or 1);
 /// - `x2`: SM2 jobs at the cloud after their local stage (0...B2).
 ///
-/// Spec: service-modes.md S2.1.
+/// Docs: docs/service-modes.md §S2.1.
 public struct ServiceModeState: Hashable, Sendable, CustomStringConvertible {
   public var baseQueue: Int
   public var localBusy: Int
@@ -25,11 +25,11 @@ public struct ServiceModeState: Hashable, Sendable, CustomStringConvertible {
   public var jobCount: Int { baseQueue + localBusy + cloudSM1 + cloudSM2 }
 
   /// Whether x is in `S_CF = { xb >= 1, x1 = 0, x2 = 0 }` (cloud empty, base queue
-  /// non-empty). Spec: service-modes.md S5.1.
+  /// non-empty). Docs: docs/service-modes.md §S5.1.
   public var isInCloudFirstSet: Bool { baseQueue >= 1 && cloudSM1 == 0 && cloudSM2 == 0 }
 
   /// Whether x is in the switch-type domain `D = { xl = 0, xb >= 1, x ∉ S_CF }`, the only
-  /// states where the choice is SM2 versus not. Spec: service-modes.md S5.2.
+  /// states where the choice is SM2 versus not. Docs: docs/service-modes.md §S5.2.
   public var isInSwitchDomain: Bool { localBusy == 0 && baseQueue >= 1 && !isInCloudFirstSet }
 
   /// Whether an action may be taken in x (S2.2): SM1 needs `xb >= 1, x1 = 0`, SM2 needs
@@ -60,7 +60,7 @@ public struct ServiceModeState: Hashable, Sendable, CustomStringConvertible {
 
 /// An assignment decision, with the paper's action codes.
 ///
-/// Spec: service-modes.md S3.3, S5 (`act(x)`); the paper's figures print 3 as 1.
+/// Docs: docs/service-modes.md §S3.3, §S5 (`act(x)`); the paper's figures print 3 as 1.
 public enum ServiceModeAction: Int, Sendable, CaseIterable, CustomStringConvertible {
   /// Assign nothing.
   case idle = 0
@@ -95,7 +95,7 @@ public enum ServiceModeAction: Int, Sendable, CaseIterable, CustomStringConverti
 /// SM1 departure `−1`, SM2 cloud departure `−4`, local completion `+2`, SM1 assignment
 /// `−4(B2+1) + 1`, SM2 assignment `−4(B2+1) + 2`. The empty state has index 0.
 ///
-/// Spec: service-modes.md S2.3.
+/// Docs: docs/service-modes.md §S2.3.
 public struct ServiceModeStateSpace: Sendable, Equatable {
   /// B, the base-queue limit.
   public let bufferLimit: Int

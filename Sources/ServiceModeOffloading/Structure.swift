@@ -47,11 +47,11 @@ public struct WindowAndGrid: Sendable, Equatable {
   public let grid: PropertyVerdict
 }
 
-/// The structure of a computed policy (spec S5), evaluated on the window `xb, x2 <= W`
-/// (default `W = B/2`, where the truncation does not distort the policy) and, for
+/// The structure of a computed policy (docs/service-modes.md §S5), evaluated on the window `xb, x2
+/// <= W` (default `W = B/2`, where the truncation does not distort the policy) and, for
 /// information, on the whole grid.
 ///
-/// Spec: service-modes.md S4.4, S5.
+/// Docs: docs/service-modes.md §S4.4, §S5.
 public struct StructureReport: Sendable {
   /// W.
   public let window: Int
@@ -75,7 +75,7 @@ public struct StructureReport: Sendable {
   /// The x2-direction thresholds per xb.
   public let cloudQueueThresholds: (cloudBusy: [Int?], cloudIdle: [Int?])
   /// The smallest decision gap `|min(Q_idle, Q_SM1) − min(Q_SM2, Q_SM1+SM2)|` over D in the
-  /// window, and where it occurs (nil if D meets no window state). Spec S5.5.
+  /// window, and where it occurs (nil if D meets no window state). See docs/service-modes.md §S5.5.
   public let minimumDecisionGap: (gap: Double, state: ServiceModeState)?
 
   /// "Cloud-first holds" on the whole grid: both (i) and (ii).
@@ -87,8 +87,8 @@ public struct StructureReport: Sendable {
     sm1OnCloudFirstSet.window.holds && noSM1OutsideCloudFirstSet.window.holds
   }
 
-  /// Checks every property of spec S5 on `policy`, with the decision gaps from `rowValues`
-  /// (`W(y)` per post-decision state, as in `ServiceModeSolution`).
+  /// Checks every property of docs/service-modes.md §S5 on `policy`, with the decision gaps from
+  /// `rowValues` (`W(y)` per post-decision state, as in `ServiceModeSolution`).
   /// - Precondition: `1 <= window <= B` and `window <= B2`.
   /// - Complexity: O(states).
   public init(policy: ServiceModePolicy, rowValues: [Double], window: Int) {
@@ -190,8 +190,8 @@ public struct StructureReport: Sendable {
   }
 }
 
-/// The truncation check of spec S2.3: the policy on the window must not change when B and
-/// B2 are doubled.
+/// The truncation check of docs/service-modes.md §S2.3: the policy on the window must not change
+/// when B and B2 are doubled.
 public struct TruncationCheck: Sendable {
   /// The limits of the second solve.
   public let doubledBufferLimit: Int

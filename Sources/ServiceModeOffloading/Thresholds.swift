@@ -12,7 +12,7 @@ import MarkovSolvers
 /// line x1 = 0, x2 = 0 is S_CF, governed by T1(0)). A cloud-first switch-type policy is
 /// fully given by (T1, T0); `ServiceModePolicy.thresholdPolicy(_:in:)` rebuilds it.
 ///
-/// Spec: service-modes.md S5.4.
+/// Docs: docs/service-modes.md §S5.4.
 public struct ServiceModeThresholds: Sendable, Equatable {
   /// T1(n) at index n = 0...B2.
   public let cloudBusy: [Int?]
@@ -66,7 +66,8 @@ extension ServiceModePolicy {
       cloudIdle: lines.map { $0 == 0 ? nil : first(sm1: 0, sm2Queue: $0) })
   }
 
-  /// The x2-direction thresholds per base-queue length xb = 0...B (spec S5.4, `X2thr_*`):
+  /// The x2-direction thresholds per base-queue length xb = 0...B (docs/service-modes.md §S5.4,
+  /// `X2thr_*`):
   ///
   /// ```
   /// cloudBusy[xb] = min{ n >= 0 : SM2 at (xb, 0, 1, n) }

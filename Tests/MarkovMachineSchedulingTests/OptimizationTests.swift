@@ -84,8 +84,8 @@ struct OptimizationTests {
         >= optimizer.optimizeRandomized(parameters, subset: parameters.allUsers).objective)
   }
 
-  /// With the plain sum, μ(S) = 1 on every |S| >= 2 in case 1 (spec A8.2), and with 1/N
-  /// some small subsets get μ < 1.
+  /// With the plain sum, μ(S) = 1 on every |S| >= 2 in case 1 (docs/markov-machine.md §A8.2), and
+  /// with 1/N some small subsets get μ < 1.
   @Test func caseOneSamplingProbabilitiesFollowTheWeighting() throws {
     let sum = SubsetOptimizer(weighting: .sum, starts: 3)
     for rule in SchedulingRule.allCases {

@@ -1,7 +1,7 @@
 import MarkovMachineScheduling
 
-/// The paper's stability cases (spec A11): case 1 (q = 0.35, s = 0.3, unstable) and case 2
-/// (q = 0.5, s = 0.5, stable although the sufficient conditions fail).
+/// The paper's stability cases (docs/markov-machine.md §A11): case 1 (q = 0.35, s = 0.3, unstable)
+/// and case 2 (q = 0.5, s = 0.5, stable although the sufficient conditions fail).
 enum PaperCases {
   static var case1: MachineParameters {
     get throws {

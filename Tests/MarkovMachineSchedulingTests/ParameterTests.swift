@@ -123,11 +123,27 @@ struct ParameterTests {
     ),
     (
       "slots", { _ = try SimulationSettings(slots: 0) },
-      "invalid value 0 for slots: must be an integer in 1...1000000000000000"
+      "invalid value 0 for slots: must be an integer in 4...1000000000000000 (the queue-growth "
+        + "regression needs 4 windows of at least one slot)"
     ),
     (
       "replications", { _ = try SimulationSettings(slots: 100, replications: 0) },
-      "invalid value 0 for replications (R): must be an integer >= 1"
+      "invalid value 0 for replications (R): must be an integer in 1...100000"
+    ),
+    (
+      // The fuzz finding: 10^12 replications of 100 slots reserved 56 TB before this bound.
+      "replications 10^12",
+      { _ = try SimulationSettings(slots: 100, replications: 1_000_000_000_000) },
+      "invalid value 1000000000000 for replications (R): must be an integer in 1...100000"
+    ),
+    (
+      "total slots",
+      {
+        _ = try SimulationSettings(
+          slots: 100_000_000_000_000, warmUpSlots: 0, replications: 11)
+      },
+      "invalid value 11 x 100000000000000 for replications (R) x (slots + warm-up slots): "
+        + "must be at most 1000000000000000 simulated slots in all"
     ),
     (
       "warm-up", { _ = try SimulationSettings(slots: 100, warmUpSlots: -1) },
@@ -135,7 +151,7 @@ struct ParameterTests {
     ),
     (
       "windows", { _ = try SimulationSettings(slots: 100, windows: 2) },
-      "invalid value 2 for windows: must be an integer in 4...slots"
+      "invalid value 2 for windows: must be an integer in 4...slots (100)"
     ),
     (
       "literal |S|",
@@ -162,7 +178,22 @@ struct ParameterTests {
     ),
     (
       "MDP cap", { _ = try OptimalSchedulingModel(parameters: try model(), ageCap: 100_000) },
-      "invalid value 100000 for age cap (A) of the optimal-policy MDP: must be >= 2 with (N + 1 idle states) A^N <= 20000000"
+      // 3 A^2 <= 2e7 holds up to A = 2581 (3 x 2581^2 = 19,984,683; 3 x 2582^2 = 20,000,172).
+      "invalid value 100000 for age cap (A) of the optimal-policy MDP: must be in 2...2581 "
+        + "((N + 1) A^N <= 20000000 with N = 2)"
+    ),
+    (
+      // The fuzz finding: q = 1e-7 used to build 6.6e7 belief states (108 s, 5.4 GB) before
+      // failing on the age cap. tau_b = ceil(ln(2e-6) / ln(1 - 2e-7)) = ceil(65611810.2); at
+      // A = 2, I = 2e7/4 - 2 = 4999998 idle states fit, q_min = (1 - (2e-6)^(1/I))/2 =
+      // 1.31224e-6, printed rounded up.
+      "MDP q = 1e-7",
+      { _ = try OptimalSchedulingModel(parameters: try model(q: 1e-7), ageCap: 50) },
+      "invalid value 1e-07 for flip probability (q) of the optimal-policy MDP: must be in "
+        + "[1.313e-06, 1 - 1.313e-06] at age cap A = 2 and belief tolerance 1e-06: the idle "
+        + "belief chains need 65611811 states (the first tau with |1 - 2q|^tau / 2 <= the "
+        + "tolerance, docs/markov-machine.md §A10.1), and (N + idle states) A^N must be <= "
+        + "20000000"
     ),
     (
       "MDP belief",
@@ -186,7 +217,7 @@ struct ParameterTests {
   }
 
   @Test func loadAtFullSamplingIsTheHandValueAndWarnsAtOne() throws {
-    // Case 1 of the paper: load 0.961 at mu = 1 (spec A11.1).
+    // Case 1 of the paper: load 0.961 at mu = 1 (docs/markov-machine.md §A11.1).
     let case1 = try MachineParameters(
       flipProbability: 0.35, busyAfterCompletionProbability: 0.3,
       serviceProbabilities: [0.55, 0.73, 0.84, 0.91],
@@ -199,6 +230,14 @@ struct ParameterTests {
     #expect(critical.loadAtFullSampling == 1)
     #expect(critical.warnings.count == 1)
     #expect(critical.warnings.first?.assumption == "load at mu = 1 < 1")
+  }
+
+  /// Fewer than 100 measured slots used to fail on the default of 100 windows, a setting the
+  /// user never gave: the default is now min(100, slots), so 50 slots give 50 windows.
+  @Test func shortRunsGetOneWindowPerSlotByDefault() throws {
+    #expect(try SimulationSettings(slots: 50).windows == 50)
+    #expect(try SimulationSettings(slots: 4).windows == 4)
+    #expect(try SimulationSettings(slots: 1000).windows == 100)
   }
 
   @Test func subsetsEnumerateAndDescribeOneBased() throws {

@@ -60,7 +60,7 @@ struct StabilityTests {
   }
 
   /// With the 1/N tables every reconstructed sufficient condition fails in both cases, as
-  /// the paper reports for its conditions (spec A11.1, A13.10).
+  /// the paper reports for its conditions (docs/markov-machine.md §A11.1, §A13.10).
   @Test(arguments: [1, 2])
   func everySufficientConditionFailsWithPerUserWeights(_ number: Int) throws {
     let report = Self.report(
@@ -71,7 +71,7 @@ struct StabilityTests {
   }
 
   /// With the plain-sum tables the beta1-based families R1 and R2 hold in case 2 while the
-  /// chi-based conditions fail (spec A13.10).
+  /// chi-based conditions fail (docs/markov-machine.md §A13.10).
   @Test func plainSumTablesMakeTheFamiliesHoldInCaseTwo() throws {
     let report = Self.report((try PaperCases.case2), .sum)
     #expect(try Self.condition(report, "R1").holds)

@@ -34,7 +34,7 @@ func runOffload(_ arguments: [String], environment extra: [String: String] = [:]
 }
 
 /// The folder holding the build products (`offload` and the test bundle).
-private var productsDirectory: URL {
+var productsDirectory: URL {
   for bundle in Bundle.allBundles where bundle.bundlePath.hasSuffix(".xctest") {
     return bundle.bundleURL.deletingLastPathComponent()
   }

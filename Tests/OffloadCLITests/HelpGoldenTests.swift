@@ -1,17 +1,18 @@
 import Foundation
 import Testing
 
-/// The `--help` text of every command against a reviewed golden file in `HelpGoldens/`
-/// (one file per command path, e.g. `modes-solve.txt`; `offload.txt` for the root).
+/// The `--help` text of every command against a reviewed golden file in `Tests/HelpGoldens/`
+/// (one file per command path, e.g. `modes-solve.txt`; `offload.txt` for the root; outside
+/// the test target's folder, so the build does not treat them as sources).
 ///
 /// The commands are discovered from the SUBCOMMANDS sections of the help texts, so a new
 /// family is covered as soon as it is registered. To create or update goldens after a
 /// deliberate change of a help text, run the suite with `OFFLOAD_WRITE_HELP_GOLDENS=1`,
-/// then review the diff of `HelpGoldens/` before committing it.
+/// then review the diff of `Tests/HelpGoldens/` before committing it.
 @Suite("offload --help: golden texts")
 struct HelpGoldenTests {
   static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-    .appendingPathComponent("HelpGoldens", isDirectory: true)
+    .deletingLastPathComponent().appendingPathComponent("HelpGoldens", isDirectory: true)
 
   /// A fixed width, so that the wrapping does not depend on the terminal.
   static let environment = ["COLUMNS": "100"]
@@ -61,7 +62,7 @@ struct HelpGoldenTests {
       }
       let golden = try? String(contentsOf: file, encoding: .utf8)
       let message =
-        "offload \(path.joined(separator: " ")) --help differs from HelpGoldens/\(name).txt "
+        "offload \(path.joined(separator: " ")) --help differs from Tests/HelpGoldens/\(name).txt "
         + "(missing or changed; regenerate with OFFLOAD_WRITE_HELP_GOLDENS=1 and review)"
       #expect(golden == text, Comment(rawValue: message))
     }

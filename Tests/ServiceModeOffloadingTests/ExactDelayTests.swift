@@ -3,7 +3,7 @@ import ServiceModeOffloading
 import TestSupport
 import Testing
 
-@Suite("Exact delay against an independent chain and a job-level simulation (spec S7)")
+@Suite("Exact delay against an independent chain and a job-level simulation (§S7)")
 struct ExactDelayTests {
   /// The policies checked: optimal, the two baselines and a threshold policy.
   private func policies(_ model: ServiceModeModel) throws -> [(String, ServiceModePolicy)] {
@@ -55,7 +55,7 @@ struct ExactDelayTests {
   }
 }
 
-@Suite("Exact delay of policies that admit no job in the long run (spec S7.1)")
+@Suite("Exact delay of policies that admit no job in the long run (§S7.1)")
 struct NoAdmittedJobTests {
   /// A policy that never assigns: by hand, from the empty state the base queue fills to B
   /// and stays there (the recurrent class is the single state (B,0,0,0)), so L = B,
@@ -78,8 +78,8 @@ struct NoAdmittedJobTests {
 
   /// Overload with a tiny buffer (λ = 1.35 above the maximal throughput 5/9, B = 2): the
   /// discounted-optimal policy of the truncated model idles with a full base buffer, which
-  /// turns every arrival away (the truncation artefact of spec S2.3). Its figures carry
-  /// the warning and no NaN; policies that do serve carry none.
+  /// turns every arrival away (the truncation artefact of docs/service-modes.md §S2.3). Its figures
+  /// carry the warning and no NaN; policies that do serve carry none.
   @Test func overloadedOptimalPolicyThatIdlesIsFlagged() throws {
     let parameters = try ServiceModeParameters(load: 0.9, cloudSpeedup: 0.5, localFraction: 0.1)
     let model = try ServiceModeModel(parameters: parameters, bufferLimit: 2, cloudBufferLimit: 1)

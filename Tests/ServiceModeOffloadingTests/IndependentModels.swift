@@ -4,9 +4,9 @@ import ServiceModeOffloading
 import TestSupport
 
 // Two independent implementations of the truncated system's dynamics, written from the
-// event table of spec S2.2 without the model's compiled matrices: an exact CTMC built by
-// breadth-first search with a dense solve (spec S7.4), and a job-level discrete-event
-// simulation (spec S7.3).
+// event table of docs/service-modes.md §S2.2 without the model's compiled matrices: an exact CTMC
+// built by breadth-first search with a dense solve (docs/service-modes.md §S7.4), and a job-level
+// discrete-event simulation (docs/service-modes.md §S7.3).
 
 /// The events enabled in post-decision state y: (rate, successor), blocked events omitted.
 func enabledEvents(

@@ -3,8 +3,8 @@ import ServiceModeOffloading
 import TestSupport
 import Testing
 
-/// Offload-Only is an M/M/1 queue with rate mu_c1 (spec S8.2); the expected values here
-/// are computed in the test from the birth-death formulas.
+/// Offload-Only is an M/M/1 queue with rate mu_c1 (docs/service-modes.md §S8.2); the expected
+/// values here are computed in the test from the birth-death formulas.
 @Suite("Offload-Only against the M/M/1 closed forms")
 struct OffloadOnlyTests {
   /// M/M/1 with room for `capacity` jobs: p_k ∝ r^k; returns (T, L, p_capacity).

@@ -5,7 +5,7 @@ import Testing
 
 @Suite("Service-mode parameters and validation")
 struct ParameterTests {
-  @Test func paperFormGivesTheRatesOfSpecS1() throws {
+  @Test func paperFormGivesTheRatesOfSectionS1() throws {
     // (a): rho = 0.5, K = 5, f = 0.6, mu0 = 1, by hand: lambda = 0.5 * 6 = 3,
     // mu_c1 = 5, mu_l2 = 1/0.6 = 5/3, mu_c2 = 5/0.4 = 12.5.
     let p = try ServiceModeParameters(load: 0.5, cloudSpeedup: 5, localFraction: 0.6)

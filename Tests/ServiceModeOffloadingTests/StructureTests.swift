@@ -3,7 +3,7 @@ import ServiceModeOffloading
 import TestSupport
 import Testing
 
-@Suite("Service-mode structure: thresholds, baselines, counterexamples (spec S5, S6)")
+@Suite("Service-mode structure: thresholds, baselines, counterexamples (§S5, §S6)")
 struct StructureTests {
   @Test func nonIdlingHasAllThresholdsOne() throws {
     let space = try ServiceModeStateSpace(bufferLimit: 8, cloudBufferLimit: 6)
@@ -87,7 +87,7 @@ struct StructureTests {
       guard x.baseQueue <= window && x.cloudSM2 <= window else { continue }
       #expect(rebuilt[x] == optimal[x], "state \(x)")
     }
-    // Spec S5 predictions on the window (paper Theorem III-B and Lemma III-E).
+    // docs/service-modes.md §S5 predictions on the window (paper Theorem III-B and Lemma III-E).
     let s = analysis.structure
     #expect(s.cloudFirst)
     #expect(s.switchType.window.holds && s.urgencyMonotone.window.holds)

@@ -3,7 +3,7 @@ import ServiceModeOffloading
 import TestSupport
 import Testing
 
-@Suite("Warm starts along sweep chains (spec S9 Fig. 5)")
+@Suite("Warm starts along sweep chains (§S9 Fig. 5)")
 struct WarmStartTests {
   /// A Fig. 5-like sweep: configuration (a)'s K and f at `loads`, B = B2 = `bufferLimit`.
   static func fig5Models(bufferLimit: Int, loads: StrideThrough<Double>) throws

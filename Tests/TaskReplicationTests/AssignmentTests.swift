@@ -5,7 +5,7 @@ import Testing
 
 @testable import TaskReplication
 
-@Suite("Better assignments: outer-in, LPT and the Jensen bound (spec §4)")
+@Suite("Better assignments: outer-in, LPT and the Jensen bound (§4)")
 struct AssignmentTests {
   /// Outer-in is the best of all assignments with at most two copies per task, found here
   /// by trying every one of them.

@@ -4,7 +4,7 @@ import Testing
 
 @testable import TaskReplication
 
-@Suite("PJF: closed forms, general formula and enumeration (spec §1, §2)")
+@Suite("PJF: closed forms, general formula and enumeration (§1, §2)")
 struct JointFailureTests {
   /// The paper's rule on random tiny pools against the enumeration of every failure
   /// pattern of the assignment written from the text of §2.

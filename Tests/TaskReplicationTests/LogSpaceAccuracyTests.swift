@@ -5,8 +5,8 @@ import Testing
 @testable import TaskReplication
 
 /// m = 10^7 against a Float80 computation (11 more significand bits, pairwise sums): the
-/// log-space PJF must be exact to a few double ulps (spec §7).
-@Suite("Log-space accuracy at m = 10^7 (spec §7)", .serialized)
+/// log-space PJF must be exact to a few double ulps (docs/replication.md §7).
+@Suite("Log-space accuracy at m = 10^7 (§7)", .serialized)
 struct LogSpaceAccuracyTests {
   static let taskCount = 10_000_000
 

@@ -4,7 +4,7 @@ import Testing
 
 @testable import TaskReplication
 
-@Suite("Minimal replication factor (spec §3)")
+@Suite("Minimal replication factor (§3)")
 struct MinimalReplicationTests {
   /// Example 1 of the paper: p = 0.05 %, m = 10000, delta = 1 % gives r = 1.9985 (19985
   /// copies, 15 tasks without a replica); the floor at r = 2 is 0.250 %.

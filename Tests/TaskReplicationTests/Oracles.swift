@@ -1,5 +1,5 @@
 // Independent reference computations for the TaskReplication tests. None of them calls the
-// module: they follow the definitions of replication.md §1, §2 and §4 literally, by
+// module: they follow the definitions of docs/replication.md §1, §2 and §4 literally, by
 // enumeration or in higher precision.
 
 import Foundation

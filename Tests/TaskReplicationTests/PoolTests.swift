@@ -5,7 +5,7 @@ import Testing
 
 @testable import TaskReplication
 
-@Suite("Device pools, parsing and seeded draws (spec §1, §6)")
+@Suite("Device pools, parsing and seeded draws (§1, §6)")
 struct PoolTests {
   /// Nested order: the first M devices of a pool are a prefix of the first M + 1, the grid
   /// comes first from most to least reliable, and a seed gives the same pool again.

@@ -2,7 +2,7 @@
 /// duplicates.
 ///
 /// The builder owns its triplets and `build()` writes into freshly allocated arrays, so the
-/// result never shares storage with the input (spec service-modes.md S12: summing
+/// result never shares storage with the input (docs/service-modes.md §S12: summing
 /// duplicates in place over a matrix's own arrays silently corrupts it).
 public struct COOBuilder: Sendable {
   public let rowCount: Int

@@ -1,6 +1,6 @@
 import LinearKernels
 
-/// The inner loops every solver shares, written over unsafe buffers (RECIPE §7).
+/// The inner loops every solver shares, written over unsafe buffers.
 enum BellmanKernels {
   /// `W(y) = c(y) + γ Σ P(y, x') V(x')` for every row y (one fused sparse product).
   /// - Complexity: O(transitions).
@@ -215,10 +215,19 @@ enum BellmanKernels {
     contraction: Double, roundOff: Double, discount: Double, iterateScale: Double,
     solutionScale: Double, tolerance: Tolerance
   ) -> Bool {
-    let noise = roundOff + discount / (1 - discount) * Double.ulpOfOne * iterateScale
+    let noise = contractionNoise(roundOff: roundOff, discount: discount, iterateScale: iterateScale)
     guard noise.isFinite, contraction <= noise else { return false }
     let floorAtSolution = noise * max(1, solutionScale) / max(1, iterateScale)
     return !tolerance.isMet(by: 2 * floorAtSolution, scale: solutionScale)
+  }
+
+  /// The level `roundOff + γ/(1 − γ)·ε·iterateScale` below which the contraction part of a
+  /// MacQueen–Porteus bound is round-off noise (see `isAtRoundOffFloor`); a bound is at its
+  /// floating-point floor when it is about `roundOff` plus this.
+  static func contractionNoise(roundOff: Double, discount: Double, iterateScale: Double)
+    -> Double
+  {
+    roundOff + discount / (1 - discount) * Double.ulpOfOne * iterateScale
   }
 
   /// The round-off allowance of a contraction certificate: a per-entry error δ of `T V`

@@ -19,7 +19,8 @@ public enum Tolerance: Sendable, Equatable {
     bound.isFinite && bound <= threshold(scale: scale)
   }
 
-  var value: Double {
+  /// The threshold's number, whatever its kind.
+  public var value: Double {
     switch self {
     case .absolute(let value), .relative(let value): return value
     }

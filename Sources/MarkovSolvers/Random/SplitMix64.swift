@@ -10,7 +10,7 @@
 ///
 /// Only integer arithmetic with wrap-around, so the stream is identical everywhere; seed 0
 /// starts with `0xE220A8397B1DCDAF`.
-/// Spec: replication.md §6 (seeded draws).
+/// Docs: docs/replication.md §6 (seeded draws).
 public struct SplitMix64: RandomNumberGenerator, Sendable, Equatable {
   private var state: UInt64
 

@@ -106,7 +106,7 @@ public struct ContinuousTimeMDP: Sendable {
 ///
 /// whose discounted values equal the continuous-time discounted values exactly,
 /// `V_DT = V_CT` for every Λ >= max q(y); the optimal policy therefore does not depend on
-/// Λ at fixed β (Puterman 2005, §11.5; spec service-modes.md S3.2). Under the average-cost
+/// Λ at fixed β (Puterman 2005, §11.5; docs/service-modes.md §S3.2). Under the average-cost
 /// criterion `c_DT = c/Λ` and the continuous gain is `Λ g_DT`.
 public enum Uniformization {
   /// `γ = Λ/(Λ+β)`.
@@ -154,7 +154,8 @@ public enum Uniformization {
     )
   }
 
-  private static func checkedRate(_ rate: Double?, model: ContinuousTimeMDP) throws(ModelError)
+  /// Λ, or the default (the largest exit rate, 1 if all are 0), checked against the model.
+  static func checkedRate(_ rate: Double?, model: ContinuousTimeMDP) throws(ModelError)
     -> Double
   {
     let maximum = model.maximumExitRate

@@ -44,7 +44,7 @@ public struct AssumptionWarning: Equatable, Sendable, CustomStringConvertible {
   public var assumption: String
   /// What fails and what it means for the results.
   public var detail: String
-  /// Where the assumption is stated (spec section).
+  /// Where the assumption is stated (a section of the model's page in docs/).
   public var reference: String
 
   public init(assumption: String, detail: String, reference: String) {

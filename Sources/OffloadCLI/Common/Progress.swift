@@ -21,8 +21,14 @@ final class ProgressReporter: @unchecked Sendable {
   }
 
   /// Prints `"label: message (N s)"` if the run is long enough and the last line is old
-  /// enough; `message` is only evaluated then, with the seconds elapsed.
-  func report(_ message: (_ elapsed: Double) -> String) {
+  /// enough; `message` is only evaluated then.
+  func report(_ message: @autoclosure () -> String) {
+    report(elapsed: { _ in message() })
+  }
+
+  /// `report` with a message built from the seconds elapsed (for estimates of the time
+  /// left).
+  func report(elapsed message: (_ elapsed: Double) -> String) {
     lock.lock()
     defer { lock.unlock() }
     let now = Date()
@@ -36,11 +42,11 @@ final class ProgressReporter: @unchecked Sendable {
   /// `report` for a count of finished items out of `total`, with the time left estimated
   /// from the mean time per item so far.
   func report(finished: Int, of total: Int, _ detail: String = "") {
-    report { elapsed in
+    report(elapsed: { elapsed in
       let left = Double(total - finished) * elapsed / Double(max(1, finished))
       return "\(finished)/\(total) done" + (detail.isEmpty ? "" : ", \(detail)")
         + ", about \(Self.duration(left)) left"
-    }
+    })
   }
 
   /// A value-iteration progress callback reporting the sweeps, the certified bound, the
@@ -48,7 +54,7 @@ final class ProgressReporter: @unchecked Sendable {
   /// geometric decay since the first report to `target`.
   func solverCallback(target: Double, targetText: String) -> @Sendable (Int, Double) -> Void {
     { [self] iterations, bound in
-      report { elapsed in
+      report(elapsed: { elapsed in
         var line =
           "\(iterations) sweeps, certified bound \(String(format: "%.2e", bound)), target "
           + targetText
@@ -56,7 +62,7 @@ final class ProgressReporter: @unchecked Sendable {
           line += ", about \(Self.duration(estimate)) left"
         }
         return line
-      }
+      })
     }
   }
 

@@ -17,7 +17,7 @@ struct MachineCommand: ParsableCommand {
     subcommands: [
       MachineEvaluateCommand.self, MachineOptimizeCommand.self, MachineStabilityCommand.self,
       MachineSimulateCommand.self, MachineFigure4Command.self, MachineCasesCommand.self,
-      MachineOptimalCommand.self,
+      MachineOptimalCommand.self, MachineExportCommand.self,
     ]
   )
 }

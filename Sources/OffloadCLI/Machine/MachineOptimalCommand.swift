@@ -96,6 +96,10 @@ struct MachineOptimalCommand: ParsableCommand {
           flipProbability: q, busyAfterCompletionProbability: base.busyAfterCompletionProbability,
           serviceProbabilities: base.serviceProbabilities, samplingCost: base.samplingCost)
       }
+      try validatingParameters {
+        try OptimalSchedulingModel.checkFlipProbability(
+          parameters, beliefTolerance: beliefTolerance)
+      }
       let cap = ageCap ?? automaticCap(parameters, optimizer)
       let mdp = try validatingParameters {
         try OptimalSchedulingModel(
@@ -140,6 +144,7 @@ struct MachineOptimalCommand: ParsableCommand {
     let best = optimizer.optimizeMaxAge(parameters, subset: parameters.allUsers)
     let exact = ExactEvaluation.evaluate(
       parameters, subset: parameters.allUsers, policy: best.policy, accuracy: capAccuracy,
+      maximumCap: OptimalSchedulingModel.largestAgeCap(userCount: parameters.userCount),
       assumptions: optimizer.assumptions)
     return exact.ageCaps.max() ?? 2
   }

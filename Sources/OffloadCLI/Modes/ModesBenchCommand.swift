@@ -43,7 +43,7 @@ struct ModesBenchCommand: ParsableCommand {
       targetText: "\(formatNumber(solver.tolerance)) (\(solver.toleranceMode.rawValue))")
     let states = try specification.stateSpace.stateCount
     try ModesMemory.check(states: states, sparse: solver.discountedMethod == .jacobi)
-    let solve: () -> MDPSolution
+    let solve: () throws -> CertifiedSolution
     var threadsUsed = 1
     switch solver.discountedMethod {
     case .gaussSeidel:
@@ -55,21 +55,24 @@ struct ModesBenchCommand: ParsableCommand {
       }
       grid.threads = jobs
       threadsUsed = grid.sweepThreads
-      solve = { [grid] in solver.valueIteration(stateCount: states).solve(operator: grid) }
+      solve = { [grid] in
+        try solver.contract(stateCount: states, discountFactor: grid.discountFactor)
+          .solve(operator: grid)
+      }
     case .jacobi:
       let compiled = try model.model(specification)
-      solve = { solver.valueIteration(stateCount: states).solve(compiled.discountedMDP) }
+      solve = { try solver.contract(for: compiled).solve(compiled.process) }
     }
     let clock = ContinuousClock()
-    var solution: MDPSolution?
-    let elapsed = clock.measure { solution = solve() }
+    var solution: CertifiedSolution?
+    let elapsed = try clock.measure { solution = try solve() }
     guard let solution else { return }
     let seconds =
       Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
     let result = ModesBenchJSON(
       seconds: seconds, states: states, iterations: solution.iterations,
       errorBound: solution.errorBound, converged: solution.status == .converged,
-      status: solution.status.rawValue, method: solution.method,
+      status: solution.status.rawValue, method: solution.methodDescription,
       tolerance: solver.tolerance, toleranceMode: solver.toleranceMode.rawValue,
       threads: threadsUsed)
     var table = TextTable(header: [

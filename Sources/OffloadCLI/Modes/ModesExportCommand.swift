@@ -15,16 +15,23 @@ struct ModesExportCommand: ParsableCommand {
       lists (start int64, rows int32) per state, (xb, xl, x1, x2) coordinates (int32) of \
       states and rows, and OffloadLab's solution: reference values (float64) and policy \
       (int32 position in the state's candidate list). model.json records the tolerance, \
-      which --tolerance-mode absolute makes a certified sup-norm bound on the values.
+      which --tolerance-mode absolute makes a certified sup-norm bound on the values. \
+      --prism PREFIX writes the same MDP as PRISM explicit files in choice form instead of \
+      or besides the directory (docs/model-format.md §2.5).
       """)
 
   @OptionGroup var model: ModesModelOptions
 
   @Option(help: "Directory to write (created if missing; files in it are replaced).")
-  var output: String
+  var output: String?
+
+  @OptionGroup var prismOptions: PrismExportOptions
 
   func run() throws {
-    guard !output.isEmpty else {
+    guard output != nil || prismOptions.prism != nil else {
+      throw ValidationError("give --output DIRECTORY, --prism PREFIX or both")
+    }
+    guard output != "" else {
       throw ValidationError("invalid value '' for --output: expected a directory path")
     }
     let input = try model.input()
@@ -33,6 +40,18 @@ struct ModesExportCommand: ParsableCommand {
     guard solver.criterion == .discounted else {
       throw ValidationError("export writes the discounted model; --criterion must be discounted")
     }
+    if prismOptions.prism != nil {
+      let compiled = try model.model(specification)
+      let space = compiled.stateSpace
+      let coordinates = (0..<space.stateCount).map { index -> [Int] in
+        let state = space.state(at: index)
+        return [state.baseQueue, state.localBusy, state.cloudSM1, state.cloudSM2]
+      }
+      try prismOptions.write(
+        compiled.process, stateVariables: (["xb", "xl", "x1", "x2"], coordinates),
+        discountFactor: compiled.discountFactor)
+    }
+    guard let output else { return }
     let directory = URL(fileURLWithPath: output, isDirectory: true)
     do {
       try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)

@@ -422,14 +422,14 @@ enum ModesMemory {
   ///   `states` would not fit.
   static func check(states: Int, sparse: Bool) throws {
     let needed = ServiceModeMemory.bytes(states: states, sparse: sparse)
-    let available = Double(ProcessInfo.processInfo.physicalMemory)
-    guard needed > available else { return }
+    let budget = MemoryBudget.current()
+    guard needed > Double(budget.availableBytes) else { return }
     let perState =
       sparse ? ServiceModeMemory.sparseBytesPerState : ServiceModeMemory.matrixFreeBytesPerState
     throw ValidationError(
       "the run holds \(states) states at once and needs about \(gibibytes(needed)) "
         + "(\(perState) bytes per state\(sparse ? " with a stored sparse model" : "")); "
-        + "this machine has \(gibibytes(available)): lower --buffer or --cloud-buffer")
+        + "this process may use \(budget): lower --buffer or --cloud-buffer")
   }
 
   private static func gibibytes(_ bytes: Double) -> String {

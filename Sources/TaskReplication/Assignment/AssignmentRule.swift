@@ -6,7 +6,7 @@ import MarkovSolvers
 /// Write `w_i = -log p_i` and `W_j` for the sum of `w` over the copies of task `j`; then
 /// `log(1 - PJF) = sum_j f(W_j)` with `f(W) = log(1 - e^-W)` increasing and concave, so
 /// good assignments balance the loads `W_j`.
-/// Spec: replication.md §2 (paper), §4 (outer-in, LPT).
+/// Docs: docs/replication.md §2 (paper), §4 (outer-in, LPT).
 public enum AssignmentRule: String, Sendable, CaseIterable, CustomStringConvertible {
   /// The paper's rule: devices sorted from least to most reliable, device `i` (1-based)
   /// runs task `((i - 1) mod m) + 1`, so tasks `1 ... M - a m` get `a + 1` copies.
@@ -41,7 +41,7 @@ public enum AssignmentRule: String, Sendable, CaseIterable, CustomStringConverti
   ///   - taskCount: `m`, with `1 <= m <= M` (and `M <= 2m` for outer-in).
   /// - Throws: `ParameterError` for counts or probabilities outside those ranges.
   /// - Complexity: O(M log M) (the sort); LPT adds O(M log m).
-  /// Spec: replication.md §2, §4.
+  /// Docs: docs/replication.md §2, §4.
   public func jointFailure(faultProbabilities: [Double], taskCount: Int) throws -> JointFailure {
     try checkCounts(deviceCount: faultProbabilities.count, taskCount: taskCount)
     try checkFaultProbabilities(faultProbabilities)

@@ -12,7 +12,7 @@ import MarkovSolvers
 /// The per-task products `q_j` are formed by multiplication (a few ulps; a product below the
 /// double range contributes less than 1e-308), the product over tasks as a compensated sum
 /// of `log1p` terms, so `m` up to 10^7 and `p` down to 1e-300 stay exact to a few ulps.
-/// Spec: replication.md §1, §7.
+/// Docs: docs/replication.md §1, §7.
 public struct JointFailure: Sendable, Equatable, CustomStringConvertible {
   /// `log(1 - PJF)`, in `[-inf, 0]`.
   public let logSuccessProbability: Double
@@ -38,7 +38,7 @@ public struct JointFailure: Sendable, Equatable, CustomStringConvertible {
   /// - Parameter faultProbabilities: `p_i` in `[0, 1]`, one device per task (`m >= 1`).
   /// - Throws: `ParameterError` for an empty list or a probability outside `[0, 1]`.
   /// - Complexity: O(m).
-  /// Spec: replication.md §1.
+  /// Docs: docs/replication.md §1.
   public static func withoutReplication(faultProbabilities: [Double]) throws -> JointFailure {
     try checkCounts(deviceCount: faultProbabilities.count, taskCount: faultProbabilities.count)
     try checkFaultProbabilities(faultProbabilities)
@@ -62,7 +62,7 @@ public struct JointFailure: Sendable, Equatable, CustomStringConvertible {
   ///   - copyCount: `M >= m` (at most 2^53).
   /// - Throws: `ParameterError` for values outside these ranges.
   /// - Complexity: O(1).
-  /// Spec: replication.md §2 (slip 3 of §5 corrected).
+  /// Docs: docs/replication.md §2 (slip 3 of §5 corrected).
   public static func homogeneous(faultProbability: Double, taskCount: Int, copyCount: Int) throws
     -> JointFailure
   {
@@ -92,7 +92,7 @@ public struct JointFailure: Sendable, Equatable, CustomStringConvertible {
   /// - Throws: `ParameterError` for `m < 1`, fewer devices than tasks or a probability
   ///   outside `[0, 1]`.
   /// - Complexity: O(M).
-  /// Spec: replication.md §4.
+  /// Docs: docs/replication.md §4.
   public static func lowerBound(faultProbabilities: [Double], taskCount: Int) throws
     -> JointFailure
   {

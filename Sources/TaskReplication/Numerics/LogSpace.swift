@@ -1,6 +1,6 @@
 import Foundation
 
-// Log-space primitives shared by every PJF computation (spec: replication.md §7).
+// Log-space primitives shared by every PJF computation (docs/replication.md §7).
 
 /// `log(1 - e^x)` for `x <= 0`, without cancellation (Mächler 2012, "Accurately computing
 /// log(1 - exp(-|a|))"):
@@ -25,7 +25,7 @@ func logOneMinusExp(_ x: Double) -> Double {
 /// A product formed by multiplication is exact to a few ulps of `q`, which is a few ulps
 /// of `1 - q` only while `q <= 1/2`; for devices close to `p = 1` the log-sum keeps every
 /// digit of `1 - q`. `logProduct` is evaluated only in that case.
-/// Spec: replication.md §7.
+/// Docs: docs/replication.md §7.
 @inline(__always)
 func logOneMinus(product: Double, logProduct: () -> Double) -> Double {
   product <= 0.5 ? log1p(-product) : logOneMinusExp(logProduct())

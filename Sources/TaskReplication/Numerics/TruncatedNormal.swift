@@ -15,7 +15,7 @@ import MarkovSolvers
 /// of the draws are accepted, so the loop ends quickly. A standard deviation of 0 returns
 /// `mean` and consumes no random numbers.
 /// - Complexity: O(1) expected per draw.
-/// Spec: replication.md §6 (Example 2's class at 30 % with std 13.4 %).
+/// Docs: docs/replication.md §6 (Example 2's class at 30 % with std 13.4 %).
 public struct TruncatedNormalSampler: Sendable {
   private var generator: SplitMix64
   private var spare: Double?

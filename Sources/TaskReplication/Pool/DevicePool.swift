@@ -16,7 +16,7 @@ import MarkovSolvers
 /// probabilities come from `TruncatedNormalSampler` seeded with `seed` (grid classes, in
 /// the order given) and with `seed ^ 0x9E3779B97F4A7C15` (the stream, so that stream
 /// draws do not depend on the grid).
-/// Spec: replication.md §1, §3 (nested pools), §6.
+/// Docs: docs/replication.md §1, §3 (nested pools), §6.
 public struct DevicePool: Sendable, Equatable {
   /// The largest number of devices the module materialises (8 bytes each).
   public static let maximumDeviceCount = 100_000_000

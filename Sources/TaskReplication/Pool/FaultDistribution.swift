@@ -6,7 +6,7 @@ import MarkovSolvers
 /// "30% with std 13.4%").
 ///
 /// Text form: `P` or `P~SD`, each a decimal in `[0, 1]` or a percentage (`30%~13.4%`).
-/// Spec: replication.md §1 (p_i in [0, 1]), §6 (Example 2 and 3 classes).
+/// Docs: docs/replication.md §1 (p_i in [0, 1]), §6 (Example 2 and 3 classes).
 public struct FaultDistribution: Sendable, Equatable, CustomStringConvertible {
   /// Mean fault probability `p` (the fixed value when `standardDeviation` is 0).
   public let mean: Double
@@ -56,7 +56,7 @@ public struct FaultDistribution: Sendable, Equatable, CustomStringConvertible {
 /// `count` devices whose fault probabilities follow one `FaultDistribution`.
 ///
 /// Text form: `COUNT@P` or `COUNT@P~SD` (e.g. `700@0.04`, `900@0.30~0.134`).
-/// Spec: replication.md §6.
+/// Docs: docs/replication.md §6.
 public struct DeviceClass: Sendable, Equatable, CustomStringConvertible {
   /// Number of devices, at least 1.
   public let count: Int

@@ -13,7 +13,7 @@ public enum SearchStrategy: String, Sendable, CaseIterable, CustomStringConverti
 }
 
 /// The least copy count `M*` with `PJF(M*) <= delta`, and how it was found.
-/// Spec: replication.md §3.
+/// Docs: docs/replication.md §3.
 public struct MinimalReplication: Sendable, Equatable {
   /// How the answer was obtained.
   public enum Method: String, Sendable {
@@ -93,7 +93,7 @@ extension ReplicationProblem {
   ///   `UnreachableTarget` when no `M` up to the pool size (or the cap) meets `delta`.
   /// - Complexity: O(1) homogeneous; O(M log M) per evaluation otherwise, with
   ///   O(log M + localScanWidth) evaluations (auto) or up to `M* - m` (scan).
-  /// Spec: replication.md §3.
+  /// Docs: docs/replication.md §3.
   public func minimalReplication(
     targetFailureProbability: Double, rule: AssignmentRule = .paper,
     search: SearchStrategy = .automatic, maximumCopies: Int? = nil, localScanWidth: Int = 256
@@ -122,7 +122,7 @@ extension ReplicationProblem {
   /// Nil when even the largest `M` (pool size or `maximumCopies`) does not.
   /// - Throws: `ParameterError` for `delta` outside `(0, 1)`.
   /// - Complexity: O(M log M).
-  /// Spec: replication.md §4.
+  /// Docs: docs/replication.md §4.
   public func minimalCopiesLowerBound(
     targetFailureProbability: Double, maximumCopies: Int? = nil
   ) throws -> Int? {
@@ -194,7 +194,7 @@ extension ReplicationProblem {
   /// `p = 0` and `p = 1`, and when `delta >= P_S` (then `r = 1`).
   /// - Throws: `ParameterError` for `delta` outside `(0, 1)`.
   /// - Complexity: O(log a*).
-  /// Spec: replication.md §3, §6 (Example 3's 3.956822).
+  /// Docs: docs/replication.md §3, §6 (Example 3's 3.956822).
   public func continuousReplicationFactor(targetFailureProbability delta: Double) throws
     -> Double?
   {
@@ -324,7 +324,7 @@ struct CopySearch {
             detail: "bisection stopped at M = \(copies) but M = \(candidate) already meets the "
               + "target; the answer is the least M found by the local scan (use the scan "
               + "search for a proof over all M)",
-            reference: "replication.md §3"))
+            reference: "docs/replication.md §3"))
         return candidate
       }
       candidate += 1

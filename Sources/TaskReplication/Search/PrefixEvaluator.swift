@@ -6,7 +6,7 @@ import Foundation
 /// descending order by filtering that order on the device index, in O(capacity).
 ///
 /// Homogeneous pools use the closed forms and materialise nothing.
-/// Spec: replication.md §3 (nested pools).
+/// Docs: docs/replication.md §3 (nested pools).
 struct PrefixEvaluator {
   let pool: DevicePool
   let taskCount: Int

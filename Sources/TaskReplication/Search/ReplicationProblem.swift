@@ -6,7 +6,7 @@ import MarkovSolvers
 ///
 /// The devices for `M` copies are the pool's first `M` devices in nested order (see
 /// `DevicePool`). Homogeneous pools use the closed forms of §2 and §3.
-/// Spec: replication.md §1 - §4.
+/// Docs: docs/replication.md §1–§4.
 public struct ReplicationProblem: Sendable {
   public let pool: DevicePool
   /// Number of unique tasks `m`.
@@ -34,7 +34,7 @@ public struct ReplicationProblem: Sendable {
   /// 19984.999... in binary.
   /// - Throws: `ParameterError.outOfRange` unless `r >= 1` and `r m <= 2^53`.
   /// - Complexity: O(1).
-  /// Spec: replication.md §1.
+  /// Docs: docs/replication.md §1.
   public func copyCount(replicationFactor: Double) throws -> Int {
     guard replicationFactor >= 1 && replicationFactor * Double(taskCount) <= 0x1p53 else {
       throw ParameterError.outOfRange(
@@ -55,7 +55,7 @@ public struct ReplicationProblem: Sendable {
   /// - Throws: `ParameterError` for `M < m`, more copies than devices, or outer-in with
   ///   `M > 2m`.
   /// - Complexity: O(1) for a homogeneous pool, else O(M log M) (sorting the stream part).
-  /// Spec: replication.md §1, §2, §4.
+  /// Docs: docs/replication.md §1, §2, §4.
   public func jointFailure(copyCount: Int, rule: AssignmentRule = .paper) throws -> JointFailure {
     var evaluator = try evaluator(copyCount: copyCount, rule: rule)
     return evaluator.jointFailure(copyCount: copyCount, rule: rule)
@@ -65,7 +65,7 @@ public struct ReplicationProblem: Sendable {
   /// `PJF >= 1 - (1 - (prod_i p_i)^(1/m))^m`.
   /// - Throws: as `jointFailure(copyCount:rule:)`.
   /// - Complexity: O(M).
-  /// Spec: replication.md §4.
+  /// Docs: docs/replication.md §4.
   public func lowerBound(copyCount: Int) throws -> JointFailure {
     try evaluator(copyCount: copyCount, rule: .paper).lowerBound(copyCount: copyCount)
   }
@@ -73,7 +73,7 @@ public struct ReplicationProblem: Sendable {
   /// PJF without replication (strategy S, `M = m`, the `m` first devices of the pool):
   /// `P_S = 1 - prod_{i=1..m} (1 - p_i)`.
   /// - Complexity: O(1) for a homogeneous pool, else O(m).
-  /// Spec: replication.md §1.
+  /// Docs: docs/replication.md §1.
   public func withoutReplication() throws -> JointFailure {
     try jointFailure(copyCount: taskCount)
   }
@@ -87,7 +87,7 @@ public struct ReplicationProblem: Sendable {
   ///
   /// Each is nil when the pool has too few devices.
   /// - Complexity: O(m log m).
-  /// Spec: replication.md §3, §5 slip 5.
+  /// Docs: docs/replication.md §3, §5 slip 5.
   public func targetFloors() throws -> TargetFloors {
     let capacity = pool.capacity ?? Int.max
     var evaluator = try evaluator(copyCount: min(2 * taskCount, capacity), rule: .paper)
@@ -101,7 +101,7 @@ public struct ReplicationProblem: Sendable {
   /// Outer-in is nil where `M > 2m`.
   /// - Throws: `ParameterError` for a copy count below `m` or beyond the pool.
   /// - Complexity: O(K M log M) for K points of at most M copies.
-  /// Spec: replication.md §2, §4 (the paper's figures).
+  /// Docs: docs/replication.md §2, §4 (the paper's figures).
   public func curve(copyCounts: [Int]) throws -> [CurvePoint] {
     guard let largest = copyCounts.max() else { return [] }
     var evaluator = try evaluator(copyCount: largest, rule: .paper)

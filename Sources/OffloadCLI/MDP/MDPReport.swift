@@ -1,0 +1,153 @@
+import ArgumentParser
+import Foundation
+import OffloadLab
+
+/// Rendering of a certified solution of `mdp solve` and `mdp evaluate`
+/// (docs/mdp-command.md §3).
+enum MDPReport {
+  /// Prints the solution in `output.format`, writes `--output-values`, reports warnings
+  /// on stderr, and exits with code 2 unless the certificate met the tolerance.
+  /// - Parameter evaluatedPolicy: for `evaluate`, the policy in the full model's action
+  ///   indices (the solution is that of the one-action restricted model).
+  static func emit(
+    _ solution: CertifiedSolution, model: LoadedMDP, provenance: Provenance,
+    output: MDPOutputOptions, evaluatedPolicy: [Int]? = nil
+  ) throws {
+    let warnings = model.warnings
+    for warning in warnings { printToStandardError("warning: \(warning)") }
+    let policy = evaluatedPolicy ?? solution.policy
+    var summary = solution.summary
+    summary.policy = policy
+    summary.choices = model.candidateStart.last ?? 0
+    let labels = policyLabels(policy, model: model)
+    switch output.format {
+    case .json:
+      print(
+        try renderJSON(
+          MDPSolutionJSON(
+            summary: summary, source: model.source.description,
+            form: model.form == .choice ? "choice" : "post-decision", time: model.time.rawValue,
+            policyLabels: labels, provenance: provenance, warnings: warnings)))
+    case .csv:
+      print(
+        stateTable(solution, policy: policy, model: model, labels: labels, results: true)
+          .describing(provenance).renderCSV())
+    case .table:
+      print(provenance.caption)
+      print(summaryLines(solution, model: model).joined(separator: "\n"))
+      let shown = min(solution.stateCount, tableStateLimit)
+      var table = stateTable(solution, policy: policy, model: model, labels: labels, results: false)
+      table.rows = Array(table.rows.prefix(shown))
+      print(table.renderText())
+      if shown < solution.stateCount {
+        print(
+          "(first \(shown) of \(solution.stateCount) states; --format csv or --output-values for all)"
+        )
+      }
+    }
+    if let path = output.outputValues {
+      var table = TextTable(header: ["state", "value", "action"])
+      for state in 0..<solution.stateCount {
+        table.append([
+          String(state), formatNumber(solution.values[state]), String(policy[state]),
+        ])
+      }
+      try write(
+        table.describing(provenance).renderCSV() + "\n", toFile: path, flag: "--output-values")
+    }
+    guard solution.converged else {
+      printToStandardError(
+        "error: not converged (status \(solution.status.rawValue) after \(solution.iterations) "
+          + "iterations, bound \(formatNumber(solution.errorBound)) against tolerance "
+          + "\(solution.tolerance)); raise --max-iterations or loosen --tolerance")
+      throw notConvergedExitCode
+    }
+  }
+
+  /// States printed by `--format table`.
+  static let tableStateLimit = 20
+
+  private static func policyLabels(_ policy: [Int], model: LoadedMDP) -> [String]? {
+    guard let labels = model.candidateLabels else { return nil }
+    let starts = model.candidateStart
+    return policy.enumerated().map { labels[starts[$0.offset] + $0.element] }
+  }
+
+  private static func summaryLines(_ solution: CertifiedSolution, model: LoadedMDP) -> [String] {
+    var lines = [
+      "model: \(model.source), \(model.stateCount) states, \(model.candidateStart.last ?? 0) choices",
+      "criterion: \(solution.criterion.name)"
+        + (solution.discountFactor.map { ", gamma = \(formatNumber($0))" } ?? "")
+        + (solution.uniformizationRate.map { ", uniformization rate \(formatNumber($0))" } ?? ""),
+      "method: \(solution.methodDescription), \(solution.iterations) iterations, "
+        + "status \(solution.status.rawValue)",
+    ]
+    if let lower = solution.gainLower, let upper = solution.gainUpper {
+      lines.append(
+        "gain: \(formatNumber(solution.gain ?? .nan)) in [\(formatNumber(lower)), "
+          + "\(formatNumber(upper))], tolerance \(solution.tolerance)")
+    } else {
+      lines.append(
+        "error bound: \(formatNumber(solution.errorBound)) (sup norm on the values), "
+          + "tolerance \(solution.tolerance)")
+    }
+    return lines
+  }
+
+  private static func stateTable(
+    _ solution: CertifiedSolution, policy: [Int], model: LoadedMDP, labels: [String]?,
+    results: Bool
+  ) -> TextTable {
+    var header = ["state", results ? "value" : (solution.gain == nil ? "value" : "bias"), "action"]
+    if labels != nil { header.append("label") }
+    if model.stateDescriptions != nil { header.append("description") }
+    if results {
+      header += ["status", "iterations", "error_bound", "gain", "gain_lower", "gain_upper"]
+    }
+    var table = TextTable(header: header)
+    for state in 0..<solution.stateCount {
+      var row = [
+        String(state), formatNumber(solution.values[state]), String(policy[state]),
+      ]
+      if let labels { row.append(labels[state]) }
+      if let descriptions = model.stateDescriptions { row.append(descriptions[state]) }
+      if results {
+        row += [
+          solution.status.rawValue, String(solution.iterations), formatNumber(solution.errorBound),
+          solution.gain.map(formatNumber) ?? "", solution.gainLower.map(formatNumber) ?? "",
+          solution.gainUpper.map(formatNumber) ?? "",
+        ]
+      }
+      table.append(row)
+    }
+    return table
+  }
+}
+
+/// The JSON document: the contract's summary keys (`status`, `iterations`, `errorBound`,
+/// `gain`, `gainLower`, `gainUpper`, `values`, `policy`, `states`, `choices`,
+/// `toleranceKind`, …) plus the model's description, `provenance` and `warnings`.
+struct MDPSolutionJSON: Encodable {
+  var summary: CertifiedSolution.Summary
+  var source: String
+  var form: String
+  var time: String
+  var policyLabels: [String]?
+  var provenance: Provenance
+  var warnings: [String]
+
+  private enum Keys: String, CodingKey {
+    case source, form, time, policyLabels, provenance, warnings
+  }
+
+  func encode(to encoder: Encoder) throws {
+    try summary.encode(to: encoder)
+    var container = encoder.container(keyedBy: Keys.self)
+    try container.encode(source, forKey: .source)
+    try container.encode(form, forKey: .form)
+    try container.encode(time, forKey: .time)
+    try container.encodeIfPresent(policyLabels, forKey: .policyLabels)
+    try container.encode(provenance, forKey: .provenance)
+    try container.encode(warnings, forKey: .warnings)
+  }
+}
