@@ -111,4 +111,15 @@ struct ModesHonestyTests {
       #expect(!json.standardOutput.contains(token))
     }
   }
+
+  /// A result that cannot be written (a full disk: /dev/full accepts no byte) exits with
+  /// code 1 and says so, and the output path is written in place, never replaced: the
+  /// device stays a device.
+  @Test func failedWriteExitsWithOneAndKeepsTheDevice() throws {
+    let result = try runOffload(["modes", "delay", "--buffer", "4", "--output", "/dev/full"])
+    #expect(result.exitCode == 1)
+    #expect(result.standardError.contains("cannot write the result to '/dev/full' (--output)"))
+    let type = try FileManager.default.attributesOfItem(atPath: "/dev/full")[.type]
+    #expect(type as? FileAttributeType == .typeCharacterSpecial)
+  }
 }

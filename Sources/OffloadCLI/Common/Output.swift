@@ -188,36 +188,47 @@ final class Diagnostics: @unchecked Sendable {
 /// Writes `text` to stdout in full.
 /// - Throws: `ExitCode.failure` (exit 1) after an error line on stderr if the write fails.
 func writeToStandardOutput(_ text: String) throws {
-  let bytes = Array(text.utf8)
-  var offset = 0
-  while offset < bytes.count {
-    let written = bytes.withUnsafeBytes { buffer -> Int in
-      guard let base = buffer.baseAddress else { return 0 }
-      return systemWrite(STDOUT_FILENO, base + offset, buffer.count - offset)
-    }
-    if written < 0 && errno == EINTR { continue }
-    guard written > 0 else {
-      let reason = String(cString: strerror(errno))
-      printToStandardError("error: cannot write the result to standard output: \(reason)")
-      throw ExitCode.failure
-    }
-    offset += written
-  }
+  try writeAll(Array(text.utf8), to: STDOUT_FILENO, what: "standard output")
 }
 
-/// Writes `text` to `path`, creating or replacing the file.
-/// - Throws: `ValidationError` (exit 64) naming `flag`, the path and the reason.
+/// Writes `text` to `path`, creating the file or truncating it in place.
+/// - Throws: see `write(_:toFile:flag:)` for data.
 func write(_ text: String, toFile path: String, flag: String) throws {
   try write(Data(text.utf8), toFile: path, flag: flag)
 }
 
-/// Writes `data` to `path`, creating or replacing the file.
-/// - Throws: `ValidationError` (exit 64) naming `flag`, the path and the reason.
+/// Writes `data` to `path`, creating the file or truncating it in place (never replacing
+/// it, so a device such as /dev/stdout or /dev/full stays what it is).
+/// - Throws: `ValidationError` (exit 64) naming `flag` if the path cannot be opened;
+///   `ExitCode.failure` (exit 1) after an error line if the write itself fails (a full
+///   disk).
 func write(_ data: Data, toFile path: String, flag: String) throws {
   try checkWritableFile(path, flag: flag)
-  guard FileManager.default.createFile(atPath: path, contents: data) else {
+  let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+  guard descriptor >= 0 else {
     let reason = String(cString: strerror(errno))
-    throw ValidationError("cannot write '\(path)' (\(flag)): \(reason)")
+    throw ValidationError("invalid value '\(path)' for \(flag): cannot open it (\(reason))")
+  }
+  defer { close(descriptor) }
+  try writeAll(Array(data), to: descriptor, what: "'\(path)' (\(flag))")
+}
+
+/// Writes every byte to `descriptor`, retrying short and interrupted writes.
+/// - Throws: `ExitCode.failure` (exit 1) after `error: cannot write the result to what`.
+private func writeAll(_ bytes: [UInt8], to descriptor: Int32, what: String) throws {
+  var offset = 0
+  while offset < bytes.count {
+    let written = bytes.withUnsafeBytes { buffer -> Int in
+      guard let base = buffer.baseAddress else { return 0 }
+      return systemWrite(descriptor, base + offset, buffer.count - offset)
+    }
+    if written < 0 && errno == EINTR { continue }
+    guard written > 0 else {
+      let reason = String(cString: strerror(errno))
+      printToStandardError("error: cannot write the result to \(what): \(reason)")
+      throw ExitCode.failure
+    }
+    offset += written
   }
 }
 
