@@ -10,7 +10,7 @@ struct ModesBenchCommand: ParsableCommand {
     discussion: """
       Takes the model flags of 'solve'. The time covers the solve only (model set-up \
       excluded). With the default matrix-free method no sparse matrix is stored \
-      (about \(ModesMemory.matrixFreeBytesPerState) bytes per state); the run is refused, \
+      (about \(ServiceModeMemory.matrixFreeBytesPerState) bytes per state); the run is refused, \
       before allocating, when the estimate exceeds the machine's memory.
       Exit code 2 when the solve does not converge within --max-iterations, or stops at its
       floating-point floor above --tolerance.
@@ -21,28 +21,27 @@ struct ModesBenchCommand: ParsableCommand {
   @Option(
     parsing: .unconditional,
     help:
-      "Threads of the Gauss-Seidel sweep, >= 1 (2 are used at most); results do not depend on it.")
-  var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+      "Threads of the Gauss-Seidel sweep, 1...\(maximumThreads) (default: all cores, 2 used at most); results do not depend on it."
+  )
+  var jobs: Int?
 
-  @Option(help: "Output format: table, csv or json (seconds, states, iterations, errorBound).")
-  var format: OutputFormat = .table
+  @OptionGroup var output: OutputOptions
 
-  func validate() throws {
-    guard jobs >= 1 else {
-      throw ValidationError("invalid value \(jobs) for --jobs: must be an integer >= 1")
-    }
-    _ = try model.singleSpecification()
-    let solver = try model.solver()
+  func run() throws {
+    let jobs = try threadCount(jobs, flag: "--jobs")
+    try output.checkPaths()
+    let input = try model.input()
+    let specification = try input.single
+    var solver = input.solver
     guard solver.criterion == .discounted else {
       throw ValidationError("bench times the discounted solver; --criterion must be discounted")
     }
-  }
-
-  func run() throws {
-    let specification = try model.singleSpecification()
-    var solver = try model.solver()
-    solver.progress = ProgressReporter("bench").solverCallback
-    let states = try model.stateCount(specification)
+    solver.progress = ProgressReporter(
+      "bench solve B = \(specification.bufferLimit) (\(solver.discountedMethod.rawValue))"
+    ).solverCallback(
+      target: solver.tolerance,
+      targetText: "\(formatNumber(solver.tolerance)) (\(solver.toleranceMode.rawValue))")
+    let states = try specification.stateSpace.stateCount
     try ModesMemory.check(states: states, sparse: solver.discountedMethod == .jacobi)
     let solve: () throws -> CertifiedSolution
     var threadsUsed = 1
@@ -76,24 +75,25 @@ struct ModesBenchCommand: ParsableCommand {
       status: solution.status.rawValue, method: solution.methodDescription,
       tolerance: solver.tolerance, toleranceMode: solver.toleranceMode.rawValue,
       threads: threadsUsed)
-    switch format {
-    case .json: print(try renderJSON(result))
-    case .table, .csv:
-      var table = TextTable(header: [
-        "seconds", "states", "iterations", "error_bound", "converged", "method",
-      ])
-      table.append([
-        formatNumber(seconds), String(states), String(solution.iterations),
-        formatNumber(solution.errorBound), result.converged ? "yes" : "NO", result.method,
-      ])
-      print(format == .csv ? table.renderCSV() : table.renderText())
-    }
-    if !result.converged {
-      printToStandardError(
-        "error: the solve "
-          + ModesReport.notConvergedAdvice(solution.status, errorBound: solution.errorBound))
-      throw notConvergedExitCode
-    }
+    var table = TextTable(header: [
+      "seconds", "states", "iterations", "error_bound", "converged", "method",
+    ])
+    table.append([
+      formatNumber(seconds), String(states), String(solution.iterations),
+      formatNumber(solution.errorBound), result.converged ? "yes" : "NO", result.method,
+    ])
+    let diagnostics = Diagnostics()
+    diagnostics.warn(all: specification.parameters.warnings)
+    try output.emit(
+      CommandResult(document: result, table: table),
+      provenance: input.provenance("modes bench", extra: [("jobs", .integer(jobs))]),
+      diagnostics: diagnostics,
+      notConverged: result.converged
+        ? []
+        : [
+          "the solve "
+            + ModesReport.notConvergedAdvice(solution.status, errorBound: solution.errorBound)
+        ])
   }
 }
 
