@@ -149,6 +149,10 @@ struct FuzzGenerator {
     "--slots": "2000", "--warm-up": "100", "--replications": "2", "--buffer": "10",
     "--age-cap": "20", "--starts": "2", "--tasks": "200", "--q-values": "0.5",
   ]
+  /// Light settings of one command, where a flag means something else elsewhere.
+  static let commandLightSettings: [String: [String: String]] = [
+    "modes sweep": ["--load": "0.3,0.6"]
+  ]
   static let numbers = [
     "0", "1", "2", "0.5", "0.999999", "1e-9", "1e-300", "-0.5", "-1", "3", "7", "50",
     "1e300", "-1e300", "nan", "inf", "-inf", "1e18", "9223372036854775807",
@@ -187,8 +191,11 @@ struct FuzzGenerator {
       arguments.append(option.flag)
       if option.valueName != nil { arguments.append(value(for: option)) }
     }
+    let commandLight = Self.commandLightSettings[command.path.joined(separator: " ")] ?? [:]
     for option in command.options where !chosen.contains(option.flag) {
-      if let light = Self.lightSettings[option.flag] { arguments += [option.flag, light] }
+      if let light = commandLight[option.flag] ?? Self.lightSettings[option.flag] {
+        arguments += [option.flag, light]
+      }
     }
     let formats = command.options.first { $0.flag == "--format" }?.choices ?? []
     var expectsJSON = false

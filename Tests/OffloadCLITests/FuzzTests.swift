@@ -4,14 +4,14 @@ import Testing
 /// Seeded fuzzing of every `offload` command (docs/cli-fuzzing.md).
 ///
 /// Settings come from the environment, so that `scripts/fuzz.sh` runs the same code for a
-/// long campaign against a release build: `OFFLOAD_FUZZ_INVOCATIONS` (default 300),
+/// long campaign against a release build: `OFFLOAD_FUZZ_INVOCATIONS` (default 250),
 /// `OFFLOAD_FUZZ_SEED` (default 1), `OFFLOAD_FUZZ_TIME_LIMIT` seconds per invocation
 /// (default 30), `OFFLOAD_FUZZ_BINARY` (default: the `offload` built with the tests) and
 /// `OFFLOAD_FUZZ_REPORT` (a file for the findings with their reproducers).
 @Suite("Fuzzing every offload command", .serialized)
 struct FuzzTests {
   struct Settings {
-    var invocations = 300
+    var invocations = 250
     var seed: UInt64 = 1
     var timeLimit = 30.0
     var binary = productsDirectory.appendingPathComponent("offload")

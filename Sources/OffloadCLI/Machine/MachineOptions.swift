@@ -122,7 +122,7 @@ struct MachineOptimizerOptions: ParsableArguments {
   var seed: UInt64 = 1
 
   func optimizer(_ assumptions: ModelAssumptions) throws -> SubsetOptimizer {
-    try require(starts >= 1, .outOfRange("starts", starts, valid: "an integer >= 1"))
+    try validatingParameters { try SubsetOptimizer.checkStarts(starts) }
     return SubsetOptimizer(
       weighting: weight, samplingCostKind: sKind, starts: starts, seed: seed,
       assumptions: assumptions)
