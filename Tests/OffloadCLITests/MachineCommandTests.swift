@@ -214,10 +214,10 @@ struct MachineCommandTests {
       ["evaluate", "--policy", "max-age", "--literal-cap", "1", "--subset", "1,2"],
       "invalid value 1 for age cap (A) of the literal max-age chain"
     ),
-    (["optimize", "--starts", "0"], "invalid value 0 for starts: must be an integer >= 1"),
+    (["optimize", "--starts", "0"], "invalid value 0 for starts: must be an integer in 1...1000"),
     (
       ["simulate", "--slots", "0"],
-      "invalid value 0 for slots: must be an integer in 1...1000000000000000"
+      "invalid value 0 for slots: must be an integer in 4...1000000000000000"
     ),
     (
       ["simulate", "--replications", "0"],
@@ -257,7 +257,7 @@ struct MachineCommandTests {
     ),
     (
       ["simulate", "--slots", "9223372036854775807"],
-      "invalid value 9223372036854775807 for slots: must be an integer in 1...1000000000000000"
+      "invalid value 9223372036854775807 for slots: must be an integer in 4...1000000000000000"
     ),
     (
       ["simulate", "--subset", "1"],
