@@ -290,8 +290,10 @@ func runWithTimeLimit(
   process.environment = environment
   let output = Pipe()
   let error = Pipe()
-  if invocation.standardOutputToFullDevice, let full = FileHandle(forWritingAtPath: "/dev/full") {
-    process.standardOutput = full
+  let fullDevice =
+    invocation.standardOutputToFullDevice ? FileHandle(forWritingAtPath: "/dev/full") : nil
+  if let fullDevice {
+    process.standardOutput = fullDevice
   } else {
     process.standardOutput = output
   }
@@ -322,6 +324,14 @@ func runWithTimeLimit(
     }
   }
   group.wait()
+  // Closed here, not left to deinitialisation: thousands of runs leaked descriptors until
+  // Process.run crashed copying the list of open descriptors (about 1360 of them).
+  for handle in [
+    output.fileHandleForReading, output.fileHandleForWriting, error.fileHandleForReading,
+    error.fileHandleForWriting, fullDevice,
+  ] {
+    try? handle?.close()
+  }
   return FuzzOutcome(
     exitCode: timedOut ? nil : process.terminationStatus,
     killedBySignal: !timedOut && process.terminationReason == .uncaughtSignal,

@@ -99,7 +99,7 @@ struct FuzzTests {
       "\(settings.invocations) invocations, seed \(settings.seed), \(commands.count) commands; "
       + "exit codes \(exitCodes.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }); "
       + "slowest \(String(format: "%.1f", slowest.seconds)) s: \(slowest.command); "
-      + "\(findings.count) findings"
+      + "\(findings.count) findings; \(Self.openDescriptorCount()) descriptors open at the end"
     if let path = settings.report {
       try ([summary] + findings.map(\.report)).joined(separator: "\n").appending("\n")
         .write(toFile: path, atomically: true, encoding: .utf8)
@@ -142,6 +142,11 @@ struct FuzzTests {
       URL(fileURLWithPath: "/bin/sh"), invocation, seconds: 120)
     #expect(outcome.exitCode == 64)
     #expect(outcome.standardError.contains("the address-space limit (ulimit -v)"))
+  }
+
+  /// Open file descriptors of this process (a leak would end in a crash of Process.run).
+  static func openDescriptorCount() -> Int {
+    (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? -1
   }
 
   /// `offload … --help` as text.
