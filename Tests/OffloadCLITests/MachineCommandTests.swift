@@ -222,7 +222,7 @@ struct MachineCommandTests {
       ["evaluate", "--policy", "max-age", "--literal-cap", "1", "--subset", "1,2"],
       "invalid value 1 for age cap (A) of the literal max-age chain"
     ),
-    (["optimize", "--starts", "0"], "invalid value 0 for starts: must be an integer in 1...10000"),
+    (["optimize", "--starts", "0"], "invalid value 0 for starts: must be an integer in 1...1000"),
     (
       ["simulate", "--slots", "0"],
       "invalid value 0 for --slots: must be an integer in 100...1e12 (the queue-growth test "

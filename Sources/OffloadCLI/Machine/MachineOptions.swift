@@ -143,7 +143,7 @@ struct MachineOptimizerOptions: ParsableArguments {
   var starts = 12
 
   /// The largest --starts.
-  static let maximumStarts = 10_000
+  static let maximumStarts = SubsetOptimizer.maximumStarts
 
   @Option(
     parsing: .unconditional,
@@ -159,9 +159,7 @@ struct MachineOptimizerOptions: ParsableArguments {
   }
 
   func optimizer(_ assumptions: ModelAssumptions) throws -> SubsetOptimizer {
-    try require(
-      (1...Self.maximumStarts).contains(starts),
-      .outOfRange("starts", starts, valid: "an integer in 1...\(Self.maximumStarts)"))
+    try validatingParameters { try SubsetOptimizer.checkStarts(starts) }
     return SubsetOptimizer(
       weighting: weight, samplingCostKind: sKind, starts: starts, seed: seed,
       assumptions: assumptions)
