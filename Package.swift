@@ -51,10 +51,20 @@ let package = Package(
       swiftSettings: internalChecks
     ),
     .target(
+      name: "GenerativeMarkov",
+      dependencies: ["MarkovSolvers"],
+      swiftSettings: internalChecks
+    ),
+    .target(
+      name: "CollaborativeInference",
+      dependencies: ["GenerativeMarkov"],
+      swiftSettings: internalChecks
+    ),
+    .target(
       name: "OffloadLab",
       dependencies: [
         "LinearKernels", "MarkovSolvers", "ServiceModeOffloading",
-        "MarkovMachineScheduling", "TaskReplication",
+        "MarkovMachineScheduling", "TaskReplication", "GenerativeMarkov", "CollaborativeInference",
       ]
     ),
     .executableTarget(
@@ -97,6 +107,14 @@ let package = Package(
         "TaskReplication", "TestSupport",
         .product(name: "PropertyBased", package: "swift-property-based"),
       ]
+    ),
+    .testTarget(
+      name: "GenerativeMarkovTests",
+      dependencies: ["GenerativeMarkov", "TestSupport"]
+    ),
+    .testTarget(
+      name: "CollaborativeInferenceTests",
+      dependencies: ["CollaborativeInference", "TestSupport"]
     ),
     .testTarget(
       name: "OffloadCLITests",
