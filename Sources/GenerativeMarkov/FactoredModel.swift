@@ -185,9 +185,12 @@ public struct FactoredModel<State: Hashable>: Sendable {
 
   /// One step `s_{t-1} → s_t`: every element factor sampled in topological order, element
   /// e of variable j from its own stream (kind j, element e, counter `time`), so the draw
-  /// does not depend on the evaluation order of other elements (spec G1.5).
+  /// does not depend on the evaluation order of other elements (spec G1.5). `observe` sees
+  /// the completed step before `finish`.
   /// - Complexity: O(Σ_j |E_j| × cost of an element factor).
-  public func sampleStep(from state: State, streams: RandomStreams, time: UInt64) -> State {
+  public func sampleStep(
+    from state: State, streams: RandomStreams, time: UInt64, observe: ((State) -> Void)? = nil
+  ) -> State {
     var next = state
     for variable in order {
       let factor = factors[variable]
@@ -198,6 +201,7 @@ public struct FactoredModel<State: Hashable>: Sendable {
         factor.update(element, state, &next, &source)
       }
     }
+    observe?(next)
     finish(&next)
     return next
   }
