@@ -244,7 +244,8 @@ extension InstanceDynamics {
             node = nil
           } else {
             let option = source.uniformIndex(count)
-            node = serverFits ? (option == 0 ? n : feasibleUsers[option - 1]) : feasibleUsers[option]
+            node =
+              serverFits ? (option == 0 ? n : feasibleUsers[option - 1]) : feasibleUsers[option]
           }
         case .policy(.adaptive):
           let cpu = subtaskCpu[type][p]
@@ -264,7 +265,8 @@ extension InstanceDynamics {
           if option == 0 {
             node = nil
           } else {
-            node = serverFits ? (option == 1 ? n : feasibleUsers[option - 2]) : feasibleUsers[option - 1]
+            node =
+              serverFits ? (option == 1 ? n : feasibleUsers[option - 2]) : feasibleUsers[option - 1]
           }
         }
         guard let node else { continue }

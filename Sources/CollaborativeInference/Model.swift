@@ -15,7 +15,9 @@ public struct StepWork: Sendable, Hashable {
   var serverCpuUsed = 0.0
   var serverMemoryHeld = 0.0
 
-  init(state: InferenceState, presetDecision: SchedulerDecision? = nil) {
+  public init(state: InferenceState) { self.init(state: state, presetDecision: nil) }
+
+  init(state: InferenceState, presetDecision: SchedulerDecision?) {
     self.state = state
     self.presetDecision = presetDecision
   }
@@ -37,7 +39,9 @@ public struct StepObservation: Sendable {
 public struct InferenceModel: Sendable {
   public var parameters: InferenceParameters { dynamics.parameters }
   let dynamics: InstanceDynamics
-  let factored: FactoredModel<StepWork>
+  /// The factored form (variables, parents, element factors) behind `successors` and
+  /// `sampleStep`.
+  public let factored: FactoredModel<StepWork>
 
   /// The model under a heuristic scheduler.
   public init(parameters: InferenceParameters, policy: SchedulingPolicy) {
@@ -119,7 +123,8 @@ public struct InferenceModel: Sendable {
   {
     let (executor, view) = dynamics.executorActions(state)
     return OutcomeSource.enumerate { source in
-      dynamics.schedule(state, view: view, executor: executor, rule: .policy(policy), source: &source)
+      dynamics.schedule(
+        state, view: view, executor: executor, rule: .policy(policy), source: &source)
     }
   }
 
@@ -213,8 +218,7 @@ struct InstanceDynamics: Sendable {
   }
 
   /// Stage 0: executor then scheduler (or the preset MDP action) on s_t.
-  private func decide(_ previous: StepWork, _ next: inout StepWork, _ source: inout OutcomeSource)
-  {
+  private func decide(_ previous: StepWork, _ next: inout StepWork, _ source: inout OutcomeSource) {
     let (executor, view) = executorActions(previous.state)
     next.executor = executor
     next.decision =
