@@ -10,7 +10,7 @@ public struct IntervalEstimate: Sendable, Equatable, Codable {
 }
 
 /// Settings of one seeded simulation run (spec G1.5, G8.4).
-public struct SimulationSettings: Sendable, Equatable {
+public struct InferenceSimulationSettings: Sendable, Equatable {
   public var steps: Int
   public var warmup: Int
   public var seed: UInt64
@@ -45,7 +45,7 @@ public struct SimulationSettings: Sendable, Equatable {
 /// `ExactPerformance`, each with a confidence interval.
 public struct SimulatedPerformance: Sendable {
   public let policy: SchedulingPolicy
-  public let settings: SimulationSettings
+  public let settings: InferenceSimulationSettings
   /// Per-step rates and time averages by batch means.
   public let activeRequests: IntervalEstimate
   public let startRate: IntervalEstimate
@@ -123,7 +123,7 @@ public enum InferenceSimulation {
   /// `settings.batches` contiguous batches and Student t_{B−1, 0.975}.
   /// - Complexity: O(steps × (users + placed subtasks + scheduler work)); memory O(users).
   public static func run(
-    _ parameters: InferenceParameters, policy: SchedulingPolicy, settings: SimulationSettings,
+    _ parameters: InferenceParameters, policy: SchedulingPolicy, settings: InferenceSimulationSettings,
     progress: ((Int) -> Void)? = nil
   ) -> SimulatedPerformance {
     let simulated = parameters.forSimulation()
@@ -181,7 +181,7 @@ public enum InferenceSimulation {
   }
 
   private static func summarize(
-    policy: SchedulingPolicy, settings: SimulationSettings, batches: [BatchTotals],
+    policy: SchedulingPolicy, settings: InferenceSimulationSettings, batches: [BatchTotals],
     cpuSquares: Double, memorySquares: Double, abandonsByType: [Int], dropsByType: [Int],
     censored: Int
   ) -> SimulatedPerformance {

@@ -14,6 +14,9 @@ struct Offload: ParsableCommand {
       BLAS runs single-threaded unless OPENBLAS_NUM_THREADS or --blas-threads says otherwise.
       """,
     version: toolVersion,
-    subcommands: [ModesCommand.self, MachineCommand.self, ReplicasCommand.self, MergeCommand.self]
+    subcommands: [
+      ModesCommand.self, MachineCommand.self, ReplicasCommand.self, InferenceCommand.self,
+      MergeCommand.self,
+    ]
   )
 }

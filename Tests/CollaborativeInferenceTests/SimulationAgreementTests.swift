@@ -11,7 +11,7 @@ import Testing
   @Test func t1CentralizedSimulationAgreesWithTheExactChain() throws {
     let parameters = try InferenceInstance.t1.parameters()
     let exact = try ExactAnalysis.performance(parameters, policy: .centralized)
-    let settings = try SimulationSettings(steps: 60_000, warmup: 1_000, seed: 2026, batches: 50)
+    let settings = try InferenceSimulationSettings(steps: 60_000, warmup: 1_000, seed: 2026, batches: 50)
     let simulated = InferenceSimulation.run(parameters, policy: .centralized, settings: settings)
     let pairs: [(String, Double, IntervalEstimate)] = [
       ("active requests", exact.activeRequests, simulated.activeRequests),
@@ -42,7 +42,7 @@ import Testing
 
   @Test func simulationIsReproducible() throws {
     let parameters = try InferenceInstance.t1.parameters()
-    let settings = try SimulationSettings(steps: 3_000, warmup: 100, seed: 5, batches: 10)
+    let settings = try InferenceSimulationSettings(steps: 3_000, warmup: 100, seed: 5, batches: 10)
     let first = InferenceSimulation.run(parameters, policy: .uniform, settings: settings)
     let second = InferenceSimulation.run(parameters, policy: .uniform, settings: settings)
     #expect(first.latencyHistogramByType == second.latencyHistogramByType)
