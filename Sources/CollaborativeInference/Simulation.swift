@@ -123,7 +123,8 @@ public enum InferenceSimulation {
   /// `settings.batches` contiguous batches and Student t_{B−1, 0.975}.
   /// - Complexity: O(steps × (users + placed subtasks + scheduler work)); memory O(users).
   public static func run(
-    _ parameters: InferenceParameters, policy: SchedulingPolicy, settings: InferenceSimulationSettings,
+    _ parameters: InferenceParameters, policy: SchedulingPolicy,
+    settings: InferenceSimulationSettings,
     progress: ((Int) -> Void)? = nil
   ) -> SimulatedPerformance {
     let simulated = parameters.forSimulation()

@@ -11,7 +11,8 @@ import Testing
   @Test func t1CentralizedSimulationAgreesWithTheExactChain() throws {
     let parameters = try InferenceInstance.t1.parameters()
     let exact = try ExactAnalysis.performance(parameters, policy: .centralized)
-    let settings = try InferenceSimulationSettings(steps: 60_000, warmup: 1_000, seed: 2026, batches: 50)
+    let settings = try InferenceSimulationSettings(
+      steps: 60_000, warmup: 1_000, seed: 2026, batches: 50)
     let simulated = InferenceSimulation.run(parameters, policy: .centralized, settings: settings)
     let pairs: [(String, Double, IntervalEstimate)] = [
       ("active requests", exact.activeRequests, simulated.activeRequests),

@@ -6,7 +6,8 @@ import OffloadLab
 func parseCounts(_ text: String, name: String, range: ClosedRange<Int>) throws -> [Int] {
   let values = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
   guard !values.isEmpty, values.allSatisfy({ $0 != nil }) else {
-    throw ValidationError("malformed value '\(text)' for \(name): expected a comma list of integers")
+    throw ValidationError(
+      "malformed value '\(text)' for \(name): expected a comma list of integers")
   }
   let counts = values.compactMap { $0 }
   for count in counts where !range.contains(count) {
@@ -21,7 +22,8 @@ func parseCounts(_ text: String, name: String, range: ClosedRange<Int>) throws -
 
 /// `--shard i/n` of the figure sweeps: point p is computed by shard (p mod n) + 1.
 struct InferenceShardOption: ParsableArguments {
-  @Option(help: "Compute only shard i of n (1 <= i <= n <= 1000), e.g. 2/4; merge with `offload merge`.")
+  @Option(
+    help: "Compute only shard i of n (1 <= i <= n <= 1000), e.g. 2/4; merge with `offload merge`.")
   var shard: String?
 
   func position() throws -> (index: Int, count: Int) {
@@ -68,7 +70,8 @@ func runSweep(
     let (_, parameters) = try pointOptions.resolve(default: .paper)
     placeholders = parameters.placeholders
     let settings = try simulation.settings(users: count)
-    progress.report("point \(done + 1)/\(mine.count): \(policy.rawValue), N = \(count), m = \(capacity)")
+    progress.report(
+      "point \(done + 1)/\(mine.count): \(policy.rawValue), N = \(count), m = \(capacity)")
     let result = InferenceSimulation.run(parameters, policy: policy, settings: settings)
     points.append(
       FigurePoint(

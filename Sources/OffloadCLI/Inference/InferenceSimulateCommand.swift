@@ -24,7 +24,8 @@ struct InferenceSimulationOptions: ParsableArguments {
         throw ParameterError.outOfRange(
           "--users x --steps", Double(users) * Double(steps), valid: "<= 2e12")
       }
-      return try InferenceSimulationSettings(steps: steps, warmup: warmup, seed: seed, batches: batches)
+      return try InferenceSimulationSettings(
+        steps: steps, warmup: warmup, seed: seed, batches: batches)
     }
   }
 

@@ -64,7 +64,8 @@ struct InferenceSizeServerCommand: ParsableCommand {
     let levels = try parseRange(alpha, name: "--alpha")
     try validatingParameters {
       for value in cpus + memories where !(value > 0 && value <= 1000) {
-        throw ParameterError.outOfRange("--cpu-grid/--memory-grid value", value, valid: "in (0, 1000]")
+        throw ParameterError.outOfRange(
+          "--cpu-grid/--memory-grid value", value, valid: "in (0, 1000]")
       }
       guard cpus.count * memories.count <= 400 else {
         throw ParameterError.outOfRange(
