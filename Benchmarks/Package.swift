@@ -6,6 +6,7 @@ import PackageDescription
 
 let benchmarkTargets = [
   "KernelBenchmarks", "ServiceModeBenchmarks", "MarkovMachineBenchmarks", "ReplicationBenchmarks",
+  "InferenceBenchmarks",
 ]
 
 let package = Package(
