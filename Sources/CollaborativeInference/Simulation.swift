@@ -85,8 +85,77 @@ public struct SimulatedPerformance: Sendable {
   }
 }
 
+/// How a request ended (spec G8.1).
+enum RequestOutcome {
+  case completed, abandoned, dropped
+}
+
+/// Collects the metrics of spec G8 over the recorded window, in contiguous batches; shared
+/// by the per-step sampler and the event-calendar simulator.
+struct PerformanceRecorder {
+  let settings: InferenceSimulationSettings
+  private(set) var batches: [BatchTotals]
+  private var cpuSquares = 0.0
+  private var memorySquares = 0.0
+  private var abandonsByType: [Int]
+  private var dropsByType: [Int]
+  private let recorded: Int
+
+  init(settings: InferenceSimulationSettings, typeCount: Int) {
+    self.settings = settings
+    batches = (0..<settings.batches).map { _ in BatchTotals(types: typeCount) }
+    abandonsByType = Array(repeating: 0, count: typeCount)
+    dropsByType = Array(repeating: 0, count: typeCount)
+    recorded = settings.steps - settings.warmup
+  }
+
+  /// Whether the transition t → t+1 is inside the recorded window.
+  func isRecording(_ time: Int) -> Bool { time >= settings.warmup }
+
+  private func batch(_ time: Int) -> Int { (time - settings.warmup) * settings.batches / recorded }
+
+  /// One recorded transition: active requests at t and the server's consumption during it.
+  mutating func recordStep(_ time: Int, activeRequests: Int, observation: StepObservation) {
+    let index = batch(time)
+    let cpu = 100 * observation.serverCpuUsed
+    batches[index].steps += 1
+    batches[index].active += Double(activeRequests)
+    batches[index].cpu += cpu
+    batches[index].memory += observation.serverMemoryHeld
+    cpuSquares += cpu * cpu
+    memorySquares += observation.serverMemoryHeld * observation.serverMemoryHeld
+    batches[index].aborts += Double(observation.aborts)
+    batches[index].serverAssignments += Double(observation.serverAssignments)
+    batches[index].userAssignments += Double(observation.userAssignments)
+  }
+
+  mutating func recordStart(_ time: Int) { batches[batch(time)].starts += 1 }
+
+  /// A request that ended at the transition t → t+1 with latency ℓ.
+  mutating func recordEnd(_ time: Int, outcome: RequestOutcome, type: Int, latency: Int) {
+    let index = batch(time)
+    switch outcome {
+    case .completed:
+      batches[index].record(latency: latency, type: type)
+    case .abandoned:
+      batches[index].abandons += 1
+      abandonsByType[type] += 1
+    case .dropped:
+      batches[index].drops += 1
+      dropsByType[type] += 1
+    }
+  }
+
+  func result(policy: SchedulingPolicy, censored: Int) -> SimulatedPerformance {
+    InferenceSimulation.summarize(
+      policy: policy, settings: settings, batches: batches, cpuSquares: cpuSquares,
+      memorySquares: memorySquares, abandonsByType: abandonsByType, dropsByType: dropsByType,
+      censored: censored)
+  }
+}
+
 /// Per-batch accumulators.
-private struct BatchTotals {
+struct BatchTotals {
   var steps = 0
   var active = 0.0
   var starts = 0.0
@@ -131,57 +200,32 @@ public enum InferenceSimulation {
     let model = InferenceModel(parameters: simulated, policy: policy)
     let streams = RandomStreams(seed: settings.seed)
     var state = initialState(simulated, streams: streams)
-    let typeCount = parameters.types.count
-    let recorded = settings.steps - settings.warmup
-    var batches = (0..<settings.batches).map { _ in BatchTotals(types: typeCount) }
-    var cpuSquares = 0.0
-    var memorySquares = 0.0
-    var abandonsByType = [Int](repeating: 0, count: typeCount)
-    var dropsByType = [Int](repeating: 0, count: typeCount)
+    var recorder = PerformanceRecorder(settings: settings, typeCount: parameters.types.count)
     for time in 0..<settings.steps {
       let (next, observation) = model.sampleStep(state, streams: streams, time: UInt64(time))
-      if time >= settings.warmup {
-        let batch = (time - settings.warmup) * settings.batches / recorded
-        var totals = batches[batch]
-        totals.steps += 1
-        totals.active += Double(state.activeRequestCount)
-        let cpu = 100 * observation.serverCpuUsed
-        totals.cpu += cpu
-        totals.memory += observation.serverMemoryHeld
-        cpuSquares += cpu * cpu
-        memorySquares += observation.serverMemoryHeld * observation.serverMemoryHeld
-        totals.aborts += Double(observation.aborts)
-        totals.serverAssignments += Double(observation.serverAssignments)
-        totals.userAssignments += Double(observation.userAssignments)
+      if recorder.isRecording(time) {
+        recorder.recordStep(
+          time, activeRequests: state.activeRequestCount, observation: observation)
         for (before, after) in zip(state.users, next.users) {
           if !before.isActive {
-            if after.isActive { totals.starts += 1 }
+            if after.isActive { recorder.recordStart(time) }
             continue
           }
           guard !after.isActive else { continue }
-          let type = Int(before.request)
-          if !after.online {
-            totals.drops += 1
-            dropsByType[type] += 1
-          } else if before.allSubtasksDone {
-            totals.record(latency: Int(before.requestAge) + 1, type: type)
-          } else {
-            totals.abandons += 1
-            abandonsByType[type] += 1
-          }
+          let outcome: RequestOutcome =
+            !after.online ? .dropped : before.allSubtasksDone ? .completed : .abandoned
+          recorder.recordEnd(
+            time, outcome: outcome, type: Int(before.request),
+            latency: Int(before.requestAge) + 1)
         }
-        batches[batch] = totals
       }
       state = next
       if let progress, time % 10_000 == 9_999 { progress(time + 1) }
     }
-    return summarize(
-      policy: policy, settings: settings, batches: batches, cpuSquares: cpuSquares,
-      memorySquares: memorySquares, abandonsByType: abandonsByType, dropsByType: dropsByType,
-      censored: state.activeRequestCount)
+    return recorder.result(policy: policy, censored: state.activeRequestCount)
   }
 
-  private static func summarize(
+  static func summarize(
     policy: SchedulingPolicy, settings: InferenceSimulationSettings, batches: [BatchTotals],
     cpuSquares: Double, memorySquares: Double, abandonsByType: [Int], dropsByType: [Int],
     censored: Int
@@ -235,7 +279,7 @@ public enum InferenceSimulation {
       latencyHistogramByType: pooledHistograms, censored: censored)
   }
 
-  private static func add(_ left: [Int], _ right: [Int]) -> [Int] {
+  static func add(_ left: [Int], _ right: [Int]) -> [Int] {
     var sum = left.count >= right.count ? left : right
     let other = left.count >= right.count ? right : left
     for (index, value) in other.enumerated() { sum[index] += value }

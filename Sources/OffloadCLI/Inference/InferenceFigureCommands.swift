@@ -72,7 +72,7 @@ func runSweep(
     let settings = try simulation.settings(users: count)
     progress.report(
       "point \(done + 1)/\(mine.count): \(policy.rawValue), N = \(count), m = \(capacity)")
-    let result = InferenceSimulation.run(parameters, policy: policy, settings: settings)
+    let result = simulation.run(parameters, policy: policy, settings: settings)
     points.append(
       FigurePoint(
         users: count, serverCapacity: capacity,

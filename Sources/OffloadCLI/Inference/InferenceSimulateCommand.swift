@@ -15,6 +15,28 @@ struct InferenceSimulationOptions: ParsableArguments {
   @Option(help: "Batches for the confidence intervals (sectioning / batch means), in 2...1000.")
   var batches = 10
 
+  @Option(
+    help: """
+      calendar (event calendar of clocks, G1.6; fast) or per-step (the factored model's \
+      sampler, O(users) per step).
+      """)
+  var engine = SimulationEngine.calendar
+
+  /// Runs one simulation with the chosen engine.
+  func run(
+    _ parameters: InferenceParameters, policy: SchedulingPolicy,
+    settings: InferenceSimulationSettings, progress: ((Int) -> Void)? = nil
+  ) -> SimulatedPerformance {
+    switch engine {
+    case .calendar:
+      return EventCalendarSimulation.run(
+        parameters, policy: policy, settings: settings, progress: progress)
+    case .perStep:
+      return InferenceSimulation.run(
+        parameters, policy: policy, settings: settings, progress: progress)
+    }
+  }
+
   /// The largest users x steps product accepted (bounds the work of one run).
   static let maximumUserSteps = 2_000_000_000_000.0
 
@@ -32,9 +54,15 @@ struct InferenceSimulationOptions: ParsableArguments {
   var provenance: [(name: String, value: ParameterValue)] {
     [
       ("steps", .integer(steps)), ("warmup", .integer(warmup)), ("seed", .text(String(seed))),
-      ("batches", .integer(batches)),
+      ("batches", .integer(batches)), ("engine", .text(engine.rawValue)),
     ]
   }
+}
+
+/// The simulator behind `simulate` and the figure sweeps.
+enum SimulationEngine: String, ExpressibleByArgument, CaseIterable {
+  case calendar
+  case perStep = "per-step"
 }
 
 /// `offload inference simulate`: seeded simulation with confidence intervals.
@@ -43,8 +71,8 @@ struct InferenceSimulateCommand: ParsableCommand {
     commandName: "simulate",
     abstract: "Seeded simulation with confidence intervals (spec G8).",
     discussion: """
-      The per-step sampler of the factored model, from stationary availability, idle \
-      requests and empty storage (G4.3). Intervals are 95 %: batch means for rates, \
+      From stationary availability, idle requests and empty storage (G4.3), with the \
+      event-calendar engine (default) or the factored model's per-step sampler. Intervals are 95 %: batch means for rates, \
       sectioning for P99 (a batch lacking a type is skipped and counted out). P99 values \
       are over completed requests; typeMeanP99 is the figures' mean over types.
       """)
@@ -64,8 +92,7 @@ struct InferenceSimulateCommand: ParsableCommand {
     var rows: [SimulationRow] = []
     for policy in policies {
       let progress = ProgressReporter("inference simulate \(policy.rawValue)")
-      let result = InferenceSimulation.run(parameters, policy: policy, settings: settings) {
-        done in
+      let result = simulation.run(parameters, policy: policy, settings: settings) { done in
         progress.report("\(done)/\(settings.steps) steps")
       }
       rows.append(SimulationRow(result, parameters: parameters))
