@@ -461,7 +461,6 @@ private struct CalendarSimulator {
     let minimumEstimate =
       (dynamics.subtaskMemory.flatMap { $0 }.min() ?? 0) * (1 + parameters.memoryMargin)
     var keep: [(user: Int, start: Int)] = []
-    var feasible: [Int] = []
     for entry in waiting {
       let user = entry.user
       // Entries of ended requests are stale; a request without unplaced subtasks leaves.
@@ -484,28 +483,15 @@ private struct CalendarSimulator {
         let estimate = dynamics.subtaskMemory[type][p] * (1 + parameters.memoryMargin)
         let serverFits =
           estimate <= allocation(n) - held[n] - reserve[n, default: 0] + resourceTolerance
-        feasible.removeAll(keepingCapacity: true)
-        if policy != .centralized {
-          let item = dynamics.itemOffsets[type] + p
-          for holder in holders[item] {
-            let v = Int(holder)
-            if v != user,
-              estimate <= allocation(v) - held[v] - reserve[v, default: 0] + resourceTolerance
-            {
-              feasible.append(v)
-            }
-          }
-        }
+        let item = dynamics.itemOffsets[type] + p
         var node: Int?
         switch policy {
         case .centralized:
           node = serverFits ? n : nil
         case .uniform:
-          let count = feasible.count + (serverFits ? 1 : 0)
-          if count > 0 {
-            let option = min(Int(uniform() * Double(count)), count - 1)
-            node = serverFits ? (option == 0 ? n : feasible[option - 1]) : feasible[option]
-          }
+          node = pickNode(
+            item: item, estimate: estimate, requester: user, serverFits: serverFits,
+            reserve: reserve)
         case .adaptive:
           let cpu = dynamics.subtaskCpu[type][p]
           if serverFits,
@@ -513,10 +499,11 @@ private struct CalendarSimulator {
               <= parameters.adaptiveThreshold * cpuCapacity(n) + resourceTolerance
           {
             node = n
-          } else if !feasible.isEmpty {
-            node = feasible[min(Int(uniform() * Double(feasible.count)), feasible.count - 1)]
-          } else if serverFits {
-            node = n
+          } else {
+            node =
+              pickNode(
+                item: item, estimate: estimate, requester: user, serverFits: false,
+                reserve: reserve) ?? (serverFits ? n : nil)
           }
         }
         guard let node else { continue }
@@ -764,6 +751,33 @@ private struct CalendarSimulator {
         if undone[user] == 0 { completing.append(user) }
       }
     }
+  }
+
+  /// A node drawn uniformly among the feasible ones for a subtask of `item`: the server
+  /// (if `serverFits`) and the online holders of the item other than the requester with
+  /// enough free memory. Rejection sampling over server + holders (exactly uniform over the
+  /// feasible set), with a full scan after 32 rejections; nil when nothing is feasible.
+  /// Expected O(1 + holders / feasible) per call.
+  private mutating func pickNode(
+    item: Int, estimate: Double, requester: Int, serverFits: Bool, reserve: [Int: Double]
+  ) -> Int? {
+    func fits(_ v: Int) -> Bool {
+      v != requester
+        && estimate <= allocation(v) - held[v] - reserve[v, default: 0] + resourceTolerance
+    }
+    let options = holders[item].count + 1
+    for _ in 0..<32 {
+      let option = min(Int(uniform() * Double(options)), options - 1)
+      if option == 0 {
+        if serverFits { return n }
+      } else if fits(Int(holders[item][option - 1])) {
+        return Int(holders[item][option - 1])
+      }
+    }
+    var feasible: [Int] = serverFits ? [n] : []
+    for holder in holders[item] where fits(Int(holder)) { feasible.append(Int(holder)) }
+    guard !feasible.isEmpty else { return nil }
+    return feasible[min(Int(uniform() * Double(feasible.count)), feasible.count - 1)]
   }
 
   private func victimKey(_ reference: SubtaskReference) -> (Int8, Double, Int32, Int32, Int8) {

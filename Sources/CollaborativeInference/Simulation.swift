@@ -401,37 +401,59 @@ extension DurationModel {
 
 /// Student t quantiles for confidence intervals.
 enum StudentT {
-  /// t_{ν, 0.975} by the Cornish–Fisher expansion around z = 1.959964 (error < 1e-3 for
-  /// ν ≥ 3; exact table values for ν = 1, 2).
+  /// t_{ν, 0.975}.
   static func quantile975(degrees: Int) -> Double {
-    if degrees == 1 { return 12.706204736 }
-    if degrees == 2 { return 4.302652730 }
-    return quantile(upperTail: 0.025, degrees: degrees)
+    quantile(upperTail: 0.025, degrees: degrees)
   }
 
-  /// t with P(T_ν > t) = `upperTail`, Cornish–Fisher (Abramowitz & Stegun 26.7.5).
+  /// t with P(T_ν > t) = `upperTail` ∈ (0, 1/2], by bisection on the exact tail
+  /// P(T_ν > t) = ½ I_{ν/(ν+t²)}(ν/2, 1/2) (regularised incomplete beta function).
   static func quantile(upperTail: Double, degrees: Int) -> Double {
-    let z = NormalTail.quantile(upperTail)
+    precondition(upperTail > 0 && upperTail <= 0.5 && degrees >= 1)
     let v = Double(degrees)
-    let z3 = z * z * z
-    let z5 = z3 * z * z
-    let z7 = z5 * z * z
-    let z9 = z7 * z * z
-    return z + (z3 + z) / (4 * v) + (5 * z5 + 16 * z3 + 3 * z) / (96 * v * v)
-      + (3 * z7 + 19 * z5 + 17 * z3 - 15 * z) / (384 * v * v * v)
-      + (79 * z9 + 776 * z7 + 1482 * z5 - 1920 * z3 - 945 * z) / (92160 * v * v * v * v)
-  }
-}
-
-/// Upper-tail standard normal quantile by bisection on erfc (used for interval levels).
-enum NormalTail {
-  static func quantile(_ tail: Double) -> Double {
-    var low = -40.0
-    var high = 40.0
+    func tail(_ t: Double) -> Double { 0.5 * regularizedBeta(v / (v + t * t), v / 2, 0.5) }
+    var low = 0.0
+    var high = 1.0
+    while tail(high) > upperTail, high < 1e12 { high *= 2 }
     for _ in 0..<200 {
       let middle = (low + high) / 2
-      if 0.5 * erfc(middle / 2.0.squareRoot()) > tail { low = middle } else { high = middle }
+      if tail(middle) > upperTail { low = middle } else { high = middle }
     }
     return (low + high) / 2
+  }
+
+  /// I_x(a, b) by the continued fraction of the incomplete beta function (modified Lentz),
+  /// with the symmetry I_x(a, b) = 1 − I_{1−x}(b, a) where it converges faster.
+  static func regularizedBeta(_ x: Double, _ a: Double, _ b: Double) -> Double {
+    if x <= 0 { return 0 }
+    if x >= 1 { return 1 }
+    if x > (a + 1) / (a + b + 2) { return 1 - regularizedBeta(1 - x, b, a) }
+    let front = exp(lgamma(a + b) - lgamma(a) - lgamma(b) + a * log(x) + b * log1p(-x)) / a
+    let tiny = 1e-300
+    var c = 1.0
+    var d = 1 - (a + b) * x / (a + 1)
+    if abs(d) < tiny { d = tiny }
+    d = 1 / d
+    var result = d
+    for m in 1...500 {
+      let m = Double(m)
+      var numerator = m * (b - m) * x / ((a + 2 * m - 1) * (a + 2 * m))
+      d = 1 + numerator * d
+      if abs(d) < tiny { d = tiny }
+      c = 1 + numerator / c
+      if abs(c) < tiny { c = tiny }
+      d = 1 / d
+      result *= d * c
+      numerator = -(a + m) * (a + b + m) * x / ((a + 2 * m) * (a + 2 * m + 1))
+      d = 1 + numerator * d
+      if abs(d) < tiny { d = tiny }
+      c = 1 + numerator / c
+      if abs(c) < tiny { c = tiny }
+      d = 1 / d
+      let delta = d * c
+      result *= delta
+      if abs(delta - 1) < 1e-15 { break }
+    }
+    return front * result
   }
 }
