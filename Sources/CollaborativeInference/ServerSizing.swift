@@ -59,7 +59,8 @@ public enum ServerSizing {
     }
   }
 
-  static func checkConstraints(
+  /// Checks one threshold τ_k in 1...10^6 and one level α_k in (0, 1) per type.
+  public static func checkConstraints(
     _ parameters: InferenceParameters, thresholds: [Int], violationLevels: [Double]
   ) throws(ParameterError) {
     let types = parameters.types.count
