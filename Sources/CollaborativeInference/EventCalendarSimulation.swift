@@ -222,13 +222,7 @@ private struct CalendarSimulator {
     var row = chain.transition[current]
     row[current] = 0
     let total = row.reduce(0, +)
-    var v = generator.nextUnitInterval() * total
-    var next = current
-    for (index, p) in row.enumerated() where p > 0 {
-      next = index
-      if v < p { break }
-      v -= p
-    }
+    let next = categorical(row, generator.nextUnitInterval() * total)
     return (steps, next)
   }
 
@@ -236,14 +230,7 @@ private struct CalendarSimulator {
   var pendingLevel: [Int: Int] = [:]
 
   private func categorical(_ probabilities: [Double], _ u: Double) -> Int {
-    var rest = u
-    var last = 0
-    for (index, p) in probabilities.enumerated() where p > 0 {
-      if rest < p { return index }
-      rest -= p
-      last = index
-    }
-    return last
+    OutcomeSource.categoricalIndex(probabilities, uniform: u)
   }
 
   /// The initial state of G4.3 and the first clocks.

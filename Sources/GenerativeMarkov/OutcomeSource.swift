@@ -74,14 +74,7 @@ public struct OutcomeSource {
   public mutating func categorical(_ probabilities: [Double]) -> Int {
     switch mode {
     case .sampling:
-      var u = generator.nextUnitInterval()
-      var last = 0
-      for (index, p) in probabilities.enumerated() where p > 0 {
-        if u < p { return index }
-        u -= p
-        last = index
-      }
-      return last
+      return Self.categoricalIndex(probabilities, uniform: generator.nextUnitInterval())
     case .enumerating:
       let options = probabilities.enumerated().filter { $0.element > 0 }.map {
         (index: $0.offset, probability: $0.element)
@@ -89,6 +82,20 @@ public struct OutcomeSource {
       precondition(!options.isEmpty, "categorical draw without a positive probability")
       return options.count == 1 ? options[0].index : branch(options)
     }
+  }
+
+  /// Inverse-CDF draw: the first index whose cumulative weight exceeds `u` (zero weights
+  /// are never drawn; `u` beyond the total gives the last positive index).
+  /// - Parameter u: a uniform draw scaled to the total weight, in [0, Σ weights).
+  public static func categoricalIndex(_ weights: [Double], uniform u: Double) -> Int {
+    var rest = u
+    var last = 0
+    for (index, weight) in weights.enumerated() where weight > 0 {
+      if rest < weight { return index }
+      rest -= weight
+      last = index
+    }
+    return last
   }
 
   private mutating func branch(_ options: [(index: Int, probability: Double)]) -> Int {

@@ -39,6 +39,18 @@ struct InferenceShardOption: ParsableArguments {
   }
 }
 
+/// The server capacities and schedulers of a figure sweep.
+struct InferenceSweepOptions: ParsableArguments {
+  @Option(help: "Comma list of server capacity multiples m, each in (0, 10000].")
+  var capacities = "1,3,10"
+
+  @Option(help: "One scheduler; omitted: centralized and uniform.")
+  var policy: SchedulingPolicy?
+
+  var policies: [SchedulingPolicy] { policy.map { [$0] } ?? [.centralized, .uniform] }
+  var policyLabel: String { policy?.rawValue ?? "centralized,uniform" }
+}
+
 /// One point of a figure sweep.
 struct FigurePoint: Encodable {
   let users: Int
@@ -100,18 +112,13 @@ struct InferenceFigure1Command: ParsableCommand {
   @Option(name: .customLong("user-counts"), help: "Comma list of N, each in 1...1000000.")
   var userCounts = "100,300,1000"
 
-  @Option(help: "Comma list of server capacity multiples m, each in (0, 10000].")
-  var capacities = "3,10,30"
-
-  @Option(help: "One scheduler; omitted: centralized and uniform.")
-  var policy: SchedulingPolicy?
-
+  @OptionGroup var sweep: InferenceSweepOptions
   @OptionGroup var output: InferenceOutputOptions
 
   func run() throws {
     let counts = try parseCounts(userCounts, name: "--user-counts", range: 1...1_000_000)
-    let multiples = try parseRange(capacities, name: "--capacities")
-    let policies = policy.map { [$0] } ?? [.centralized, .uniform]
+    let multiples = try parseRange(sweep.capacities, name: "--capacities")
+    let policies = sweep.policies
     let (points, placeholders) = try runSweep(
       users: counts, capacities: multiples, policies: policies, options: instanceOptions,
       simulation: simulation, shard: try shardOption.position(), label: "inference figure1")
@@ -155,7 +162,7 @@ struct InferenceFigure1Command: ParsableCommand {
       parameters: [
         ("instance", .text((instanceOptions.instance ?? .paper).rawValue)),
         ("userCounts", .numbers(counts.map(Double.init))), ("capacities", .numbers(multiples)),
-        ("policy", .text(policy?.rawValue ?? "centralized,uniform")),
+        ("policy", .text(sweep.policyLabel)),
         ("userCapacity", .number(instanceOptions.userCapacity)),
         ("theta", .number(instanceOptions.theta)),
         ("shard", .text(shardOption.shard ?? "1/1")),
@@ -182,18 +189,13 @@ struct InferenceFigure2Command: ParsableCommand {
   @OptionGroup var simulation: InferenceSimulationOptions
   @OptionGroup var shardOption: InferenceShardOption
 
-  @Option(help: "Comma list of server capacity multiples m, each in (0, 10000].")
-  var capacities = "3,10,30"
-
-  @Option(help: "One scheduler; omitted: centralized and uniform.")
-  var policy: SchedulingPolicy?
-
+  @OptionGroup var sweep: InferenceSweepOptions
   @OptionGroup var output: InferenceOutputOptions
 
   func run() throws {
     let users = instanceOptions.users ?? 1000
-    let multiples = try parseRange(capacities, name: "--capacities")
-    let policies = policy.map { [$0] } ?? [.centralized, .uniform]
+    let multiples = try parseRange(sweep.capacities, name: "--capacities")
+    let policies = sweep.policies
     let (points, placeholders) = try runSweep(
       users: [users], capacities: multiples, policies: policies, options: instanceOptions,
       simulation: simulation, shard: try shardOption.position(), label: "inference figure2")
@@ -236,7 +238,7 @@ struct InferenceFigure2Command: ParsableCommand {
       parameters: [
         ("instance", .text((instanceOptions.instance ?? .paper).rawValue)),
         ("users", .integer(users)), ("capacities", .numbers(multiples)),
-        ("policy", .text(policy?.rawValue ?? "centralized,uniform")),
+        ("policy", .text(sweep.policyLabel)),
         ("userCapacity", .number(instanceOptions.userCapacity)),
         ("theta", .number(instanceOptions.theta)),
         ("shard", .text(shardOption.shard ?? "1/1")),
