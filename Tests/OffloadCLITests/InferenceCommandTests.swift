@@ -109,7 +109,12 @@ struct InferenceCommandTests {
     (["inference", "simulate", "--instance", "T1", "--steps", "100", "--warmup", "95"], "batches"),
     (["inference", "figure1", "--shard", "3/2", "--steps", "10"], "--shard"),
     (["inference", "figure1", "--user-counts", "0,10", "--steps", "10"], "--user-counts"),
-    (["inference", "size-server", "--instance", "paper"], "tiny instance"),
+    (
+      [
+        "inference", "size-server", "--instance", "paper", "--capacities", "2,1", "--steps",
+        "10", "--warmup", "0", "--batches", "2",
+      ], "capacity grid"
+    ),
     (["inference", "size-server", "--tau", "3,3"], "one per type"),
     (["inference", "optimal", "--instance", "T1", "--max-states", "50"], "more than 50"),
   ])

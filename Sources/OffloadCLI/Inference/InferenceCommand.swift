@@ -95,6 +95,21 @@ struct InferenceInstanceOptions: ParsableArguments {
   }
 }
 
+/// The state cap of exact enumerations.
+struct InferenceEnumerationOptions: ParsableArguments {
+  @Option(help: "Cap on discovered states, in 1...20000000.")
+  var maxStates = 2_000_000
+
+  func limits() throws -> EnumerationLimits {
+    try validatingParameters {
+      guard (1...20_000_000).contains(maxStates) else {
+        throw ParameterError.outOfRange("--max-states", maxStates, valid: "in 1...20000000")
+      }
+      return EnumerationLimits(maximumStates: maxStates)
+    }
+  }
+}
+
 /// Output options shared by the `inference` subcommands.
 struct InferenceOutputOptions: ParsableArguments {
   @Option(help: "Output format.")

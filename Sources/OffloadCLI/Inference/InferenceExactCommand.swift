@@ -22,8 +22,7 @@ struct InferenceExactCommand: ParsableCommand {
   @Option(help: "Latency threshold tau (steps) of the QoS success fraction, in 1...1000000.")
   var tau = 3
 
-  @Option(help: "Cap on discovered states, in 1...20000000.")
-  var maxStates = 2_000_000
+  @OptionGroup var enumeration: InferenceEnumerationOptions
 
   @OptionGroup var output: InferenceOutputOptions
 
@@ -56,10 +55,8 @@ struct InferenceExactCommand: ParsableCommand {
       guard (1...1_000_000).contains(tau) else {
         throw ParameterError.outOfRange("--tau", tau, valid: "in 1...1000000")
       }
-      guard (1...20_000_000).contains(maxStates) else {
-        throw ParameterError.outOfRange("--max-states", maxStates, valid: "in 1...20000000")
-      }
     }
+    let limits = try enumeration.limits()
     let policies = policy.map { [$0] } ?? SchedulingPolicy.allCases
     let progress = ProgressReporter("inference exact")
     var rows: [Row] = []
@@ -67,8 +64,7 @@ struct InferenceExactCommand: ParsableCommand {
       progress.report("enumerating \(policy.rawValue)")
       let result: ExactPerformance
       do {
-        result = try ExactAnalysis.performance(
-          parameters, policy: policy, limits: EnumerationLimits(maximumStates: maxStates))
+        result = try ExactAnalysis.performance(parameters, policy: policy, limits: limits)
       } catch {
         throw ValidationError(error.description)
       }
@@ -105,7 +101,7 @@ struct InferenceExactCommand: ParsableCommand {
       command: "inference exact",
       parameters: instanceOptions.provenance(instance, parameters) + [
         ("policy", .text(policy?.rawValue ?? "all")), ("tau", .integer(tau)),
-        ("maxStates", .integer(maxStates)),
+        ("maxStates", .integer(enumeration.maxStates)),
       ])
     try emitInference(
       rows, table: table, provenance: provenance, warnings: [],

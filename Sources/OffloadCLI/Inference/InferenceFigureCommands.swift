@@ -48,7 +48,23 @@ struct InferenceSweepOptions: ParsableArguments {
   var policy: SchedulingPolicy?
 
   var policies: [SchedulingPolicy] { policy.map { [$0] } ?? [.centralized, .uniform] }
-  var policyLabel: String { policy?.rawValue ?? "centralized,uniform" }
+  /// The provenance of a sweep: instance, the user axis, capacities, policies, shard and
+  /// the simulation settings.
+  func provenance(
+    command: String, users: (name: String, value: ParameterValue), capacities: [Double],
+    instance: InferenceInstanceOptions, shard: InferenceShardOption,
+    simulation: InferenceSimulationOptions
+  ) -> Provenance {
+    Provenance(
+      command: command,
+      parameters: [
+        ("instance", .text((instance.instance ?? .paper).rawValue)), users,
+        ("capacities", .numbers(capacities)),
+        ("policy", .text(policy?.rawValue ?? "centralized,uniform")),
+        ("userCapacity", .number(instance.userCapacity)), ("theta", .number(instance.theta)),
+        ("shard", .text(shard.shard ?? "1/1")),
+      ] + simulation.provenance)
+  }
 }
 
 /// One point of a figure sweep.
@@ -157,16 +173,10 @@ struct InferenceFigure1Command: ParsableCommand {
           yLabel: "P99 latency (s)", series: series, logY: true),
         toFile: svg)
     }
-    let provenance = Provenance(
-      command: "inference figure1",
-      parameters: [
-        ("instance", .text((instanceOptions.instance ?? .paper).rawValue)),
-        ("userCounts", .numbers(counts.map(Double.init))), ("capacities", .numbers(multiples)),
-        ("policy", .text(sweep.policyLabel)),
-        ("userCapacity", .number(instanceOptions.userCapacity)),
-        ("theta", .number(instanceOptions.theta)),
-        ("shard", .text(shardOption.shard ?? "1/1")),
-      ] + simulation.provenance)
+    let provenance = sweep.provenance(
+      command: "inference figure1", users: ("userCounts", .numbers(counts.map(Double.init))),
+      capacities: multiples, instance: instanceOptions, shard: shardOption,
+      simulation: simulation)
     try emitInference(
       points, table: table, provenance: provenance,
       warnings: placeholderWarning(try instanceOptions.resolve(default: .paper).1)
@@ -233,16 +243,9 @@ struct InferenceFigure2Command: ParsableCommand {
           yLabel: "CPU % / memory GB x 10", series: series),
         toFile: svg)
     }
-    let provenance = Provenance(
-      command: "inference figure2",
-      parameters: [
-        ("instance", .text((instanceOptions.instance ?? .paper).rawValue)),
-        ("users", .integer(users)), ("capacities", .numbers(multiples)),
-        ("policy", .text(sweep.policyLabel)),
-        ("userCapacity", .number(instanceOptions.userCapacity)),
-        ("theta", .number(instanceOptions.theta)),
-        ("shard", .text(shardOption.shard ?? "1/1")),
-      ] + simulation.provenance)
+    let provenance = sweep.provenance(
+      command: "inference figure2", users: ("users", .integer(users)), capacities: multiples,
+      instance: instanceOptions, shard: shardOption, simulation: simulation)
     try emitInference(
       points, table: table, provenance: provenance,
       warnings: placeholderWarning(try instanceOptions.resolve(default: .paper).1),

@@ -14,8 +14,7 @@ struct InferenceOptimalCommand: ParsableCommand {
 
   @OptionGroup var instanceOptions: InferenceInstanceOptions
 
-  @Option(help: "Cap on discovered states, in 1...20000000.")
-  var maxStates = 2_000_000
+  @OptionGroup var enumeration: InferenceEnumerationOptions
 
   @OptionGroup var output: InferenceOutputOptions
 
@@ -41,15 +40,10 @@ struct InferenceOptimalCommand: ParsableCommand {
 
   func run() throws {
     let (instance, parameters) = try instanceOptions.resolve(default: .m1)
-    try validatingParameters {
-      guard (1...20_000_000).contains(maxStates) else {
-        throw ParameterError.outOfRange("--max-states", maxStates, valid: "in 1...20000000")
-      }
-    }
+    let limits = try enumeration.limits()
     let solved: OptimalScheduling
     do {
-      solved = try OptimalScheduler.solve(
-        parameters, limits: EnumerationLimits(maximumStates: maxStates))
+      solved = try OptimalScheduler.solve(parameters, limits: limits)
     } catch {
       throw ValidationError(error.description)
     }
@@ -79,7 +73,7 @@ struct InferenceOptimalCommand: ParsableCommand {
     let provenance = Provenance(
       command: "inference optimal",
       parameters: instanceOptions.provenance(instance, parameters) + [
-        ("maxStates", .integer(maxStates)), ("criterion", .text("average cost")),
+        ("maxStates", .integer(enumeration.maxStates)), ("criterion", .text("average cost")),
         ("tolerance", .number(1e-10)),
       ])
     if output.format == .table {
