@@ -386,6 +386,8 @@ private struct CalendarSimulator {
     for node in executorCheck.sorted() + [n] {
       if node < n, !online[node] { continue }
       let memory = allocation(node)
+      // The resume rule applies to downloads already paused at t (spec G6.1).
+      let pausedAtStart = node < n && downloadItem[node] >= 0 && downloadPaused[node]
       if node < n, held[node] > memory + resourceTolerance, downloadItem[node] >= 0,
         !downloadPaused[node]
       {
@@ -401,7 +403,7 @@ private struct CalendarSimulator {
           aborts += 1
         }
       }
-      if node < n, downloadItem[node] >= 0, downloadPaused[node], hosted[node].isEmpty,
+      if pausedAtStart, hosted[node].isEmpty,
         held[node] + parameters.downloadMemory <= memory + resourceTolerance
       {
         downloadPaused[node] = false
