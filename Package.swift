@@ -62,10 +62,21 @@ let package = Package(
       swiftSettings: internalChecks
     ),
     .target(
+      name: "GenerativeMarkov",
+      dependencies: ["MarkovSolvers"],
+      swiftSettings: internalChecks
+    ),
+    .target(
+      name: "CollaborativeInference",
+      dependencies: ["GenerativeMarkov"],
+      swiftSettings: internalChecks
+    ),
+    .target(
       name: "OffloadLab",
       dependencies: [
         "LinearKernels", "MarkovSolvers", "ServiceModeOffloading",
         "MarkovMachineScheduling", "TaskReplication", "ModelFiles", "BatchServiceQueue",
+        "GenerativeMarkov", "CollaborativeInference",
       ]
     ),
     .executableTarget(
@@ -116,6 +127,14 @@ let package = Package(
     .testTarget(
       name: "BatchServiceQueueTests",
       dependencies: ["BatchServiceQueue", "TestSupport"]
+    ),
+    .testTarget(
+      name: "GenerativeMarkovTests",
+      dependencies: ["GenerativeMarkov", "TestSupport"]
+    ),
+    .testTarget(
+      name: "CollaborativeInferenceTests",
+      dependencies: ["CollaborativeInference", "TestSupport"]
     ),
     .testTarget(
       name: "OffloadCLITests",

@@ -7,6 +7,7 @@ import PackageDescription
 let benchmarkTargets = [
   "KernelBenchmarks", "ServiceModeBenchmarks", "MarkovMachineBenchmarks", "ReplicationBenchmarks",
   "BatchQueueBenchmarks",
+  "InferenceBenchmarks",
 ]
 
 let package = Package(

@@ -19,7 +19,7 @@ struct Offload: ParsableCommand {
     version: toolVersion,
     subcommands: [
       ModesCommand.self, MachineCommand.self, ReplicasCommand.self, MDPCommand.self,
-      BatchCommand.self, MergeCommand.self,
+      BatchCommand.self, InferenceCommand.self, MergeCommand.self,
     ]
   )
 

@@ -1,0 +1,178 @@
+import ArgumentParser
+import OffloadLab
+
+/// `offload inference`: the generative Markov model of collaborative AI inference
+/// (docs/collaborative-inference.md).
+struct InferenceCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "inference",
+    abstract: "Collaborative inference as a generative Markov model: exact tiny instances, "
+      + "simulation at scale, Def. 3.1 and Def. 3.2.",
+    discussion: """
+      Instances: T1, T2, T3, T4, M1 (tiny, exact; spec G7.2) and paper (spec G6.6, \
+      simulation only). Values marked PLACEHOLDER in docs/collaborative-inference.md are \
+      parameters chosen where the source papers give no number; outputs list them.
+      """,
+    subcommands: [
+      InferenceExactCommand.self, InferenceSimulateCommand.self, InferenceOptimalCommand.self,
+      InferenceFigure1Command.self, InferenceFigure2Command.self,
+      InferenceSizeServerCommand.self,
+    ])
+}
+
+extension InferenceInstance: ExpressibleByArgument {}
+extension SchedulingPolicy: ExpressibleByArgument {}
+
+/// The instance options shared by every `inference` subcommand.
+struct InferenceInstanceOptions: ParsableArguments {
+  @Option(help: "Instance: T1, T2, T3, T4, M1 (tiny) or paper.")
+  var instance: InferenceInstance?
+
+  @Option(help: "Users N of the paper instance, in 1...1000000 (default 1000).")
+  var users: Int?
+
+  @Option(
+    help: """
+      Server capacity: for paper the multiple m of the base profile (2 cores, 2.5 GB), \
+      default 10; for a tiny instance a factor on its nominal server, default 1. In (0, 10000].
+      """)
+  var serverCapacity: Double?
+
+  @Option(help: "Capacity multiple u of every user (paper instance), in (0, 100].")
+  var userCapacity: Double = 1
+
+  @Option(help: "theta of the adaptive scheduler (spec G6.5), >= 0.")
+  var theta: Double = 1
+
+  /// The instance and its validated parameters.
+  func resolve(default fallback: InferenceInstance) throws -> (
+    InferenceInstance, InferenceParameters
+  ) {
+    let chosen = instance ?? fallback
+    return try validatingParameters {
+      if let users, !(1...InferenceParameters.maximumUserCount).contains(users) {
+        throw ParameterError.outOfRange(
+          "--users", users, valid: "in 1...\(InferenceParameters.maximumUserCount)")
+      }
+      if let serverCapacity, !(serverCapacity > 0 && serverCapacity <= 10_000) {
+        throw ParameterError.outOfRange("--server-capacity", serverCapacity, valid: "in (0, 10000]")
+      }
+      guard theta >= 0, theta.isFinite else {
+        throw ParameterError.outOfRange("--theta", theta, valid: ">= 0")
+      }
+      if chosen == .paper {
+        return (
+          chosen,
+          try chosen.parameters(
+            users: users, serverMultiple: serverCapacity ?? 10, userMultiple: userCapacity,
+            adaptiveThreshold: theta)
+        )
+      }
+      var parameters = try chosen.parameters(users: users, adaptiveThreshold: theta)
+      if let serverCapacity {
+        parameters.serverCpu *= serverCapacity
+        parameters.serverMemory *= serverCapacity
+      }
+      return (chosen, parameters)
+    }
+  }
+
+  /// Provenance entries of these options (defaults included).
+  func provenance(_ instance: InferenceInstance, _ parameters: InferenceParameters) -> [(
+    name: String, value: ParameterValue
+  )] {
+    var entries: [(name: String, value: ParameterValue)] = [
+      ("instance", .text(instance.rawValue)), ("users", .integer(parameters.userCount)),
+      ("serverCpu", .number(parameters.serverCpu)),
+      ("serverMemory", .number(parameters.serverMemory)),
+      ("theta", .number(parameters.adaptiveThreshold)),
+    ]
+    if instance == .paper {
+      entries.append(("serverCapacity", .number(serverCapacity ?? 10)))
+      entries.append(("userCapacity", .number(userCapacity)))
+    }
+    return entries
+  }
+}
+
+/// The state cap of exact enumerations.
+struct InferenceEnumerationOptions: ParsableArguments {
+  @Option(help: "Cap on discovered states, in 1...20000000.")
+  var maxStates = 2_000_000
+
+  func limits() throws -> EnumerationLimits {
+    try validatingParameters {
+      guard (1...20_000_000).contains(maxStates) else {
+        throw ParameterError.outOfRange("--max-states", maxStates, valid: "in 1...20000000")
+      }
+      return EnumerationLimits(maximumStates: maxStates)
+    }
+  }
+}
+
+/// Output options shared by the `inference` subcommands.
+struct InferenceOutputOptions: ParsableArguments {
+  @Option(help: "Output format.")
+  var format = OutputFormat.table
+
+  @Option(help: "Also write an SVG chart to this file (figure1, figure2).")
+  var svg: String?
+}
+
+/// A JSON document of the family: provenance, warnings, placeholders and the results.
+struct InferenceDocument<Results: Encodable>: Encodable {
+  let provenance: Provenance
+  let warnings: [String]
+  let placeholders: [String]
+  let results: Results
+}
+
+/// Prints a result as table / CSV / JSON with provenance, and the warnings on stderr.
+func emitInference<Results: Encodable>(
+  _ results: Results, table: TextTable, provenance: Provenance, warnings: [String],
+  placeholders: [String], format: OutputFormat
+) throws {
+  for warning in warnings { printToStandardError("warning: \(warning)") }
+  switch format {
+  case .json:
+    print(
+      try renderJSON(
+        InferenceDocument(
+          provenance: provenance, warnings: warnings, placeholders: placeholders,
+          results: results)))
+  case .csv:
+    print(table.describing(provenance).renderCSV())
+  case .table:
+    print(provenance.caption)
+    print(table.renderText())
+  }
+}
+
+/// The warning every paper-scale output carries (spec G0, G13).
+func placeholderWarning(_ parameters: InferenceParameters) -> [String] {
+  guard parameters.placeholders.count > 1 else { return [] }
+  return [
+    "results depend on PLACEHOLDER parameters (no published value): "
+      + parameters.placeholders.joined(separator: "; ")
+      + "; only the shapes of the paper's figures are comparable (spec G13)"
+  ]
+}
+
+/// Formats an optional number ("n/a" when undefined, never NaN).
+func cell(_ value: Double?) -> String {
+  value.map { formatNumber($0, significantDigits: 7) } ?? "n/a"
+}
+
+/// `value ± half-width` for tables.
+func cell(_ estimate: IntervalEstimate?) -> String {
+  guard let estimate else { return "n/a" }
+  return formatNumber(estimate.value, significantDigits: 6) + " ± "
+    + formatNumber(estimate.halfWidth, significantDigits: 2)
+}
+
+extension IntervalEstimate {
+  /// Simulation estimates in JSON: value, half-width of the 95 % interval, batches used.
+  var json: [String: Double] {
+    ["value": value, "halfWidth95": halfWidth, "batches": Double(batches)]
+  }
+}

@@ -1,0 +1,81 @@
+import CollaborativeInference
+import GenerativeMarkov
+import MarkovSolvers
+import TestSupport
+import Testing
+
+/// Reference state and transition counts of spec G7.2 (an independent implementation
+/// enumerated the same instances); flow balance as an identity between
+/// quantities computed by different routes.
+@Suite struct ExactInstanceTests {
+  @Test(arguments: [
+    (InferenceInstance.t1, SchedulingPolicy.centralized, 478, 4858),
+    (.t4, .centralized, 1408, 25794),
+  ])
+  func reachableChainsMatchTheReferenceCounts(
+    instance: InferenceInstance, policy: SchedulingPolicy, states: Int, transitions: Int
+  ) throws {
+    let result = try ExactAnalysis.performance(instance.parameters(), policy: policy)
+    #expect(result.states == states)
+    #expect(result.transitions == transitions)
+    #expect(result.stationaryResidual <= 1e-12)
+    #expect(result.status == .converged)
+  }
+
+  @Test func flowBalanceAndMinimumLatencyHold() throws {
+    let result = try ExactAnalysis.performance(
+      InferenceInstance.t1.parameters(), policy: .centralized)
+    // Every request is active for exactly ℓ steps: E[active] = Σ_ℓ ℓ · rate(ends at ℓ).
+    // Completions are weighted by their law; abandon/drop latencies are not split out, so
+    // use flow balance for them instead: starts = completions + abandons + drops.
+    #expect(
+      isClose(
+        result.startRate, result.completionRate + result.abandonRate + result.dropRate,
+        absolute: 1e-12))
+    // Spec G5 (derived): assigned at t_s + 1 and done on the server at the earliest then,
+    // a request completes at t_s + 2: ℓ ≥ 2, and ℓ = 2 happens.
+    #expect(result.latency.completionRateByLatency.prefix(2).allSatisfy { $0 == 0 })
+    #expect(result.latency.completionRateByLatency[2] > 0)
+    // The centralized scheduler never uses users, and the server holds ≤ 2 subtasks.
+    #expect(result.userAssignmentRate == 0)
+    #expect(result.serverMemory <= 2)
+    #expect(result.serverCpuPercent <= 100)
+  }
+
+  @Test func enumerationErrorsNameTheirCause() throws {
+    var parameters = try InferenceInstance.t1.parameters()
+    parameters.think = .pareto(scale: 30, shape: 1.5)
+    #expect(throws: ExactAnalysisError.parametricDuration("think")) {
+      try ExactAnalysis.performance(parameters, policy: .centralized)
+    }
+    parameters = try InferenceInstance.t1.parameters()
+    parameters.patience = .table([0, 0.5, 0.9])
+    #expect(throws: ExactAnalysisError.unboundedPatience(0.9)) {
+      try ExactAnalysis.performance(parameters, policy: .centralized)
+    }
+    parameters = try InferenceInstance.t1.parameters()
+    parameters.offline = .table([0.3, 0])
+    #expect(throws: ExactAnalysisError.absorbingAvailability("offline")) {
+      try ExactAnalysis.performance(parameters, policy: .centralized)
+    }
+    // The paper instance is refused before any allocation, with its bound in the message.
+    let paper = try InferenceInstance.paper.parameters(users: 1000)
+    var truncated = paper
+    for name in [\InferenceParameters.online, \.offline, \.think, \.patience] {
+      truncated[keyPath: name] = paper[keyPath: name].truncated(cap: 100)
+    }
+    truncated.patience = .table(Array(repeating: 0.1, count: 100) + [1])
+    do {
+      _ = try ExactAnalysis.performance(truncated, policy: .centralized)
+      Issue.record("the paper instance was not refused")
+    } catch .enumeration(.stateBoundTooLarge(let bound, let limit)) {
+      #expect(bound > 1000 && limit == 12)
+    }
+    // State cap: T1 centralized has 478 states.
+    #expect(throws: ExactAnalysisError.enumeration(.tooManyStates(cap: 100))) {
+      try ExactAnalysis.performance(
+        InferenceInstance.t1.parameters(), policy: .centralized,
+        limits: EnumerationLimits(maximumStates: 100))
+    }
+  }
+}
