@@ -171,7 +171,7 @@ struct InferenceFigure1Command: ParsableCommand {
         SVG.lineChart(
           title: "P99 latency vs users (type mean, completed requests)", xLabel: "users",
           yLabel: "P99 latency (s)", series: series, logY: true),
-        toFile: svg)
+        toFile: svg, flag: "--svg")
     }
     let provenance = sweep.provenance(
       command: "inference figure1", users: ("userCounts", .numbers(counts.map(Double.init))),
@@ -241,7 +241,7 @@ struct InferenceFigure2Command: ParsableCommand {
         SVG.lineChart(
           title: "Server consumption at \(users) users", xLabel: "server capacity (x base)",
           yLabel: "CPU % / memory GB x 10", series: series),
-        toFile: svg)
+        toFile: svg, flag: "--svg")
     }
     let provenance = sweep.provenance(
       command: "inference figure2", users: ("users", .integer(users)), capacities: multiples,
