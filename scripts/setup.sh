@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what a fresh Debian machine lacks to build OffloadLab: OpenBLAS (CBLAS),
-# LAPACKE and pkg-config. Does nothing when they are already present.
+# LAPACKE, SuiteSparse (UMFPACK) and pkg-config. Does nothing when they are already present.
 set -euo pipefail
-needed=(libopenblas-dev liblapacke-dev pkgconf)
+needed=(libopenblas-dev liblapacke-dev libsuitesparse-dev pkgconf)
 missing=()
 for package in "${needed[@]}"; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
