@@ -169,6 +169,12 @@ public final class SparseLU: @unchecked Sendable {
     return SparseSolution(values: x, residual: norm)
   }
 
+  /// `A⁻¹ v` by one forward and back substitution, without refinement or residual (the
+  /// preconditioner step of `solve(_:nearby:tolerance:maxSteps:)`).
+  func applyInverse(_ v: [Double]) throws(SparseLUError) -> [Double] {
+    try substitute(v, transposed: false)
+  }
+
   /// The forward and back substitutions of `op(A) x = b` with the stored factors.
   private func substitute(_ b: [Double], transposed: Bool) throws(SparseLUError) -> [Double] {
     var common = Self.common()

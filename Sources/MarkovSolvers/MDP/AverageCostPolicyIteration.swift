@@ -99,12 +99,17 @@ public struct AverageCostPolicyIteration: Sendable {
     }
     var bias = [Double](repeating: 0, count: n)
     var image = bias
-    var bracket = (lower: -Double.infinity, upper: Double.infinity)
+    var bracket = (lower: 0.0, upper: Double.infinity)
+    var factors: SparseLU?
     var iterations = 0
     var status = SolverStatus.iterationLimitReached
     while iterations < maxIterations {
       iterations += 1
-      guard let evaluation = evaluate(process, policy: policy) else {
+      guard
+        let evaluation = evaluate(
+          process, policy: policy, factors: &factors,
+          residualTarget: tolerance.threshold(scale: abs(bracket.lower)) / 8)
+      else {
         status = .multichain
         break
       }
@@ -194,27 +199,41 @@ public struct AverageCostPolicyIteration: Sendable {
   }
 
   /// h and g of `policy` by one sparse LU solve, or nil when P_π has several recurrent
-  /// classes (or the system is singular to working precision).
-  private func evaluate(_ process: DecisionProcess, policy: [Int])
-    -> (bias: [Double], gain: Double, residual: Double)?
-  {
+  /// classes (or the system is singular to working precision). When `factors` holds the
+  /// previous policy's LU, the system is first solved by GMRES preconditioned with it
+  /// (exact in m + 1 steps when m states changed action), to a residual of
+  /// `residualTarget`; otherwise, or if 20 steps do not reach it, it is factored anew and
+  /// `factors` replaced.
+  private func evaluate(
+    _ process: DecisionProcess, policy: [Int], factors: inout SparseLU?, residualTarget: Double
+  ) -> (bias: [Double], gain: Double, residual: Double)? {
     let chain = process.inducedChain(policy: policy).transitions
     let n = process.stateCount
     guard Reachability.bottomComponents(of: Array(0..<n), in: chain).count == 1 else {
       return nil
     }
     let system = Self.evaluationSystem(chain, reference: referenceState)
-    let solution: SparseSolution
-    do {
-      solution = try SparseLU(factoring: system).solve(process.costs(policy: policy))
-    } catch {
-      return nil
+    let costs = process.costs(policy: policy)
+    var solution = factors?.solve(
+      costs, nearby: system, tolerance: residualTarget, maxSteps: Self.krylovSteps)
+    if solution == nil {
+      do {
+        let factored = try SparseLU(factoring: system)
+        solution = try factored.solve(costs)
+        factors = factored
+      } catch {
+        return nil
+      }
     }
+    guard let solution else { return nil }
     var bias = solution.values
     let gain = bias[referenceState]
     bias[referenceState] = 0
     return (bias, gain, solution.residual)
   }
+
+  /// Most GMRES steps of a re-evaluation on the previous factors before factoring anew.
+  static let krylovSteps = 20
 
   /// `(I − P)` with column `reference` replaced by ones, in CSR form: row x reads
   /// `h(x) − Σ_{x'≠ref} P(x,x') h(x') + g = c(x)` with g in the place of h(ref).
