@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what a fresh Debian machine lacks to build OffloadLab: OpenBLAS (CBLAS),
-# LAPACKE, SuiteSparse (UMFPACK) and pkg-config. Does nothing when they are already present.
+# LAPACKE, SuiteSparse (KLU) and pkg-config. Does nothing when they are already present.
 set -euo pipefail
 needed=(libopenblas-dev liblapacke-dev libsuitesparse-dev pkgconf)
 missing=()
