@@ -157,13 +157,14 @@ class StormpyVI(Peer):
         return values, self.rows_from_positions(positions)
 
 
-class StormpyLRA(Peer):
+class StormpyLRA(StormpyVI):
     """stormpy (Storm) sparse MDP, property R{"cost"}min=? [ LRA ] (long-run average cost,
     the delay-optimal criterion; docs/average-cost.md), with Storm's default LRA solver.
 
     stormpy 2.0 exposes no LRA precision setting, so Storm stops on its own default
     criterion; the min-max precision is set to 1e-9 relative as a user would try. The
-    "values" written are the gain per state (equal for a unichain model).
+    "values" written are the gain per state (equal for a unichain model). Solving and
+    reading the results are StormpyVI's.
     """
 
     name = "stormpy-lra"
@@ -181,17 +182,6 @@ class StormpyLRA(Peer):
         min_max.precision = stormpy.Rational(1e-9)
         min_max.relative_termination_criterion = True
         self.stormpy = stormpy
-
-    def solve(self):
-        self.result = self.stormpy.model_checking(self.mdp, self.property, extract_scheduler=True,
-                                                  environment=self.environment)
-
-    def results(self):
-        values = np.array(self.result.get_value_vector())
-        scheduler = self.result.get_scheduler()
-        positions = np.array([scheduler.get_choice(s).get_deterministic_choice()
-                              for s in range(self.model.state_count)])
-        return values, self.rows_from_positions(positions)
 
 
 class NumpyVI(Peer):

@@ -4,24 +4,11 @@ import PropertyBased
 import TestSupport
 import Testing
 
-/// State 0: action 0 (cost 2, leave with probability 0.5) or action 1 (cost 3, leave with
-/// 0.9); state 1: cost 10, return with 0.3. By hand (π = (b, a)/(a + b) for a two-state
-/// chain): action 0 has gain 7, action 1 gain 8.25; under action 0 with h(0) = 0,
-/// h(0) = 2 − 7 + (h(0) + h(1))/2 gives h(1) = 10.
-private func twoStateProcess() throws -> DecisionProcess {
-  try DecisionProcess(stateCount: 2) { state in
-    state == 0
-      ? [
-        Choice(cost: 2, transitions: [(0, 0.5), (1, 0.5)]),
-        Choice(cost: 3, transitions: [(0, 0.1), (1, 0.9)]),
-      ]
-      : [Choice(cost: 10, transitions: [(0, 0.3), (1, 0.7)])]
-  }
-}
-
 @Suite("Average cost: policy iteration with a sparse LU and its Odoni certificate")
 struct AverageCostPolicyIterationTests {
-  /// The hand-worked gain 7 and bias (0, 10), from the worse action as the start.
+  /// `twoStateProcess` (AverageCostTests.swift): by hand, action 0 has gain 7 and action 1
+  /// gain 8.25; under action 0 with h(0) = 0, h(0) = 2 − 7 + (h(0) + h(1))/2 gives
+  /// h(1) = 10. Started from the worse action.
   @Test(arguments: [0, 2])
   func handExample(relaxationSweeps: Int) throws {
     let solution = AverageCostPolicyIteration(
