@@ -44,7 +44,7 @@ public struct SparseSolution: Sendable {
 /// triangular form, an AMD fill-reducing ordering of each block and left-looking
 /// Gilbert–Peierls LU with threshold partial pivoting, no BLAS. It suits the very sparse
 /// matrices of Markov models (a few entries per row, modest fill); measured on the
-/// service-mode grids it factors 30–50 times faster than UMFPACK's multifrontal method
+/// service-mode grids it used about 7 times less CPU than UMFPACK's multifrontal method
 /// (docs/average-cost.md §2).
 ///
 /// Every solve is followed by one step of iterative refinement in double precision (kept
