@@ -8,8 +8,9 @@ struct ModesSolveCommand: ParsableCommand {
     commandName: "solve",
     abstract: "Optimal policy, thresholds and structure verdicts (default: configuration (a)).",
     discussion: """
-      Solves the model by value iteration (discounted) or relative value iteration \
-      (average), then again with B and B2 doubled to check that the policy on the window \
+      Solves the model by value iteration (discounted) or policy iteration with a sparse LU \
+      per policy (average; JSON solver.gain, gainLower, gainUpper: the certified bracket on \
+      the optimal mean number of jobs), then again with B and B2 doubled to check that the policy on the window \
       xb, x2 <= W does not depend on the truncation (spec S2.3).
       --format csv prints the thresholds: kind 'base' rows give T1(n), T0(n) per SM2 cloud \
       length n; kind 'cloud' rows give the x2-direction thresholds per base length xb.
@@ -181,6 +182,11 @@ struct ModesSolveJSON: Encodable {
     var tieTolerance: Double
     var gainLowerBound: Double?
     var gainUpperBound: Double?
+    /// Average criterion: the bracket's midpoint and ends (issue 13; the two keys above
+    /// are the same ends under their older names).
+    var gain: Double?
+    var gainLower: Double?
+    var gainUpper: Double?
     var doubledConverged: Bool
     var doubledIterations: Int
   }
@@ -245,6 +251,8 @@ struct ModesSolveJSON: Encodable {
       errorBound: solution.errorBound, tieTolerance: solution.tieTolerance,
       gainLowerBound: solution.gainBounds?.lowerBound,
       gainUpperBound: solution.gainBounds?.upperBound,
+      gain: solution.gainBounds.map { ($0.lowerBound + $0.upperBound) / 2 },
+      gainLower: solution.gainBounds?.lowerBound, gainUpper: solution.gainBounds?.upperBound,
       doubledConverged: analysis.doubledSolution.converged,
       doubledIterations: analysis.doubledSolution.iterations)
     var counterexamples: [String: [String]] = [:]
