@@ -140,7 +140,7 @@ struct ModesBenchJSON: Encodable {
   var iterations: Int
   var errorBound: Double
   var converged: Bool
-  /// `converged`, `iterationLimitReached` or `roundOffLimited` (`SolverStatus`).
+  /// `converged`, `iterationLimitReached`, `roundOffLimited` or `multichain` (`SolverStatus`).
   var status: String
   var method: String
   var tolerance: Double
