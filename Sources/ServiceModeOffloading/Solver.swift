@@ -84,13 +84,11 @@ public struct ServiceModeSolver: Sendable {
   }
 
   /// The solver contract's settings this preset stands for, for a model of `stateCount`
-  /// states with discount factor γ (discounted) and aperiodicity τ (average, relative value
-  /// iteration): `method` Gauss–Seidel or Jacobi value iteration, or relative value
-  /// iteration; the tie rule of spec S4.3; a Jacobi certification every 20 Gauss–Seidel
-  /// sweeps; Anderson memory 1 up to `andersonStateLimit` states.
-  public func contract(stateCount: Int, discountFactor: Double, aperiodicity: Double = 0.5)
-    -> MDPSolver
-  {
+  /// states with discount factor γ (discounted): `method` Gauss–Seidel or Jacobi value
+  /// iteration, or average-cost policy iteration; the tie rule of docs/service-modes.md
+  /// §S4.3; a Jacobi certification every 20 Gauss–Seidel sweeps; Anderson memory 1 up to
+  /// `andersonStateLimit` states.
+  public func contract(stateCount: Int, discountFactor: Double) -> MDPSolver {
     var solver: MDPSolver
     switch criterion {
     case .discounted:
@@ -100,27 +98,28 @@ public struct ServiceModeSolver: Sendable {
         tolerance: certifiedTolerance, maxIterations: maxIterations)
     case .average:
       solver = MDPSolver(
-        criterion: .average, method: .relativeValueIteration, tolerance: certifiedTolerance,
+        criterion: .average, method: .policyIteration, tolerance: certifiedTolerance,
         maxIterations: maxIterations)
     }
     solver.tieRule = Self.tieRule
     solver.progress = progress
     solver.tuning.certificationInterval = 20
-    solver.tuning.aperiodicity = aperiodicity
     if discountedMethod == .gaussSeidel && stateCount <= Self.andersonStateLimit {
       solver.tuning.andersonMemory = 1
     }
     return solver
   }
 
-  /// The contract's settings for `model`, warm-started from `start`: with ν the sum of
-  /// rates every chain is aperiodic and relative value iteration needs no transformation
-  /// (τ = 1); with the `max` convention τ = 1/2.
+  /// The contract's settings for `model`. Discounted: warm-started from the values `start`.
+  /// Average: `start` is not used; policy iteration starts from the discounted-optimal
+  /// policy (`averageStartPolicy`), which this call computes (a value iteration to 1e-6).
   public func contract(for model: ServiceModeModel, from start: [Double]? = nil) -> MDPSolver {
     var solver = contract(
-      stateCount: model.stateSpace.stateCount, discountFactor: model.discountFactor,
-      aperiodicity: model.uniformization == .sum ? 1 : 0.5)
-    solver.initialValues = start
+      stateCount: model.stateSpace.stateCount, discountFactor: model.discountFactor)
+    switch criterion {
+    case .discounted: solver.initialValues = start
+    case .average: solver.initialPolicy = averageStartPolicy(model)
+    }
     return solver
   }
 
