@@ -11,14 +11,16 @@ release: setup
 	swift build -c release --product offload
 
 ## Installs what is missing, builds the CLI and solves configuration (a) of the
-## service-mode offloading model (spec S9, placeholder values).
+## service-mode offloading model (docs/service-modes.md §S9, placeholder values).
 demo: release
 	.build/release/offload modes solve
 
-## Installs what is missing and runs every test.
+## Installs what is missing and runs every test: the Swift suites (Examples included), the
+## Python package's tests and every README example as written.
 test: setup
 	swift test --disable-xctest
 	$(MAKE) python-test
+	./scripts/readme-examples.sh .build/release/offload
 
 ## The Python package's tests (python/), against the release CLI, in python/.venv
 ## (numpy, scipy, pandas and pytest from PyPI).

@@ -6,7 +6,8 @@
 # Defaults: 2000 invocations, seed 1, 60 s per invocation. Builds `offload` in release and
 # the tests in debug, then runs the seeded fuzz test (Tests/OffloadCLITests/FuzzTests.swift)
 # against the release binary. The findings, one per line with a shell line that reproduces
-# each, go to fuzz-report-SEED.txt (and make the run fail). See docs/cli-fuzzing.md.
+# each, go to fuzz-report-SEED.txt; the run fails on any finding that is not a known CLI
+# finding (FuzzTests.knownCLIFindings). See docs/cli-fuzzing.md.
 set -eu
 
 invocations="${1:-2000}"

@@ -256,7 +256,7 @@ public struct OptimalSchedulingModel: Sendable {
         + "\(formatParameterValue(beliefTolerance)): the idle belief chains need "
         + "\(formatParameterValue(cut)) states (the first tau with |1 - 2q|^tau / 2 <= the "
         + "tolerance, docs/markov-machine.md §A10.1), and (N + idle states) A^N must be <= "
-        + "\(maximumStateCount)")
+        + "\(maximumStateCount)" + (cap > 2 ? "; a smaller age cap A leaves room for more" : ""))
   }
 
   /// A bound of `[q_min, 1 − q_min]` with q_min rounded up to 4 significant digits, so that

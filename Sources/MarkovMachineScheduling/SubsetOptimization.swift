@@ -95,13 +95,29 @@ public struct SubsetOptimizer: Sendable {
   /// changes the closed forms of permanent congestion.
   public var assumptions: ModelAssumptions
 
+  /// The most Nelder–Mead starting points: each costs a full local search on every
+  /// subset, so the count bounds the work (2^N − 1 subsets times `starts` searches).
+  public static let maximumStarts = 1000
+
+  /// Checks a number of starting points given by a user.
+  /// - Throws: `ParameterError` unless `starts` is in 1...`maximumStarts`.
+  public static func checkStarts(_ starts: Int) throws(ParameterError) {
+    guard starts >= 1, starts <= maximumStarts else {
+      throw .outOfRange("starts", starts, valid: "an integer in 1...\(maximumStarts)")
+    }
+  }
+
+  /// - Precondition: `starts` in 1...`maximumStarts` (see `checkStarts(_:)`), μ_min in
+  ///   (0, 1), grids of at least 2 points.
   public init(
     weighting: AgeWeighting = .perUser, samplingCostKind: SamplingCostKind = .exact,
     starts: Int = 12, seed: UInt64 = 1, minimumSamplingProbability: Double = 1e-3,
     samplingGridPoints: Int = 32, maxAgeGridPoints: Int = 2000,
     assumptions: ModelAssumptions = .standard
   ) {
-    precondition(starts >= 1, "starts \(starts) must be >= 1")
+    precondition(
+      starts >= 1 && starts <= Self.maximumStarts,
+      "starts \(starts) must be in 1...\(Self.maximumStarts)")
     precondition(
       minimumSamplingProbability > 0 && minimumSamplingProbability < 1,
       "mu_min \(minimumSamplingProbability) must be in (0, 1)")

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import OffloadLab
 
 /// The `offload` command: exact optimal policies and performance figures for offloading
@@ -9,9 +10,11 @@ struct Offload: ParsableCommand {
     commandName: "offload",
     abstract: "Exact optimal policies and exact performance figures for offloading systems.",
     discussion: """
-      Results go to stdout (table, CSV or JSON); progress and warnings go to stderr.
-      Invalid input exits with code 64; a result that did not converge exits with code 2.
-      BLAS runs single-threaded unless OPENBLAS_NUM_THREADS or --blas-threads says otherwise.
+      Results go to stdout or --output (table, CSV or JSON, each with the version and every \
+      parameter); progress and warnings go to stderr. Exit codes: 0 success, 64 invalid \
+      input, 2 not converged or not certified (or any warning with --strict), 1 a target \
+      that cannot be met or an output that cannot be written. BLAS runs single-threaded \
+      unless the environment variable OPENBLAS_NUM_THREADS says otherwise.
       """,
     version: toolVersion,
     subcommands: [
@@ -19,4 +22,21 @@ struct Offload: ParsableCommand {
       BatchCommand.self, MergeCommand.self,
     ]
   )
+
+  /// Parses and runs the command. A `ValidationError` found while running (an input that
+  /// can only be checked once read, such as a file or a grid) exits with code 64 and its
+  /// message alone: the root usage line the parser would add does not apply there.
+  static func main() {
+    do {
+      var command = try parseAsRoot()
+      do {
+        try command.run()
+      } catch let error as ValidationError {
+        printToStandardError("Error: \(error.message)")
+        Foundation.exit(ExitCode.validationFailure.rawValue)
+      }
+    } catch {
+      exit(withError: error)
+    }
+  }
 }

@@ -39,7 +39,8 @@ public struct ServiceModeParameters: Sendable, Equatable {
 
   /// The paper form (load ρ, cloud speed-up K, local fraction f, local rate μ0).
   /// - Throws: `ParameterError` unless ρ > 0, K > 0, 0 < f < 1 and μ0 > 0 (all finite), and
-  ///   the four rates and their sum are finite (e.g. f = 1e-310 makes μ0/f overflow).
+  ///   the four rates and their sum are finite (e.g. f = 1e-310 makes μ0/f overflow), and
+  ///   each rate is at least `minimumRateRatio` times their sum.
   public init(load: Double, cloudSpeedup: Double, localFraction: Double, localRate: Double = 1)
     throws(ParameterError)
   {
@@ -62,8 +63,9 @@ public struct ServiceModeParameters: Sendable, Equatable {
 
   /// Raw rates (Remark 1): SM1 served at rate a at the cloud, SM2 at rate b locally and c
   /// at the cloud.
-  /// - Throws: `ParameterError` unless every rate is finite and > 0, their sum is finite
-  ///   and `μ_c2 > μ_c1` (which is `0 < f = 1 − μ_c1/μ_c2 < 1`).
+  /// - Throws: `ParameterError` unless every rate is finite and > 0, their sum is finite,
+  ///   each rate is at least `minimumRateRatio` times their sum and `μ_c2 > μ_c1` (which is
+  ///   `0 < f = 1 − μ_c1/μ_c2 < 1`).
   public init(arrivalRate: Double, sm1CloudRate: Double, sm2LocalRate: Double, sm2CloudRate: Double)
     throws(ParameterError)
   {
@@ -88,9 +90,18 @@ public struct ServiceModeParameters: Sendable, Equatable {
     try requireFiniteRates()
   }
 
-  /// Throws unless λ, μ_c1, μ_l2, μ_c2 and their sum (the uniformization rate ν of S3.2)
-  /// are finite: a rate that overflows would turn every transition probability rate/ν
-  /// into NaN or 0.
+  /// The smallest rate, relative to the sum ν of all four, that the model accepts.
+  ///
+  /// A rate far below the others makes its transition probabilities rate/ν vanish in
+  /// round-off (K = 4.9e-324 gave μ_c1/ν = 0): the uniformized chain becomes numerically
+  /// reducible and its stationary distribution undefined. At 1e-12 every probability is
+  /// far above the smallest normal double, so products along the chain stay positive.
+  public static let minimumRateRatio = 1e-12
+
+  /// Throws unless λ, μ_c1, μ_l2, μ_c2 and their sum (the uniformization rate ν of
+  /// docs/service-modes.md §S3.2) are finite, and each rate is at least
+  /// `minimumRateRatio` ν: a rate that overflows would turn every transition probability
+  /// rate/ν into NaN or 0, and one that is negligible would make it 0.
   private func requireFiniteRates() throws(ParameterError) {
     let rates = [
       ("arrival rate (lambda = rho (1 + K) mu0)", arrivalRate),
@@ -107,6 +118,13 @@ public struct ServiceModeParameters: Sendable, Equatable {
         name: "rates (lambda, mu_c1, mu_l2, mu_c2)",
         value: rates.map { formatParameterValue($0.1) }.joined(separator: ", "),
         reason: "their sum, the uniformization rate nu, overflows; use a larger time unit")
+    }
+    for (name, rate) in rates where rate < Self.minimumRateRatio * total {
+      throw .inconsistent(
+        name: name, value: formatParameterValue(rate),
+        reason: "must be at least \(formatParameterValue(Self.minimumRateRatio)) times the sum "
+          + "of the four rates (nu = \(formatParameterValue(total))); a smaller rate vanishes in "
+          + "the round-off of the uniformized chain")
     }
   }
 

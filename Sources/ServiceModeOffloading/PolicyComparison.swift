@@ -10,6 +10,9 @@ public struct PolicyDelay: Sendable {
   public let solverStatus: SolverStatus?
   /// The optimal policies' solver iterations (sweeps; nil for fixed policies).
   public let solverIterations: Int?
+  /// The optimal policies' thresholds T1(n), T0(n) over the whole grid (spec S5.4; nil
+  /// for fixed policies).
+  public var thresholds: ServiceModeThresholds?
 
   /// Whether the solver (if any) and the stationary solve both met their tolerances.
   public var converged: Bool {
@@ -136,7 +139,8 @@ public enum PolicyComparison {
       rows.append(
         PolicyDelay(
           name: optimalName(solution.criterion), figures: try model.delay(of: solution.policy),
-          solverStatus: solution.status, solverIterations: solution.iterations))
+          solverStatus: solution.status, solverIterations: solution.iterations,
+          thresholds: solution.policy.thresholds))
     }
     let space = model.stateSpace
     let fixed: [(name: String, policy: ServiceModePolicy)] = [

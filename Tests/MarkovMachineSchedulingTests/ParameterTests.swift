@@ -154,6 +154,15 @@ struct ParameterTests {
       "invalid value 2 for windows: must be an integer in 4...slots (100)"
     ),
     (
+      // The fuzz finding: --starts 9223372036854775807 ran until killed.
+      "starts", { try SubsetOptimizer.checkStarts(9_223_372_036_854_775_807) },
+      "invalid value 9223372036854775807 for starts: must be an integer in 1...1000"
+    ),
+    (
+      "no starts", { try SubsetOptimizer.checkStarts(0) },
+      "invalid value 0 for starts: must be an integer in 1...1000"
+    ),
+    (
       "literal |S|",
       {
         _ = try LiteralMaxAgeEvaluation.evaluate(

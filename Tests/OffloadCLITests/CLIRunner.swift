@@ -8,12 +8,16 @@ struct CLIResult {
   var standardError: String
 }
 
-func runOffload(_ arguments: [String]) throws -> CLIResult {
+/// Runs `offload arguments` with `environment` added to this process's environment.
+func runOffload(_ arguments: [String], environment extra: [String: String] = [:]) throws
+  -> CLIResult
+{
   let process = Process()
   process.executableURL = productsDirectory.appendingPathComponent("offload")
   process.arguments = arguments
   var environment = ProcessInfo.processInfo.environment
   environment["OPENBLAS_NUM_THREADS"] = "1"
+  environment.merge(extra) { $1 }
   process.environment = environment
   let output = Pipe()
   let error = Pipe()

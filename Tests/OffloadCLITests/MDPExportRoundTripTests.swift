@@ -85,8 +85,9 @@ struct MDPExportRoundTripTests {
     let builtIn = try runOffload(
       ["machine", "optimal", "--tolerance", "1e-9", "--format", "json"] + common)
     #expect(builtIn.exitCode == 0, "\(builtIn.standardError)")
-    let rows = try #require(
-      try JSONSerialization.jsonObject(with: Data(builtIn.standardOutput.utf8)) as? [[String: Any]])
+    let document = try #require(
+      try JSONSerialization.jsonObject(with: Data(builtIn.standardOutput.utf8)) as? [String: Any])
+    let rows = try #require(document["rows"] as? [[String: Any]])
     let report = try #require(rows.first?["report"] as? [String: Any])
     let optimal = try #require(report["optimal"] as? [String: Any])
     let lower = try #require(optimal["lowerBound"] as? Double)

@@ -110,24 +110,43 @@ struct ModesCommandTests {
       "--cloud-idle-thresholds needs --cloud-busy-thresholds"
     ),
     (
-      ["sweep", "--load", "0.1:0.3:0.1", "--buffer", "4:6:1"],
-      "only one option may list several values: --load and --buffer both do"
+      ["sweep", "--load", "0.1:0.9:0.001", "--buffer", "4:400:1"],
+      "the grid of --load x --buffer has 317997 points; at most 100000 are allowed"
     ),
-    (["sweep", "--load", "0.5"], "sweep needs one option with several values"),
-    (["sweep", "--jobs", "0"], "invalid value 0 for --jobs: must be an integer >= 1"),
-    (["sweep", "--threads", "0"], "invalid value 0 for --jobs: must be an integer >= 1"),
+    (["sweep", "--load", "0.5"], "sweep needs at least one option with several values"),
+    (["sweep", "--jobs", "0"], "invalid value 0 for --jobs: must be an integer in 1...1024"),
+    (["sweep", "--threads", "0"], "invalid value 0 for --jobs: must be an integer in 1...1024"),
     (
       ["sweep", "--warm-start-chain", "0"],
-      "invalid value 0 for --warm-start-chain: must be an integer >= 1"
+      "invalid value 0 for --warm-start-chain: must be an integer in 1...100000"
     ),
     (
       ["sweep", "--shard", "3/2"],
-      "invalid value '3/2' for --shard: expected i/n with integers 1 <= i <= n"
+      "invalid value '3/2' for --shard: must be i/n with integers 1 <= i <= n <= 100000"
     ),
     (
       ["sweep", "--shard", "1"],
-      "invalid value '1' for --shard: expected i/n with integers 1 <= i <= n"
+      "malformed value '1' for --shard: expected i/n with integers 1 <= i <= n, or auto"
     ),
+    (
+      ["sweep", "--shard", "auto"],
+      "--shard auto needs the environment variables SLURM_ARRAY_TASK_ID and "
+        + "SLURM_ARRAY_TASK_COUNT"
+    ),
+    (
+      ["sweep", "--load", "0.1:0.5:0.1", "--shard", "3/3", "--warm-start-chain", "3"],
+      "invalid value '3/3' for --shard: this sweep has 2 chains of --warm-start-chain 3 "
+        + "points, so shard 3 would be empty; use at most 2 shards"
+    ),
+    (
+      ["solve", "--svg", "no-such-folder/x.svg"],
+      "invalid value 'no-such-folder/x.svg' for --svg: the folder 'no-such-folder' does not exist"
+    ),
+    (
+      ["delay", "--output", "no-such-folder/x.csv"],
+      "invalid value 'no-such-folder/x.csv' for --output: the folder 'no-such-folder' does not exist"
+    ),
+    (["sweep", "--window", "3"], "--window applies with --thresholds only"),
     (
       ["sweep", "--load", "0.2,0.1,0.2"],
       "invalid value '0.2,0.1,0.2' for --load: lists 0.2 twice"
@@ -156,7 +175,7 @@ struct ModesCommandTests {
       "malformed value '0.1:inf:0.1' for --load: expected start:stop:step with finite numbers"
     ),
     (["sweep", "--load", "0.1,0.2,"], "malformed value '0.1,0.2,' for --load"),
-    (["sweep", "--jobs", "-1"], "invalid value -1 for --jobs: must be an integer >= 1"),
+    (["sweep", "--jobs", "-1"], "invalid value -1 for --jobs: must be an integer in 1...1024"),
     (["export", "--output", ""], "invalid value '' for --output: expected a directory path"),
     (
       ["solve", "--uniformization", "tight"],
@@ -212,23 +231,38 @@ struct ModesCommandTests {
     for key in ["cloudFirst", "switchTypeWindow", "urgencyMonotoneWindow", "truncationStable"] {
       #expect(structure[key] as? Bool != nil, "structure.\(key)")
     }
-    let thresholds = try #require(document["thresholds"] as? [String: Any])
-    // W = B/2 = 6: T1(n) for n = 0...6, T0(n) for n = 1...6.
-    #expect((thresholds["cloudBusy"] as? [Any])?.count == 7)
-    #expect((thresholds["cloudIdle"] as? [Any])?.count == 6)
+    // W = B/2 = 6: n, T1(n), T0(n) for n = 0...6, equal lengths (T0(0) undefined: null);
+    // the x2-direction thresholds for xb = 1...6.
+    let thresholds = try #require(document["thresholds"] as? [String: [Any]])
+    #expect(thresholds["n"]?.compactMap { $0 as? Int } == Array(0...6))
+    #expect(thresholds["cloudBusy"]?.count == 7 && thresholds["cloudIdle"]?.count == 7)
+    #expect(thresholds["cloudIdle"]?.first is NSNull)
+    let cloudQueue = try #require(document["cloudQueueThresholds"] as? [String: [Any]])
+    #expect(cloudQueue["xb"]?.compactMap { $0 as? Int } == Array(1...6))
+    #expect(cloudQueue.values.allSatisfy { $0.count == 6 })
+    // Every input value, defaults included, with the version; only B is not a placeholder.
+    let provenance = try #require(document["provenance"] as? [String: Any])
+    #expect(provenance["version"] as? String != nil)
+    let parameters = try #require(provenance["parameters"] as? [String: Any])
+    #expect(parameters["load"] as? Double == 0.8 && parameters["buffer"] as? Int == 12)
+    #expect(parameters["discount"] as? Double == 0.99 && parameters["window"] as? Int == 6)
+    let configuration = try #require(document["configuration"] as? [String: Any])
+    let placeholders = try #require(configuration["placeholders"] as? [String: Bool])
+    #expect(placeholders["load"] == true && placeholders["buffer"] == false)
+    #expect(document["warnings"] as? [String] == [])
   }
 
   @Test func thresholdsAreNullWhereSM2IsNeverChosen() throws {
     // f = 0.95, K = 20: an SM2 job's local stage alone has mean f/mu0 = 0.95, while at
     // (xb, 0, 1, 0) with xb <= B = 8 a job waiting for SM1 is done after at most 9 SM1
-    // services of mean 1/20, 0.45 in all; T1(0) is "none" (JSON null).
+    // services of mean 1/20, 0.45 in all; T1(0) is "never".
     let document = try json([
       "solve", "--load", "0.1", "--local-fraction", "0.95", "--cloud-speedup", "20", "--buffer",
       "8",
     ])
     let thresholds = try #require(document["thresholds"] as? [String: Any])
     let busy = try #require(thresholds["cloudBusy"] as? [Any])
-    #expect(busy.first is NSNull)
+    #expect(busy.first as? String == "never")
   }
 
   @Test func delayJSONKeepsTheContractKeys() throws {
@@ -260,7 +294,8 @@ struct ModesCommandTests {
     let rows = try String(contentsOfFile: csv, encoding: .utf8).split(separator: "\n")
     // Header plus 4 (B + 1)(B2 + 1) = 4 * 7 * 7 = 196 states.
     #expect(rows.count == 197)
-    #expect(rows[0] == "xb,xl,x1,x2,action,value,decision_gap")
+    #expect(rows[0].hasPrefix("xb,xl,x1,x2,action,value,decision_gap,config,load,"))
+    #expect(rows[0].hasSuffix(",offload_version"))
     #expect(rows[1].hasPrefix("0,0,0,0,0,"))
     let picture = try String(contentsOfFile: svg, encoding: .utf8)
     #expect(picture.hasPrefix("<svg") && picture.contains("SM1+SM2"))

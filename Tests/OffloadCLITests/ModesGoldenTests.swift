@@ -6,8 +6,13 @@ struct ModesGoldenTests {
   @Test func solveMatchesTheGoldenText() throws {
     let result = try runOffload(["modes", "solve"])
     #expect(result.exitCode == 0)
-    // Nothing on stderr but progress lines (printed when a slow debug build passes 2 s).
-    #expect(result.standardError.split(separator: "\n").allSatisfy { $0.hasPrefix("solve (") })
+    // Nothing on stderr but progress lines (printed when a slow debug build passes 2 s),
+    // each naming its solve.
+    #expect(
+      result.standardError.split(separator: "\n").allSatisfy {
+        $0.hasPrefix("solve B = 50, B2 = 50: ")
+          || $0.hasPrefix("truncation check solve B = 100, B2 = 100: ")
+      })
     #expect(result.standardOutput == modesSolveGolden + "\n")
   }
 
@@ -66,13 +71,16 @@ struct ModesGoldenTests {
         #expect(digits(row) == (0...25).map { action($0, 0, x1, x2) }, "x1 = \(x1), x2 = \(x2)")
       }
     }
-    // Threshold table: n, T1(n), T0(n) with T = least xb in 1...50 choosing SM2.
+    // Threshold table: n, T1(n), T0(n) with T = least xb in 1...50 choosing SM2 ("never"
+    // if none; T0(0) is undefined, its line being S_CF).
     let thresholdRows = try rows(after: "thresholds T1(n), T0(n)", header: 1, count: 26).map {
       $0.split(separator: " ").map(String.init)
     }
     for (n, cells) in thresholdRows.enumerated() {
-      let t1 = (1...50).first { action($0, 0, 1, n) == 2 }.map(String.init) ?? "none"
-      let t0 = n == 0 ? "-" : (1...50).first { action($0, 0, 0, n) == 2 }.map(String.init) ?? "none"
+      let t1 = (1...50).first { action($0, 0, 1, n) == 2 }.map(String.init) ?? "never"
+      let t0 =
+        n == 0
+        ? "undefined" : (1...50).first { action($0, 0, 0, n) == 2 }.map(String.init) ?? "never"
       #expect(cells == [String(n), t1, t0])
     }
   }

@@ -3,8 +3,9 @@
 // against it and checks its content against independent facts (hand values and a policy
 // iteration that does not share code with value iteration).
 let modesSolveGolden = #"""
+  # offload 0.7.0 modes solve: config=a load=0.5 cloud_speedup=5.0 local_fraction=0.6 local_rate=1.0 buffer=50 cloud_buffer=50 discount=0.99 uniformization=sum criterion=discounted method=gauss-seidel tolerance=1e-12 tolerance_mode=relative max_iterations=1000000 placeholders=load;cloud_speedup;local_fraction;buffer;cloud_buffer;discount window=25 truncation_check=true
   Service-mode offloading: optimal policy (discounted criterion)
-  configuration  (a) baseline -- PLACEHOLDER values (spec S0/S9: the paper's values were lost)
+  configuration  (a) baseline; PLACEHOLDER values (the paper's were lost, spec S0/S9): load, cloud_speedup, local_fraction, buffer, cloud_buffer, discount
   parameters     rho = 0.5, K = 5, f = 0.6, mu0 = 1
   rates          lambda = 3, mu_c1 = 5, mu_l2 = 1.66667, mu_c2 = 12.5
   truncation     B = 50, B2 = 50, 10404 states
@@ -80,61 +81,61 @@ let modesSolveGolden = #"""
         0 01133333333333333333333333
 
   thresholds T1(n), T0(n): least xb >= 1 with SM2 on the line (xb, 0, x1, n), x1 = 1, 0
-   n  T1(n)  T0(n)
-   0      2      -
-   1      2      3
-   2      1      2
-   3      1      2
-   4      1      2
-   5      1      1
-   6      1      1
-   7      1      1
-   8      1      1
-   9      1      1
-  10      1      1
-  11      1      1
-  12      1      1
-  13      1      1
-  14      1      1
-  15      1      1
-  16      1      1
-  17      1      1
-  18      1      1
-  19      1      1
-  20      1      1
-  21      1      1
-  22      1      1
-  23      1      1
-  24      1      1
-  25      1      1
+   n  T1         T0
+   0   2  undefined
+   1   2          3
+   2   1          2
+   3   1          2
+   4   1          2
+   5   1          1
+   6   1          1
+   7   1          1
+   8   1          1
+   9   1          1
+  10   1          1
+  11   1          1
+  12   1          1
+  13   1          1
+  14   1          1
+  15   1          1
+  16   1          1
+  17   1          1
+  18   1          1
+  19   1          1
+  20   1          1
+  21   1          1
+  22   1          1
+  23   1          1
+  24   1          1
+  25   1          1
 
-  x2-direction thresholds: least x2 with SM2 at (xb, 0, x1, x2)
-  xb  x1 = 1  x1 = 0
-   1       2       5
-   2       0       2
-   3       0       1
-   4       0       1
-   5       0       1
-   6       0       1
-   7       0       1
-   8       0       1
-   9       0       1
-  10       0       1
-  11       0       1
-  12       0       1
-  13       0       1
-  14       0       1
-  15       0       1
-  16       0       1
-  17       0       1
-  18       0       1
-  19       0       1
-  20       0       1
-  21       0       1
-  22       0       1
-  23       0       1
-  24       0       1
-  25       0       1
+  x2-direction thresholds: least x2 with SM2 at (xb, 0, x1, x2), x1 = 1, 0
+  xb  x2_T1  x2_T0
+   1      2      5
+   2      0      2
+   3      0      1
+   4      0      1
+   5      0      1
+   6      0      1
+   7      0      1
+   8      0      1
+   9      0      1
+  10      0      1
+  11      0      1
+  12      0      1
+  13      0      1
+  14      0      1
+  15      0      1
+  16      0      1
+  17      0      1
+  18      0      1
+  19      0      1
+  20      0      1
+  21      0      1
+  22      0      1
+  23      0      1
+  24      0      1
+  25      0      1
 
   structure                                     window W = 25           whole grid
   cloud-first (i): SM1 on all of S_CF           holds                   holds

@@ -182,4 +182,23 @@ struct OverflowingRateTests {
         arrivalRate: 1e308, sm1CloudRate: 1e308, sm2LocalRate: 1e308, sm2CloudRate: 1.5e308)
     }
   }
+
+  /// The fuzz finding `offload modes delay --cloud-speedup 4.9e-324 --discount 1e-300`
+  /// trapped in GTH: μ_c1 = K μ0 = 4.9e-324 is positive, but μ_c1/ν rounds to 0, so the
+  /// uniformized chain was numerically reducible. ν = λ + μ_c1 + μ_l2 + μ_c2 with
+  /// λ = 0.5 (1 + K) = 0.5 and μ_l2 = 1/0.6, so ν = 0.5 + 1/0.6 = 2.166666666666667 in doubles (the
+  /// subnormal rates vanish in the sum), and K is refused against 1e-12 ν.
+  @Test func negligibleRateIsAnError() throws {
+    #expect(
+      throws: ParameterError.inconsistent(
+        name: "SM1 cloud rate (mu_c1 = K mu0)", value: "5e-324",
+        reason: "must be at least 1e-12 times the sum of the four rates "
+          + "(nu = 2.166666666666667); a smaller rate vanishes in the round-off of the "
+          + "uniformized chain")
+    ) {
+      try ServiceModeParameters(load: 0.5, cloudSpeedup: 4.9e-324, localFraction: 0.6)
+    }
+    // 1e-9 is far from that limit and stays valid.
+    _ = try ServiceModeParameters(load: 0.5, cloudSpeedup: 1e-9, localFraction: 0.6)
+  }
 }

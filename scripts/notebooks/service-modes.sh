@@ -11,10 +11,8 @@ for config in a b c d; do
   "$offload" modes solve --config "$config" --format json \
     --heatmap-csv "$out/policy-$config.csv" --svg "$out/policy-$config.svg" \
     > "$out/solve-$config.json"
-  # T1(n), T0(n) on the window n = 0..W (the 'base' rows of the threshold CSV).
-  "$offload" modes solve --config "$config" --format csv \
-    | awk -F, 'NR == 1 { print "n,T1,T0"; next } $1 == "base" { print $2 "," $3 "," $4 }' \
-    > "$out/thresholds-$config.csv"
+  # T1(n), T0(n) on the window n = 0..W ('never': SM2 never chosen on that line).
+  "$offload" modes solve --config "$config" --format csv > "$out/thresholds-$config.csv"
 done
 
 echo "service-modes: Fig. 5 sweep (discounted-optimal, B = 50 and B = 100)" >&2

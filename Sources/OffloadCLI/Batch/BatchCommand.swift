@@ -84,7 +84,7 @@ struct BatchModelOptions: ParsableArguments {
 
   /// `nil` for `inf`.
   private static func parsedCapacity(_ capacity: String) throws(ParameterError) -> Int? {
-    if capacity.lowercased() == "inf" { return nil }
+    if ["inf", "infinite"].contains(capacity.lowercased()) { return nil }
     guard let value = Double(capacity) else {
       throw .malformed(name: "capacity (N_cap)", value: capacity, expected: "an integer or inf")
     }
@@ -93,13 +93,19 @@ struct BatchModelOptions: ParsableArguments {
       valid: "an integer with K <= N_cap <= \(BatchQueueParameters.maximumCapacity), or inf")
   }
 
+  /// The capacity as outputs carry it: as typed, or "infinite" for `inf` (outputs never
+  /// print inf, docs/cli.md).
+  private var capacityDescription: String {
+    ["inf", "infinite"].contains(capacity.lowercased()) ? "infinite" : capacity
+  }
+
   /// The model part of the provenance (every flag, defaults included).
   var provenance: [(name: String, value: ParameterValue)] {
     [
       ("arrival_rate", .number(arrivalRate)), ("interarrival", .text(interarrival)),
       ("min_batch", countValue(minBatch)), ("max_batch", countValue(maxBatch)),
       ("service_rates", .text(serviceRates)), ("rate_rule", .text(rateRule.rawValue)),
-      ("capacity", .text(capacity)),
+      ("capacity", .text(capacityDescription)),
     ]
   }
 }

@@ -85,11 +85,12 @@ struct BatchSolveCommand: ParsableCommand {
     if let distributionCSV {
       try write(
         report.distributionTable.describing(provenance).renderCSV() + "\n",
-        toFile: distributionCSV)
+        toFile: distributionCSV, flag: "--distribution-csv")
     }
     if let batchSizeCSV {
       try write(
-        report.batchSizeTable.describing(provenance).renderCSV() + "\n", toFile: batchSizeCSV)
+        report.batchSizeTable.describing(provenance).renderCSV() + "\n", toFile: batchSizeCSV,
+        flag: "--batch-size-csv")
     }
     if solution.status != .converged { throw notConvergedExitCode }
   }

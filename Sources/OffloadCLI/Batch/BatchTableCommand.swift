@@ -68,7 +68,7 @@ struct BatchTableCommand: ParsableCommand {
       parameters: [
         ("arrival_rate", .number(arrivalRate)), ("service_rates", .text(serviceRates)),
         ("laws", .text(laws)), ("pairs", .text(pairs)), ("rate_rule", .text("switch")),
-        ("capacity", .text("inf")),
+        ("capacity", .text("infinite")),
       ])
     let warnings = emitWarnings(
       rows.filter { $0.status != SolverStatus.converged.rawValue }.map {

@@ -49,10 +49,18 @@ enum ParameterValue: Encodable, Sendable, Equatable {
 struct Provenance: Encodable, Sendable, Equatable {
   let command: String
   let parameters: [(name: String, value: ParameterValue)]
+  /// Parameters whose value varies by row (a sweep's swept options): CSV tables carry them
+  /// as leading columns, so `describing` does not repeat them as trailing ones.
+  var perRow: [String] = []
 
-  init(command: String, parameters: [(name: String, value: ParameterValue)]) {
+  /// - Parameter perRow: the names of `parameters` that a CSV row gives by its own
+  ///   leading column (a swept list), left out of the trailing columns.
+  init(
+    command: String, parameters: [(name: String, value: ParameterValue)], perRow: [String] = []
+  ) {
     self.command = command
     self.parameters = parameters
+    self.perRow = perRow
   }
 
   static func == (left: Provenance, right: Provenance) -> Bool {
@@ -80,6 +88,22 @@ struct Provenance: Encodable, Sendable, Equatable {
     }
   }
 
+  /// A 16-hex-digit FNV-1a hash of the command and every parameter name and value: equal
+  /// for two runs exactly when their parameter sets are equal, whatever the process (unlike
+  /// `Hasher`, it is not seeded). Shard CSVs carry it so that `merge` can refuse shards of
+  /// different runs.
+  var parameterHash: String {
+    let text =
+      ([command, toolVersion] + parameters.map { "\($0.name)=\($0.value.cell)" })
+      .joined(separator: "\n")
+    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+    for byte in text.utf8 {
+      hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
+    }
+    let digits = String(hash, radix: 16)
+    return String(repeating: "0", count: 16 - digits.count) + digits
+  }
+
   /// The one-line caption printed above human-readable tables.
   var caption: String {
     "# offload \(toolVersion) \(command): "
@@ -91,9 +115,9 @@ extension TextTable {
   /// The table with one trailing column per parameter and an `offload_version` column,
   /// every row carrying the same values (the CSV convention of docs/cli.md).
   func describing(_ provenance: Provenance) -> TextTable {
-    var table = TextTable(
-      header: header + provenance.parameters.map(\.name) + ["offload_version"])
-    let cells = provenance.parameters.map(\.value.cell) + [toolVersion]
+    let constant = provenance.parameters.filter { !provenance.perRow.contains($0.name) }
+    var table = TextTable(header: header + constant.map(\.name) + ["offload_version"])
+    let cells = constant.map(\.value.cell) + [toolVersion]
     for row in rows { table.append(row + cells) }
     return table
   }

@@ -52,7 +52,8 @@ enum MDPReport {
           String(state), formatNumber(solution.values[state]), String(policy[state]),
         ])
       }
-      try write(table.describing(provenance).renderCSV() + "\n", toFile: path)
+      try write(
+        table.describing(provenance).renderCSV() + "\n", toFile: path, flag: "--output-values")
     }
     guard solution.converged else {
       printToStandardError(

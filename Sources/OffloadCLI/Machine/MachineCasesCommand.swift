@@ -19,8 +19,7 @@ struct MachineCasesCommand: ParsableCommand {
   @OptionGroup var simulation: MachineSimulationOptions
   @OptionGroup var assumptionOptions: MachineAssumptionOptions
 
-  @Option(help: "Output format.")
-  var format = OutputFormat.table
+  @OptionGroup var output: OutputOptions
 
   /// (name, q, s, q_i, p_i, paper's queue verdict).
   static let cases: [(String, Double, Double, [Double], [Double], QueueVerdict)] = [
@@ -29,6 +28,8 @@ struct MachineCasesCommand: ParsableCommand {
   ]
 
   func run() throws {
+    try output.checkPaths()
+    let diagnostics = Diagnostics()
     let settings = try simulation.settings()
     let assumptions = try assumptionOptions.assumptions()
     let optimizer = try optimization.optimizer(assumptions)
@@ -39,6 +40,7 @@ struct MachineCasesCommand: ParsableCommand {
           flipProbability: q, busyAfterCompletionProbability: s, serviceProbabilities: service,
           arrivalProbabilities: arrivals, samplingCost: 5)
       }
+      diagnostics.warn(all: parameters.warnings)
       machineProgress("\(name): optimising the tables (weight \(optimization.weight.rawValue))")
       let tables = [
         optimizer.table(parameters, rule: .randomized), optimizer.table(parameters, rule: .maxAge),
@@ -68,17 +70,20 @@ struct MachineCasesCommand: ParsableCommand {
             paper: paper == .growing ? "unstable" : "stable", agrees: result.verdict == paper))
       }
     }
-    switch format {
-    case .json: print(try renderJSON(rows))
-    case .csv: print(Self.table(rows).renderCSV())
-    case .table:
-      print(Self.table(rows).renderText())
-      let reproduced = rows.allSatisfy { $0.agrees != false }
-      print("")
-      print(
-        "paper's verdicts reproduced: \(reproduced ? "yes" : "no") (weight \(optimization.weight.rawValue))"
-      )
-    }
+    let reproduced = rows.allSatisfy { $0.agrees != false }
+    try output.emit(
+      CommandResult(
+        document: rows, table: Self.table(rows),
+        notes: [
+          "",
+          "paper's verdicts reproduced: \(reproduced ? "yes" : "no") (weight "
+            + "\(optimization.weight.rawValue))",
+        ]),
+      provenance: Provenance(
+        command: "machine cases",
+        parameters: [("sampling_cost", .number(5))] + simulation.provenance
+          + optimization.provenance + assumptionOptions.provenance),
+      diagnostics: diagnostics)
   }
 
   static func table(_ rows: [CaseRow]) -> TextTable {

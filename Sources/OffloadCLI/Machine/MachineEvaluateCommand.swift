@@ -52,11 +52,15 @@ struct MachineEvaluateCommand: ParsableCommand {
     help: "Age cap of the literal max-age joint chain (A6.2); omitted: not run.")
   var literalCap: Int?
 
-  @Option(help: "Output format.")
-  var format = OutputFormat.table
+  @OptionGroup var output: OutputOptions
+
+  /// The largest --literal-cap.
+  static let maximumLiteralCap = 100_000
 
   func run() throws {
-    let parameters = try model.figure4Parameters()
+    try output.checkPaths()
+    let diagnostics = Diagnostics()
+    let parameters = try model.figure4Parameters(diagnostics)
     let assumptions = try assumptionOptions.assumptions()
     let set = try parseSubset(subset, parameters)
     try require(
@@ -81,6 +85,12 @@ struct MachineEvaluateCommand: ParsableCommand {
       parameters, subset: set, policy: chosen, assumptions: assumptions)
     let exact = ExactEvaluation.evaluate(
       parameters, subset: set, policy: chosen, accuracy: accuracy, assumptions: assumptions)
+    if let literalCap {
+      try require(
+        (1...Self.maximumLiteralCap).contains(literalCap),
+        .outOfRange(
+          "--literal-cap", literalCap, valid: "an integer in 1...\(Self.maximumLiteralCap)"))
+    }
     let literal = try literalCap.map { cap in
       try validatingParameters {
         try LiteralMaxAgeEvaluation.evaluate(
@@ -91,22 +101,27 @@ struct MachineEvaluateCommand: ParsableCommand {
     let result = MachineEvaluation(
       parameters: parameters, subset: set, policy: chosen, closed: closed, exact: exact,
       literal: literal, weight: weight, assumptions: assumptions)
-    switch format {
-    case .json: print(try renderJSON(result))
-    case .csv: print(result.table.renderCSV())
-    case .table:
-      print(result.table.renderText())
-      print("")
-      print(result.summary)
-    }
-    if exact.status != .converged {
-      printToStandardError(
-        "error: the exact chain reached its largest age cap before its truncation error fell "
-          + "below --accuracy \(formatNumber(accuracy)) (mass at cap "
-          + "\(exact.massAtCap.map { formatNumber($0, significantDigits: 3) }.joined(separator: ", "))); "
-          + "its ages are not exact")
-      throw notConvergedExitCode
-    }
+    let provenance = Provenance(
+      command: "machine evaluate",
+      parameters: MachineModelOptions.provenance(parameters) + [
+        ("policy", .text(policy.rawValue)),
+        ("subset", .text(set.users.map { String($0 + 1) }.joined(separator: ";"))),
+        ("sampling_probability", .number(samplingProbability)),
+        ("schedule", .numbers(result.schedule ?? [])), ("weight", .text(weight.rawValue)),
+        ("accuracy", .number(accuracy)),
+        ("literal_cap", literalCap.map { .integer($0) } ?? .text("none")),
+      ] + assumptionOptions.provenance)
+    try output.emit(
+      CommandResult(document: result, table: result.table, notes: ["", result.summary]),
+      provenance: provenance, diagnostics: diagnostics,
+      notConverged: exact.status == .converged
+        ? []
+        : [
+          "the exact chain reached its largest age cap before its truncation error fell "
+            + "below --accuracy \(formatNumber(accuracy)) (mass at cap "
+            + exact.massAtCap.map { formatNumber($0, significantDigits: 3) }
+            .joined(separator: ", ") + "); its ages are not exact"
+        ])
   }
 }
 
@@ -146,7 +161,6 @@ struct MachineEvaluation: Encodable {
   var totalCost: Double
   var idlePeriod: IdlePeriodFigures
   var exactCheck: ExactCheck
-  var warnings: [String]
 
   init(
     parameters: MachineParameters, subset: UserSubset, policy: SubsetPolicy,
@@ -184,7 +198,6 @@ struct MachineEvaluation: Encodable {
       ageCaps: exact.ageCaps, massAtCap: exact.massAtCap, status: exact.status,
       maxAbsDifference: difference, literalMaxAge: literal,
       literalMaxAbsDifference: literalDifference)
-    warnings = parameters.warnings.map(\.description)
   }
 
   /// One row per member of S: closed form and exact values.

@@ -19,7 +19,8 @@ struct MachineFigure4Command: ParsableCommand {
   @Option(
     parsing: .unconditional,
     help: ArgumentHelp(
-      "q values: start:stop:step or a comma list, each in [1e-9, 1).", valueName: "values"))
+      "q values: start:stop:step or a comma list of at most \(MachineOptimalCommand.maximumQValues), each in [1e-9, 1).",
+      valueName: "values"))
   var qValues = "0.1:0.9:0.1"
 
   @Option(
@@ -54,11 +55,13 @@ struct MachineFigure4Command: ParsableCommand {
   @Option(help: "Also write the figure as an SVG line chart to this path.")
   var svg: String?
 
-  @Option(help: "Output format.")
-  var format = OutputFormat.table
+  @OptionGroup var output: OutputOptions
 
   func run() throws {
-    let flips = try parseRange(qValues, name: "--q-values")
+    try output.checkPaths([("--svg", svg)])
+    let diagnostics = Diagnostics()
+    let flips = try parseRange(
+      qValues, name: "--q-values", maximumPoints: MachineOptimalCommand.maximumQValues)
     let regimes = try validatingParameters {
       [
         ("low", try parseList(lowArrivalProbabilities, name: "low arrival probabilities (p_i)")),
@@ -84,6 +87,7 @@ struct MachineFigure4Command: ParsableCommand {
       let tables = [optimizer.table(base, rule: .randomized), optimizer.table(base, rule: .maxAge)]
       for (regime, arrivals) in regimes {
         let parameters = try validatingParameters { try base.withArrivalProbabilities(arrivals) }
+        diagnostics.warn(all: parameters.warnings)
         for table in tables {
           machineProgress(
             "q = \(formatNumber(q, significantDigits: 4)), \(regime) arrivals, \(table.rule.rawValue): simulating"
@@ -105,12 +109,20 @@ struct MachineFigure4Command: ParsableCommand {
         }
       }
     }
-    if let svg { try write(Self.chart(points), toFile: svg) }
-    switch format {
-    case .json: print(try renderJSON(points))
-    case .csv: print(Self.table(points).renderCSV())
-    case .table: print(Self.table(points).renderText())
-    }
+    if let svg { try write(Self.chart(points), toFile: svg, flag: "--svg") }
+    try output.emit(
+      CommandResult(document: points, table: Self.table(points)),
+      provenance: Provenance(
+        command: "machine figure4",
+        parameters: [
+          ("q_values", .numbers(flips)), ("busy_after_completion", .number(busyAfterCompletion)),
+          ("service_probabilities", .numbers(service)),
+          ("low_arrival_probabilities", .numbers(regimes[0].1)),
+          ("high_arrival_probabilities", .numbers(regimes[1].1)),
+          ("sampling_cost", .number(samplingCost)),
+        ] + simulation.provenance + optimization.provenance + assumptionOptions.provenance,
+        perRow: ["q_values"]),
+      diagnostics: diagnostics)
   }
 
   static func table(_ points: [Figure4Point]) -> TextTable {

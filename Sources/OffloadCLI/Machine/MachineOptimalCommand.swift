@@ -23,7 +23,7 @@ struct MachineOptimalCommand: ParsableCommand {
   @Option(
     parsing: .unconditional,
     help: ArgumentHelp(
-      "Several q values (start:stop:step or a comma list) instead of --flip-probability.",
+      "Several q values (start:stop:step or a comma list, at most \(maximumQValues)) instead of --flip-probability.",
       valueName: "values"))
   var qValues: String?
 
@@ -46,17 +46,33 @@ struct MachineOptimalCommand: ParsableCommand {
     help: "Width of the gain bracket at which relative value iteration stops, > 0.")
   var tolerance = 1e-6
 
-  @Option(parsing: .unconditional, help: "Iteration limit of relative value iteration.")
+  @Option(
+    parsing: .unconditional,
+    help: "Iteration limit of relative value iteration, 1...\(formatCount(maximumIterationLimit)).")
   var maxIterations = 1_000_000
+
+  /// The largest --max-iterations.
+  static let maximumIterationLimit = MDPSolver.maximumIterationLimit
+  /// The most --q-values (each is one MDP solve of up to seconds).
+  static let maximumQValues = 1000
+  /// The largest --age-cap.
+  static let maximumAgeCap = 100_000
 
   @OptionGroup var optimization: MachineOptimizerOptions
   @OptionGroup var assumptionOptions: MachineAssumptionOptions
 
-  @Option(help: "Output format.")
-  var format = OutputFormat.table
+  @OptionGroup var output: OutputOptions
 
   func run() throws {
+    try output.checkPaths()
+    let diagnostics = Diagnostics()
     let base = try model.parameters(defaultService: [0.4, 0.9])
+    diagnostics.warn(all: base.warnings)
+    if let ageCap {
+      try require(
+        (2...Self.maximumAgeCap).contains(ageCap),
+        .outOfRange("--age-cap (A)", ageCap, valid: "an integer in 2...\(Self.maximumAgeCap)"))
+    }
     try require(
       tolerance > 0 && tolerance.isFinite,
       .outOfRange("tolerance", tolerance, valid: "finite and > 0"))
@@ -64,13 +80,13 @@ struct MachineOptimalCommand: ParsableCommand {
       capAccuracy > 0 && capAccuracy.isFinite,
       .outOfRange("cap accuracy", capAccuracy, valid: "finite and > 0"))
     try require(
-      maxIterations >= 1, .outOfRange("max iterations", maxIterations, valid: "an integer >= 1"))
-    try require(
-      maxIterations <= MDPSolver.maximumIterationLimit,
+      (1...Self.maximumIterationLimit).contains(maxIterations),
       .outOfRange(
         "max iterations", maxIterations,
-        valid: "an integer in 1...\(MDPSolver.maximumIterationLimit)"))
-    let flips = try qValues.map { try parseRange($0, name: "--q-values") } ?? [base.flipProbability]
+        valid: "an integer in 1...\(formatCount(Self.maximumIterationLimit))"))
+    let flips =
+      try qValues.map { try parseRange($0, name: "--q-values", maximumPoints: Self.maximumQValues) }
+      ?? [base.flipProbability]
     let assumptions = try assumptionOptions.assumptions()
     let optimizer = try optimization.optimizer(assumptions)
     var rows: [OptimalRow] = []
@@ -97,22 +113,27 @@ struct MachineOptimalCommand: ParsableCommand {
       ) { machineProgress("\(label): \($0)") }
       let seconds = Date().timeIntervalSince(clock)
       machineProgress("\(label): done in \(formatNumber(seconds, significantDigits: 3)) s")
-      rows.append(OptimalRow(flipProbability: q, seconds: seconds, report: report))
-    }
-    switch format {
-    case .json: print(try renderJSON(rows))
-    case .csv: print(Self.table(rows).renderCSV())
-    case .table: print(Self.table(rows).renderText())
+      rows.append(OptimalRow(flipProbability: q, report: report))
     }
     let converged = rows.allSatisfy { row in
       [row.report.optimal, row.report.bestRandomized.inModel, row.report.bestMaxAge.inModel]
         .allSatisfy { $0.status == .converged }
     }
-    if !converged {
-      printToStandardError(
-        "relative value iteration reached --max-iterations before the bracket closed")
-      throw notConvergedExitCode
-    }
+    try output.emit(
+      CommandResult(document: rows, table: Self.table(rows)),
+      provenance: Provenance(
+        command: "machine optimal",
+        parameters: MachineModelOptions.provenance(base).filter { $0.name != "flip_probability" }
+          + [
+            ("q_values", .numbers(flips)),
+            ("age_cap", ageCap.map { .integer($0) } ?? .text("automatic")),
+            ("cap_accuracy", .number(capAccuracy)), ("belief_tolerance", .number(beliefTolerance)),
+            ("tolerance", .number(tolerance)), ("max_iterations", .integer(maxIterations)),
+          ] + optimization.provenance + assumptionOptions.provenance,
+        perRow: ["q_values"]),
+      diagnostics: diagnostics,
+      notConverged: converged
+        ? [] : ["relative value iteration reached --max-iterations before the bracket closed"])
   }
 
   /// The smallest cap whose truncation error on the best max-age pair's mean ages is at
@@ -133,7 +154,7 @@ struct MachineOptimalCommand: ParsableCommand {
       header: [
         "q", "g*", "bracket", "phi1 closed", "phi1 in MDP", "phi1 gap %", "max-age closed",
         "max-age in MDP", "max-age gap %", "sampling rate", "max-age share", "mass at cap", "A",
-        "idle states", "states", "iterations", "seconds",
+        "idle states", "states", "iterations",
       ])
     for row in rows {
       let report = row.report
@@ -148,7 +169,7 @@ struct MachineOptimalCommand: ParsableCommand {
         number(report.bestMaxAge.inModel.gain, 7), number(report.bestMaxAge.gapPercent, 3),
         number(report.samplingRate, 4), number(report.maxAgeShare, 4), number(report.massAtCap, 2),
         String(report.ageCap), String(report.idleStateCount), String(report.stateCount),
-        String(report.optimal.iterations), number(row.seconds, 3),
+        String(report.optimal.iterations),
       ])
     }
     return table
@@ -158,6 +179,5 @@ struct MachineOptimalCommand: ParsableCommand {
 /// One q of `optimal`.
 struct OptimalRow: Encodable {
   var flipProbability: Double
-  var seconds: Double
   var report: OptimalPolicyReport
 }

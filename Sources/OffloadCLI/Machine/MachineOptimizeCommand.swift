@@ -16,23 +16,25 @@ struct MachineOptimizeCommand: ParsableCommand {
   @OptionGroup var optimization: MachineOptimizerOptions
   @OptionGroup var assumptionOptions: MachineAssumptionOptions
 
-  @Option(help: "Output format.")
-  var format = OutputFormat.table
+  @OptionGroup var output: OutputOptions
 
   func run() throws {
-    let parameters = try model.figure4Parameters()
+    try output.checkPaths()
+    let diagnostics = Diagnostics()
+    let parameters = try model.figure4Parameters(diagnostics)
     let tables = try optimization.tables(
       parameters, samplingProbability: nil, assumptions: try assumptionOptions.assumptions())
-    switch format {
-    case .json:
-      print(
-        try renderJSON(
-          MachineTables(
-            weight: optimization.weight, sKind: optimization.sKind,
-            randomized: tables.randomized.entries, maxAge: tables.maxAge.entries)))
-    case .csv: print(Self.table(tables).renderCSV())
-    case .table: print(Self.table(tables).renderText())
-    }
+    try output.emit(
+      CommandResult(
+        document: MachineTables(
+          weight: optimization.weight, sKind: optimization.sKind,
+          randomized: tables.randomized.entries, maxAge: tables.maxAge.entries),
+        table: Self.table(tables)),
+      provenance: Provenance(
+        command: "machine optimize",
+        parameters: MachineModelOptions.provenance(parameters) + optimization.provenance
+          + assumptionOptions.provenance),
+      diagnostics: diagnostics)
   }
 
   /// One row per subset with both families' solutions.

@@ -29,6 +29,18 @@ struct MachineAssumptionOptions: ParsableArguments {
         + "or service-next-slot (the alternatives A2 rules out)."))
   var slotOrdering = SlotOrdering.sampleThenFlip
 
+  /// The provenance entries of the assumptions.
+  var provenance: [(name: String, value: ParameterValue)] {
+    [
+      ("max_age_ties", .text(maxAgeTies.rawValue)),
+      (
+        "empty_queue_sampling_probability",
+        emptyQueueSamplingProbability.map { .number($0) } ?? .text("none")
+      ),
+      ("slot_ordering", .text(slotOrdering.rawValue)),
+    ]
+  }
+
   /// The validated assumptions.
   func assumptions() throws -> ModelAssumptions {
     try validatingParameters {
@@ -74,12 +86,25 @@ struct MachineModelOptions: ParsableArguments {
   var samplingCost = 5.0
 
   /// The validated parameters with the Fig. 4 defaults (service probabilities and the low
-  /// arrival regime, spec A11), their assumption warnings printed on stderr.
-  func figure4Parameters() throws -> MachineParameters {
+  /// arrival regime, spec A11), their assumption warnings issued to `diagnostics`.
+  func figure4Parameters(_ diagnostics: Diagnostics) throws -> MachineParameters {
     let parameters = try parameters(
       defaultService: MachineDefaults.service, defaultArrivals: MachineDefaults.lowArrivals)
-    report(parameters.warnings)
+    diagnostics.warn(all: parameters.warnings)
     return parameters
+  }
+
+  /// The provenance entries of resolved `parameters` (defaults included).
+  static func provenance(_ parameters: MachineParameters) -> [(
+    name: String, value: ParameterValue
+  )] {
+    [
+      ("flip_probability", .number(parameters.flipProbability)),
+      ("busy_after_completion", .number(parameters.busyAfterCompletionProbability)),
+      ("service_probabilities", .numbers(parameters.serviceProbabilities)),
+      ("arrival_probabilities", .numbers(parameters.arrivalProbabilities)),
+      ("sampling_cost", .number(parameters.samplingCost)),
+    ]
   }
 
   /// The validated parameters; missing lists take the command's defaults (missing
@@ -113,16 +138,28 @@ struct MachineOptimizerOptions: ParsableArguments {
 
   @Option(
     parsing: .unconditional,
-    help: "Nelder-Mead starting points of the multistart for phi1's schedule, >= 1.")
+    help: "Nelder-Mead starting points of the multistart for phi1's schedule, 1...\(maximumStarts)."
+  )
   var starts = 12
+
+  /// The largest --starts.
+  static let maximumStarts = SubsetOptimizer.maximumStarts
 
   @Option(
     parsing: .unconditional,
     help: "Seed of the multistart (and of simulations where they take one).")
   var seed: UInt64 = 1
 
+  /// The provenance entries of the optimizer.
+  var provenance: [(name: String, value: ParameterValue)] {
+    [
+      ("weight", .text(weight.rawValue)), ("s_kind", .text(sKind.rawValue)),
+      ("starts", .integer(starts)), ("seed", .text(String(seed))),
+    ]
+  }
+
   func optimizer(_ assumptions: ModelAssumptions) throws -> SubsetOptimizer {
-    try require(starts >= 1, .outOfRange("starts", starts, valid: "an integer >= 1"))
+    try validatingParameters { try SubsetOptimizer.checkStarts(starts) }
     return SubsetOptimizer(
       weighting: weight, samplingCostKind: sKind, starts: starts, seed: seed,
       assumptions: assumptions)
@@ -154,25 +191,58 @@ struct MachineOptimizerOptions: ParsableArguments {
 
 /// The flags of a simulation run (spec A7).
 struct MachineSimulationOptions: ParsableArguments {
-  @Option(parsing: .unconditional, help: "Measured slots per replication.")
+  @Option(
+    parsing: .unconditional,
+    help: "Measured slots per replication, \(minimumSlots)...\(formatCount(maximumSlots)).")
   var slots = 1_000_000
 
-  @Option(parsing: .unconditional, help: "Slots simulated before measuring.")
+  @Option(
+    parsing: .unconditional,
+    help: "Slots simulated before measuring, 0...\(formatCount(maximumSlots)).")
   var warmUp = 10_000
 
   @Option(
     parsing: .unconditional,
-    help: "Independent replications R >= 2 (seeds seed, seed+1, ...); 95% t intervals.")
+    help:
+      "Independent replications R in 2...\(maximumReplications) (seeds seed, seed+1, ...); 95% t intervals."
+  )
   var replications = 4
 
   @Option(parsing: .unconditional, help: "Seed of the first replication.")
   var simulationSeed: UInt64 = 1
 
+  /// The fewest measured slots: the queue-growth test cuts a run into 100 windows (A9.5).
+  static let minimumSlots = 100
+  /// The most slots per replication (measured and warm-up each).
+  static let maximumSlots = 1_000_000_000_000
+  /// The most replications.
+  static let maximumReplications = 10_000
+
+  /// The provenance entries of the simulation.
+  var provenance: [(name: String, value: ParameterValue)] {
+    [
+      ("slots", .integer(slots)), ("warm_up", .integer(warmUp)),
+      ("replications", .integer(replications)),
+      ("simulation_seed", .text(String(simulationSeed))),
+    ]
+  }
+
   func settings(permanentCongestion: UserSubset? = nil) throws -> SimulationSettings {
     try require(
-      replications >= 2,
+      (2...Self.maximumReplications).contains(replications),
       .outOfRange(
-        "replications (R)", replications, valid: "an integer >= 2 (a t interval needs two)"))
+        "--replications (R)", replications,
+        valid: "an integer in 2...\(Self.maximumReplications) (a t interval needs two)"))
+    try require(
+      (Self.minimumSlots...Self.maximumSlots).contains(slots),
+      .outOfRange(
+        "--slots", slots,
+        valid: "an integer in \(Self.minimumSlots)...\(formatCount(Self.maximumSlots)) "
+          + "(the queue-growth test cuts the run into \(Self.minimumSlots) windows)"))
+    try require(
+      (0...Self.maximumSlots).contains(warmUp),
+      .outOfRange(
+        "--warm-up", warmUp, valid: "an integer in 0...\(formatCount(Self.maximumSlots))"))
     return try validatingParameters {
       try SimulationSettings(
         slots: slots, warmUpSlots: warmUp, replications: replications, seed: simulationSeed,
@@ -231,9 +301,4 @@ func parseList(_ text: String, name: String) throws(ParameterError) -> [Double] 
     values.append(value)
   }
   return values
-}
-
-/// Throws the usage error (exit code 64) of `error` unless `condition` holds.
-func require(_ condition: Bool, _ error: @autoclosure () -> ParameterError) throws {
-  if !condition { throw ValidationError(error().description) }
 }

@@ -38,16 +38,17 @@ struct MachineSimulateCommand: ParsableCommand {
       "S for --permanent-congestion (1-based list; default: every user).", valueName: "i,j,..."))
   var subset: String?
 
-  @Option(help: "Output format.")
-  var format = OutputFormat.table
+  @OptionGroup var output: OutputOptions
 
   func run() throws {
+    try output.checkPaths()
+    let diagnostics = Diagnostics()
     try require(
       subset == nil || permanentCongestion,
       .inconsistent(
         name: "--subset", value: subset ?? "", reason: "S applies with --permanent-congestion only")
     )
-    let parameters = try model.figure4Parameters()
+    let parameters = try model.figure4Parameters(diagnostics)
     let congested = permanentCongestion ? try parseSubset(subset, parameters) : nil
     let settings = try simulation.settings(permanentCongestion: congested)
     let assumptions = try assumptionOptions.assumptions()
@@ -57,24 +58,36 @@ struct MachineSimulateCommand: ParsableCommand {
     var results: [MachineSimulationReport] = []
     for rule in rules {
       let table = rule == .randomized ? tables.randomized : tables.maxAge
-      machineProgress(
-        "simulating \(rule.rawValue): \(settings.replications) x \(settings.slots) slots")
+      let progress = ProgressReporter(
+        "simulate \(rule.rawValue) (\(settings.replications) x \(settings.slots) slots "
+          + "replications)", delay: 0, interval: 0)
       let result = MachineSimulator(
         parameters: parameters, table: table, settings: settings, assumptions: assumptions
-      ).run { finished, total in
-        machineProgress("  \(rule.rawValue): replication \(finished)/\(total) done")
-      }
+      ).run { finished, total in progress.report(finished: finished, of: total) }
       let closed = congested.map {
         ClosedForms.performance(
           parameters, subset: $0, policy: table[$0].policy, assumptions: assumptions)
       }
       results.append(MachineSimulationReport(result, closedForm: closed))
     }
-    switch format {
-    case .json: print(try renderJSON(results))
-    case .csv: print(MachineSimulationReport.table(results).renderCSV())
-    case .table: print(MachineSimulationReport.table(results).renderText())
-    }
+    try output.emit(
+      CommandResult(document: results, table: MachineSimulationReport.table(results)),
+      provenance: Provenance(
+        command: "machine simulate",
+        parameters: MachineModelOptions.provenance(parameters) + [
+          ("policy", .text(policy?.rawValue ?? "both")),
+          (
+            "sampling_probability",
+            samplingProbability.map { .number($0) } ?? .text("optimised tables")
+          ),
+          ("permanent_congestion", .flag(permanentCongestion)),
+          (
+            "subset",
+            .text(
+              congested.map { $0.users.map { String($0 + 1) }.joined(separator: ";") } ?? "none")
+          ),
+        ] + simulation.provenance + optimization.provenance + assumptionOptions.provenance),
+      diagnostics: diagnostics)
   }
 }
 

@@ -25,26 +25,32 @@ struct MachineStabilityCommand: ParsableCommand {
   )
   var samplingProbability: Double?
 
-  @Option(help: "Output format.")
-  var format = OutputFormat.table
+  @OptionGroup var output: OutputOptions
 
   func run() throws {
-    let parameters = try model.figure4Parameters()
+    try output.checkPaths()
+    let diagnostics = Diagnostics()
+    let parameters = try model.figure4Parameters(diagnostics)
     let assumptions = try assumptionOptions.assumptions()
     let tables = try optimization.tables(
       parameters, samplingProbability: samplingProbability, assumptions: assumptions)
     let stability = StabilityReport(
       parameters, randomized: tables.randomized, maxAge: tables.maxAge, assumptions: assumptions)
-    switch format {
-    case .json: print(try renderJSON(stability))
-    case .csv: print(Self.table(stability.conditions).renderCSV())
-    case .table:
-      print(Self.table(stability.conditions).renderText())
-      print("")
-      print(
-        "chi(q,s) = \(formatNumber(stability.freeProbabilityLowerBound, significantDigits: 6)), "
-          + "load at mu = 1 = \(formatNumber(stability.loadAtFullSampling, significantDigits: 6))")
-    }
+    let note =
+      "chi(q,s) = \(formatNumber(stability.freeProbabilityLowerBound, significantDigits: 6)), "
+      + "load at mu = 1 = \(formatNumber(stability.loadAtFullSampling, significantDigits: 6))"
+    try output.emit(
+      CommandResult(
+        document: stability, table: Self.table(stability.conditions), notes: ["", note]),
+      provenance: Provenance(
+        command: "machine stability",
+        parameters: MachineModelOptions.provenance(parameters) + [
+          (
+            "sampling_probability",
+            samplingProbability.map { .number($0) } ?? .text("optimised tables")
+          )
+        ] + optimization.provenance + assumptionOptions.provenance),
+      diagnostics: diagnostics)
   }
 
   static func table(_ conditions: [StabilityCondition]) -> TextTable {

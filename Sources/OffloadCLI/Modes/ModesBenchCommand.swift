@@ -10,7 +10,7 @@ struct ModesBenchCommand: ParsableCommand {
     discussion: """
       Takes the model flags of 'solve'. The time covers the solve only (model set-up \
       excluded). With the default matrix-free method no sparse matrix is stored \
-      (about \(ModesMemory.matrixFreeBytesPerState) bytes per state); the run is refused, \
+      (about \(ServiceModeMemory.matrixFreeBytesPerState) bytes per state); the run is refused, \
       before allocating, when the estimate exceeds the machine's memory.
       With --criterion average the time covers the average-cost policy iteration (sparse \
       LU per policy, from the discounted-optimal policy) and the JSON adds gain, gainLower \
@@ -24,37 +24,31 @@ struct ModesBenchCommand: ParsableCommand {
   @Option(
     parsing: .unconditional,
     help:
-      "Threads of the Gauss-Seidel sweep, >= 1 (2 are used at most); results do not depend on it.")
-  var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
-
-  @Option(
-    help:
-      "Output format: table, csv or json (seconds, states, iterations, errorBound; average: gain, gainLower, gainUpper)."
+      "Threads of the Gauss-Seidel sweep, 1...\(maximumThreads) (default: all cores, 2 used at most); results do not depend on it."
   )
-  var format: OutputFormat = .table
+  var jobs: Int?
 
-  func validate() throws {
-    guard jobs >= 1 else {
-      throw ValidationError("invalid value \(jobs) for --jobs: must be an integer >= 1")
-    }
-    _ = try model.singleSpecification()
-    _ = try model.solver()
-  }
+  @OptionGroup var output: OutputOptions
 
   func run() throws {
-    let specification = try model.singleSpecification()
-    var solver = try model.solver()
-    solver.progress = ProgressReporter("bench").solverCallback
-    let states = try model.stateCount(specification)
-    if solver.criterion == .average {
-      try ModesMemory.check(states: states, sparse: true)
-      return try runAverage(model.model(specification), solver: solver, states: states)
-    }
-    try ModesMemory.check(states: states, sparse: solver.discountedMethod == .jacobi)
+    let jobs = try threadCount(jobs, flag: "--jobs")
+    try output.checkPaths()
+    let input = try model.input()
+    let specification = try input.single
+    var solver = input.solver
+    let average = solver.criterion == .average
+    solver.progress = ProgressReporter(
+      "bench solve B = \(specification.bufferLimit) "
+        + "(\(average ? "average" : solver.discountedMethod.rawValue))"
+    ).solverCallback(
+      target: solver.tolerance,
+      targetText: "\(formatNumber(solver.tolerance)) (\(solver.toleranceMode.rawValue))")
+    let states = try specification.stateSpace.stateCount
+    let matrixFree = !average && solver.discountedMethod == .gaussSeidel
+    try ModesMemory.check(states: states, sparse: !matrixFree)
     let solve: () throws -> CertifiedSolution
     var threadsUsed = 1
-    switch solver.discountedMethod {
-    case .gaussSeidel:
+    if matrixFree {
       var grid = try validatingParameters {
         try ServiceModeGridOperator(
           parameters: specification.parameters, bufferLimit: specification.bufferLimit,
@@ -67,7 +61,9 @@ struct ModesBenchCommand: ParsableCommand {
         try solver.contract(stateCount: states, discountFactor: grid.discountFactor)
           .solve(operator: grid)
       }
-    case .jacobi:
+    } else {
+      // The average criterion's contract computes its start policy (the discounted-optimal
+      // one), so it is built inside the timed closure, as `ServiceModeSolver.solve` does.
       let compiled = try model.model(specification)
       solve = { try solver.contract(for: compiled).solve(compiled.process) }
     }
@@ -82,53 +78,28 @@ struct ModesBenchCommand: ParsableCommand {
       errorBound: solution.errorBound, converged: solution.status == .converged,
       status: solution.status.rawValue, method: solution.methodDescription,
       tolerance: solver.tolerance, toleranceMode: solver.toleranceMode.rawValue,
-      threads: threadsUsed)
-    try report(result, status: solution.status)
-  }
-
-  /// Times `solver` (average criterion) on `model`: policy iteration with its warm start.
-  private func runAverage(_ model: ServiceModeModel, solver: ServiceModeSolver, states: Int)
-    throws
-  {
-    let clock = ContinuousClock()
-    var solution: ServiceModeSolution?
-    let elapsed = clock.measure { solution = solver.solve(model) }
-    guard let solution, let gain = solution.gainBounds else { return }
-    let seconds =
-      Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-    var result = ModesBenchJSON(
-      seconds: seconds, states: states, iterations: solution.iterations,
-      errorBound: solution.errorBound, converged: solution.converged,
-      status: solution.status.rawValue, method: solution.method, tolerance: solver.tolerance,
-      toleranceMode: solver.toleranceMode.rawValue, threads: 1)
-    (result.gain, result.gainLower, result.gainUpper) = (
-      (gain.lowerBound + gain.upperBound) / 2, gain.lowerBound, gain.upperBound
-    )
-    try report(result, status: solution.status)
-  }
-
-  /// Prints the result in `format`; exits 2 if it did not converge.
-  private func report(_ result: ModesBenchJSON, status: SolverStatus) throws {
-    switch format {
-    case .json: print(try renderJSON(result))
-    case .table, .csv:
-      let average = result.gain != nil
-      var table = TextTable(
-        header: ["seconds", "states", "iterations", "error_bound", "converged", "method"]
-          + (average ? ["gain", "gain_lower", "gain_upper"] : []))
-      table.append(
-        [
-          formatNumber(result.seconds), String(result.states), String(result.iterations),
-          formatNumber(result.errorBound), result.converged ? "yes" : "NO", result.method,
-        ] + [result.gain, result.gainLower, result.gainUpper].compactMap { $0.map(formatNumber) })
-      print(format == .csv ? table.renderCSV() : table.renderText())
-    }
-    if !result.converged {
-      printToStandardError(
-        "error: the solve "
-          + ModesReport.notConvergedAdvice(status, errorBound: result.errorBound))
-      throw notConvergedExitCode
-    }
+      threads: threadsUsed, gain: solution.gain, gainLower: solution.gainLower,
+      gainUpper: solution.gainUpper)
+    var table = TextTable(
+      header: ["seconds", "states", "iterations", "error_bound", "converged", "method"]
+        + (average ? ["gain", "gain_lower", "gain_upper"] : []))
+    table.append(
+      [
+        formatNumber(seconds), String(states), String(solution.iterations),
+        formatNumber(solution.errorBound), result.converged ? "yes" : "NO", result.method,
+      ] + [result.gain, result.gainLower, result.gainUpper].compactMap { $0.map(formatNumber) })
+    let diagnostics = Diagnostics()
+    diagnostics.warn(all: specification.parameters.warnings)
+    try output.emit(
+      CommandResult(document: result, table: table),
+      provenance: input.provenance("modes bench", extra: [("jobs", .integer(jobs))]),
+      diagnostics: diagnostics,
+      notConverged: result.converged
+        ? []
+        : [
+          "the solve "
+            + ModesReport.notConvergedAdvice(solution.status, errorBound: solution.errorBound)
+        ])
   }
 }
 

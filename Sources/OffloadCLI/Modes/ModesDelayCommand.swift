@@ -18,57 +18,47 @@ struct ModesDelayCommand: ParsableCommand {
 
   @OptionGroup var model: ModesModelOptions
   @OptionGroup var thresholdPolicy: ModesThresholdOptions
-
-  @Option(help: "Output format: table, csv or json.")
-  var format: OutputFormat = .table
-
-  func validate() throws {
-    let specification = try model.singleSpecification()
-    _ = try model.solver()
-    _ = try thresholdPolicy.thresholds(
-      cloudBufferLimit: specification.cloudBufferLimit ?? specification.bufferLimit)
-  }
+  @OptionGroup var output: OutputOptions
 
   func run() throws {
-    let model = try self.model.model(self.model.singleSpecification())
-    let solver = try self.model.solver()
-    let extra = try thresholdPolicy.policy(in: model.stateSpace).map { [("threshold", $0)] } ?? []
-    report(model.parameters.warnings)
-    let rows = try PolicyComparison.evaluate(model, solver: solver, extra: extra)
-    ModesDelayTable.reportWarnings(rows)
+    try output.checkPaths()
+    let input = try model.input()
+    let specification = try input.single
+    let space = try specification.stateSpace
+    let thresholds = try thresholdPolicy.thresholds(cloudBufferLimit: space.cloudBufferLimit)
+    let model = try self.model.model(specification)
+    let diagnostics = Diagnostics()
+    diagnostics.warn(all: model.parameters.warnings)
+    let extra = thresholds.map { [("threshold", ServiceModePolicy.thresholdPolicy($0, in: space))] }
+    let rows = try PolicyComparison.evaluate(model, solver: input.solver, extra: extra ?? [])
+    ModesDelayTable.warn(rows, diagnostics)
     let truncated = OffloadOnlyClosedForm.truncated(
       model.parameters, bufferLimit: model.stateSpace.bufferLimit)
     let infinite = OffloadOnlyClosedForm.meanDelay(model.parameters)
-    switch format {
-    case .table:
-      let closedForm = [
-        "offload-only closed form (M/M/1 with room for B + 1 jobs): mean delay "
-          + "\(ModesReport.short(truncated.meanDelay)), blocking "
-          + "\(ModesReport.short(truncated.blockingProbability))",
-        "offload-only without buffer limit: "
-          + (infinite.map { "mean delay 1/(mu_c1 - lambda) = \(ModesReport.short($0))" }
-            ?? "unstable (rho >= K/(1+K)), no finite delay"),
-      ]
-      let lines: [String] =
-        ["Service-mode offloading: exact long-run delay (spec S7)"]
-        + ModesReport.modelLines(model, provenance: self.model.provenance) + [""]
-        + [ModesDelayTable.table(rows, format: .table).renderText(), ""] + closedForm
-        + ModesDelayTable.notes(rows)
-      print(lines.joined(separator: "\n"))
-    case .csv:
-      print(ModesDelayTable.table(rows, format: .csv).renderCSV())
-    case .json:
-      print(
-        try renderJSON(
-          ModesDelayJSON(
-            parameters: ModesParametersJSON(model), policies: rows.map(ModesPolicyJSON.init),
-            offloadOnlyClosedForm: .init(
-              truncatedMeanDelay: truncated.meanDelay,
-              truncatedBlockingProbability: truncated.blockingProbability,
-              infiniteBufferMeanDelay: infinite),
-            warnings: model.parameters.warnings.map(\.description))))
-    }
-    try ModesDelayTable.exitIfNotConverged([rows])
+    let closedForm = [
+      "offload-only closed form (M/M/1 with room for B + 1 jobs): mean delay "
+        + "\(ModesReport.short(truncated.meanDelay)), blocking "
+        + "\(ModesReport.short(truncated.blockingProbability))",
+      "offload-only without buffer limit: "
+        + (infinite.map { "mean delay 1/(mu_c1 - lambda) = \(ModesReport.short($0))" }
+          ?? "unstable (rho >= K/(1+K)), no finite delay"),
+    ]
+    let text: [String] =
+      ["Service-mode offloading: exact long-run delay (spec S7)"]
+      + ModesReport.modelLines(model, provenance: input.description) + [""]
+      + [ModesDelayTable.table(rows, format: .table).renderText(), ""] + closedForm
+      + ModesDelayTable.notes(rows)
+    try output.emit(
+      CommandResult(
+        document: ModesDelayJSON(
+          parameters: ModesParametersJSON(model), policies: rows.map(ModesPolicyJSON.init),
+          offloadOnlyClosedForm: .init(
+            truncatedMeanDelay: truncated.meanDelay,
+            truncatedBlockingProbability: truncated.blockingProbability,
+            infiniteBufferMeanDelay: infinite)),
+        csv: ModesDelayTable.table(rows, format: .csv), text: text),
+      provenance: input.provenance("modes delay", extra: thresholdPolicy.provenance),
+      diagnostics: diagnostics, notConverged: ModesDelayTable.notConverged([rows]))
   }
 }
 
@@ -111,38 +101,42 @@ enum ModesDelayTable {
     ]
   }
 
-  /// Prints each policy's figure warnings (for example an infinite delay when a policy
-  /// admits no job) on stderr, naming the policy and, in a sweep, the swept value.
-  static func reportWarnings(_ rows: [PolicyDelay], at point: String? = nil) {
+  /// Issues each policy's figure warnings (for example an undefined delay when a policy
+  /// admits no job), naming the policy and, in a sweep, the point.
+  static func warn(_ rows: [PolicyDelay], _ diagnostics: Diagnostics, at point: String? = nil) {
     for row in rows {
       for warning in row.figures.warnings {
-        printToStandardError("\(row.name)\(point.map { " at \($0)" } ?? ""): \(warning)")
+        let text = warning.description
+        let body = text.hasPrefix("warning: ") ? String(text.dropFirst(9)) : text
+        diagnostics.warn("\(row.name)\(point.map { " at \($0)" } ?? ""): \(body)")
       }
     }
   }
 
-  /// Exits with `notConvergedExitCode` if any figure did not converge.
+  /// The error line of the exit policy if any figure did not converge (empty otherwise).
   /// In a sweep, `points` labels each row group (e.g. "load = 0.9").
-  static func exitIfNotConverged(_ rows: [[PolicyDelay]], at points: [String]? = nil) throws {
+  static func notConverged(_ rows: [[PolicyDelay]], at points: [String]? = nil) -> [String] {
     var failed: [String] = []
     for (index, group) in rows.enumerated() {
       for row in group where !row.converged {
         failed.append(row.name + (points.map { " at \($0[index])" } ?? ""))
       }
     }
-    guard !failed.isEmpty else { return }
-    printToStandardError(
-      "error: not converged: \(failed.joined(separator: ", ")); raise --max-iterations or "
+    guard !failed.isEmpty else { return [] }
+    return [
+      "not converged: \(failed.joined(separator: ", ")); raise --max-iterations or "
         + "--tolerance (a solve stopped at its floating-point floor needs a larger --tolerance)"
-    )
-    throw notConvergedExitCode
+    ]
   }
 }
 
 /// One policy in the JSON documents of `delay` and `sweep` (key names are a contract).
 struct ModesPolicyJSON: Encodable {
   var name: String
-  var meanDelay, meanJobs, blockingProbability, sm1Share, sm2Share: Double
+  /// T; nil (null) when undefined, with the reason in `meanDelayUndefined`.
+  var meanDelay: NullOr<Double>
+  var meanDelayUndefined: String?
+  var meanJobs, blockingProbability, sm1Share, sm2Share: Double
   var effectiveArrivalRate, stationaryResidual: Double
   var reachableStates: Int
   /// The optimal policies' solver iterations (absent for fixed policies).
@@ -152,7 +146,11 @@ struct ModesPolicyJSON: Encodable {
   init(_ row: PolicyDelay) {
     let f = row.figures
     name = row.name
-    (meanDelay, meanJobs, blockingProbability) = (f.meanDelay, f.meanJobs, f.blockingProbability)
+    meanDelay = NullOr(f.meanDelay.isFinite ? f.meanDelay : nil)
+    meanDelayUndefined =
+      f.meanDelay.isFinite
+      ? nil : "the policy admits no job in the long run (P_block = 1): no job completes"
+    (meanJobs, blockingProbability) = (f.meanJobs, f.blockingProbability)
     (sm1Share, sm2Share) = (f.sm1Share, f.sm2Share)
     (effectiveArrivalRate, stationaryResidual) = (f.effectiveArrivalRate, f.residual)
     reachableStates = f.reachableStates
@@ -172,5 +170,4 @@ struct ModesDelayJSON: Encodable {
   var parameters: ModesParametersJSON
   var policies: [ModesPolicyJSON]
   var offloadOnlyClosedForm: ClosedForm
-  var warnings: [String]
 }

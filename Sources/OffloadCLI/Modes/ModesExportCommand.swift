@@ -27,22 +27,21 @@ struct ModesExportCommand: ParsableCommand {
 
   @OptionGroup var prismOptions: PrismExportOptions
 
-  func validate() throws {
+  func run() throws {
     guard output != nil || prismOptions.prism != nil else {
       throw ValidationError("give --output DIRECTORY, --prism PREFIX or both")
     }
     guard output != "" else {
       throw ValidationError("invalid value '' for --output: expected a directory path")
     }
-    _ = try model.singleSpecification()
-    guard try model.solver().criterion == .discounted else {
+    let input = try model.input()
+    let specification = try input.single
+    let solver = input.solver
+    guard solver.criterion == .discounted else {
       throw ValidationError("export writes the discounted model; --criterion must be discounted")
     }
-  }
-
-  func run() throws {
-    if let prefix = prismOptions.prism {
-      let compiled = try model.model(try model.singleSpecification())
+    if prismOptions.prism != nil {
+      let compiled = try model.model(specification)
       let space = compiled.stateSpace
       let coordinates = (0..<space.stateCount).map { index -> [Int] in
         let state = space.state(at: index)
@@ -61,9 +60,7 @@ struct ModesExportCommand: ParsableCommand {
         "invalid value '\(output)' for --output: cannot create the directory "
           + "(\(error.localizedDescription))")
     }
-    let specification = try model.singleSpecification()
     let compiled = try model.model(specification)
-    let solver = try model.solver()
     let solution = solver.solve(compiled)
     guard solution.converged else {
       printToStandardError(
@@ -102,7 +99,8 @@ struct ModesExportCommand: ParsableCommand {
       ),
     ]
     for array in arrays {
-      try write(array.bytes, toFile: directory.appendingPathComponent(array.file).path)
+      try write(
+        array.bytes, toFile: directory.appendingPathComponent(array.file).path, flag: "--output")
     }
     let parameters = compiled.parameters
     let document = ExportedModelJSON(
@@ -118,8 +116,11 @@ struct ModesExportCommand: ParsableCommand {
         sm2LocalRate: parameters.sm2LocalRate, sm2CloudRate: parameters.sm2CloudRate,
         uniformizationRate: compiled.uniformizationRate, bufferLimit: space.bufferLimit,
         cloudBufferLimit: space.cloudBufferLimit),
-      files: Dictionary(uniqueKeysWithValues: arrays.map { ($0.key, $0.file) }))
-    try write(try renderJSON(document), toFile: directory.appendingPathComponent("model.json").path)
+      files: Dictionary(uniqueKeysWithValues: arrays.map { ($0.key, $0.file) }),
+      provenance: input.provenance("modes export"))
+    try write(
+      try renderJSON(document), toFile: directory.appendingPathComponent("model.json").path,
+      flag: "--output")
     printToStandardError(
       "wrote \(process.stateCount) states, \(process.rowCount) rows, "
         + "\(process.transitions.values.count) transitions to \(output)")
@@ -150,4 +151,6 @@ struct ExportedModelJSON: Encodable {
   var stateCount, rowCount, nonzeroCount: Int
   var parameters: Parameters
   var files: [String: String]
+  /// What produced the files (docs/cli.md, "Self-describing outputs").
+  var provenance: Provenance
 }

@@ -68,37 +68,216 @@ struct ModesModelOptions: ParsableArguments {
   var toleranceMode: ServiceModeSolver.ToleranceMode = .relative
   @Option(
     parsing: .unconditional,
-    help: "Iteration limit of the solvers, >= 1; beyond it the command exits with code 2.")
+    help:
+      "Iteration limit of the solvers, 1...\(formatCount(maximumIterationLimit)); beyond it the command exits with code 2."
+  )
   var maxIterations: Int = 1_000_000
 
-  /// The option spellings, in the order values are reported.
-  private var numericOptions: [(flag: String, text: String?)] {
+  /// The largest --max-iterations.
+  static let maximumIterationLimit = 1_000_000_000
+
+  /// The option spellings with their provenance names, in the order values are reported
+  /// and swept (the first swept option varies slowest).
+  private var numericOptions: [(flag: String, name: String, text: String?)] {
     [
-      ("--load", load), ("--cloud-speedup", cloudSpeedup), ("--local-fraction", localFraction),
-      ("--local-rate", localRate), ("--arrival-rate", arrivalRate),
-      ("--sm1-cloud-rate", sm1CloudRate), ("--sm2-local-rate", sm2LocalRate),
-      ("--sm2-cloud-rate", sm2CloudRate), ("--buffer", buffer), ("--cloud-buffer", cloudBuffer),
-      ("--discount", discount), ("--continuous-discount", continuousDiscount),
+      ("--load", "load", load), ("--cloud-speedup", "cloud_speedup", cloudSpeedup),
+      ("--local-fraction", "local_fraction", localFraction),
+      ("--local-rate", "local_rate", localRate), ("--arrival-rate", "arrival_rate", arrivalRate),
+      ("--sm1-cloud-rate", "sm1_cloud_rate", sm1CloudRate),
+      ("--sm2-local-rate", "sm2_local_rate", sm2LocalRate),
+      ("--sm2-cloud-rate", "sm2_cloud_rate", sm2CloudRate), ("--buffer", "buffer", buffer),
+      ("--cloud-buffer", "cloud_buffer", cloudBuffer), ("--discount", "discount", discount),
+      ("--continuous-discount", "continuous_discount", continuousDiscount),
     ]
   }
 
-  private var rawRateOptions: [String?] { [arrivalRate, sm1CloudRate, sm2LocalRate, sm2CloudRate] }
+  private static let rawFlags = [
+    "--arrival-rate", "--sm1-cloud-rate", "--sm2-local-rate", "--sm2-cloud-rate",
+  ]
+  private static let paperFlags = ["--load", "--cloud-speedup", "--local-fraction", "--local-rate"]
 
-  /// Whether the model is exactly a paper configuration (placeholder values).
-  var isPaperSetting: Bool { numericOptions.allSatisfy { $0.text == nil } }
+  /// A validated model description (parameters, truncation, discount), not yet compiled.
+  struct Specification {
+    /// The values of the swept options at this point (empty without a sweep).
+    var coordinates: [Double]
+    var parameters: ServiceModeParameters
+    var bufferLimit: Int
+    var cloudBufferLimit: Int?
+    var discount: Discount
 
-  /// A one-line description of where the parameter values come from.
-  var provenance: String {
-    if rawRateOptions.contains(where: { $0 != nil }) { return "raw rates (Remark 1)" }
+    /// The state space the specification describes.
+    var stateSpace: ServiceModeStateSpace {
+      get throws {
+        try validatingParameters {
+          try ServiceModeStateSpace(
+            bufferLimit: bufferLimit, cloudBufferLimit: cloudBufferLimit ?? bufferLimit)
+        }
+      }
+    }
+  }
+
+  /// Every model flag read once: the grid of swept values, one validated specification per
+  /// grid point, the solver and the provenance of the run.
+  struct Input {
+    /// The options that list several values, with their sorted values (the grid's axes).
+    var swept: [(flag: String, name: String, values: [Double])]
+    /// The grid points in sweep order (the last swept option varies fastest).
+    var points: [Specification]
+    var solver: ServiceModeSolver
+    /// Every model and solver parameter, defaults included (swept ones as lists).
+    var parameters: [(name: String, value: ParameterValue)]
+    /// Which model values are the lost paper's placeholders (spec S0, S9), by name.
+    var placeholders: [(name: String, isPlaceholder: Bool)]
+    /// A one-line description of where the parameter values come from.
+    var description: String
+
+    /// The one specification of a command that takes no ranges.
+    var single: Specification {
+      get throws {
+        if let first = swept.first {
+          throw ValidationError(
+            "\(first.flag) lists several values; give one value, or use 'offload modes sweep' "
+              + "for ranges")
+        }
+        return points[0]
+      }
+    }
+
+    /// The provenance of `command` with these parameters and `extra` ones.
+    func provenance(
+      _ command: String, extra: [(name: String, value: ParameterValue)] = []
+    ) -> Provenance {
+      var provenance = Provenance(command: command, parameters: parameters + extra)
+      provenance.perRow = swept.map(\.name)
+      return provenance
+    }
+  }
+
+  /// Reads and validates every flag once. Options given as `start:stop:step` or a comma
+  /// list form a grid (their values sorted, each listed once); at most
+  /// `maximumRangePoints` points.
+  /// - Parameter defaultSweep: the options used when none lists several values (a sweep's
+  ///   default range), or nil.
+  /// - Throws: `ValidationError` (exit 64) naming the flag, the value and the valid range.
+  func input(defaultSweep: (flag: String, text: String)? = nil) throws -> Input {
+    var swept: [(flag: String, name: String, values: [Double])] = []
+    var single: [String: Double] = [:]
+    for (flag, name, text) in numericOptions {
+      guard let given = text else { continue }
+      let values = try parseRange(given, name: flag).sorted()
+      if let repeated = zip(values, values.dropFirst()).first(where: { $0 == $1 }) {
+        throw ValidationError(
+          "invalid value '\(given)' for \(flag): lists \(formatNumber(repeated.0)) twice")
+      }
+      if values.count == 1 { single[flag] = values[0] } else { swept.append((flag, name, values)) }
+    }
+    if let defaultSweep, swept.isEmpty {
+      guard single[defaultSweep.flag] == nil, !Self.rawFlags.contains(where: { single[$0] != nil })
+      else {
+        throw ValidationError(
+          "sweep needs at least one option with several values, e.g. --load 0.1:0.9:0.1 "
+            + "--cloud-speedup 2,5,10, or --arrival-rate 1:5:1 with raw rates")
+      }
+      swept.append(
+        (defaultSweep.flag, "load", try parseRange(defaultSweep.text, name: defaultSweep.flag)))
+    }
+    let count = swept.reduce(1) { $0 * $1.values.count }
+    guard count <= maximumRangePoints else {
+      throw ValidationError(
+        "the grid of \(swept.map(\.flag).joined(separator: " x ")) has "
+          + "\(formatCount(count)) points; at most \(maximumRangePoints) are allowed")
+    }
+    var grid: [[Double]] = [[]]
+    for axis in swept { grid = grid.flatMap { prefix in axis.values.map { prefix + [$0] } } }
+    let points = try grid.map { coordinates in
+      var values = single
+      for (axis, value) in zip(swept, coordinates) { values[axis.flag] = value }
+      return try specification(values, coordinates: coordinates)
+    }
+    let solver = try self.solver()
+    let isRaw = Self.rawFlags.contains { flag in
+      single[flag] != nil || swept.contains { $0.flag == flag }
+    }
+    let sweptValues = Dictionary(uniqueKeysWithValues: swept.map { ($0.flag, $0.values) })
+    let first = points[0]
+    func value(_ flag: String, _ resolved: Double) -> ParameterValue {
+      sweptValues[flag].map { .numbers($0) } ?? .number(resolved)
+    }
+    func integer(_ flag: String, _ resolved: Int) -> ParameterValue {
+      sweptValues[flag].map { .numbers($0) } ?? .integer(resolved)
+    }
+    let p = first.parameters
+    var parameters: [(name: String, value: ParameterValue)] =
+      isRaw
+      ? [
+        ("arrival_rate", value("--arrival-rate", p.arrivalRate)),
+        ("sm1_cloud_rate", value("--sm1-cloud-rate", p.sm1CloudRate)),
+        ("sm2_local_rate", value("--sm2-local-rate", p.sm2LocalRate)),
+        ("sm2_cloud_rate", value("--sm2-cloud-rate", p.sm2CloudRate)),
+      ]
+      : [
+        ("config", .text(configuration.rawValue)), ("load", value("--load", p.load)),
+        ("cloud_speedup", value("--cloud-speedup", p.cloudSpeedup)),
+        ("local_fraction", value("--local-fraction", p.localFraction)),
+        ("local_rate", value("--local-rate", p.localRate)),
+      ]
+    parameters += [
+      ("buffer", integer("--buffer", first.bufferLimit)),
+      ("cloud_buffer", integer("--cloud-buffer", first.cloudBufferLimit ?? first.bufferLimit)),
+    ]
+    switch first.discount {
+    case .discrete(let gamma): parameters.append(("discount", value("--discount", gamma)))
+    case .continuous(let beta):
+      parameters.append(("continuous_discount", value("--continuous-discount", beta)))
+    }
+    parameters += [
+      ("uniformization", .text(uniformization.rawValue)),
+      ("criterion", .text(criterion.rawValue)), ("method", .text(method.rawValue)),
+      ("tolerance", .number(solver.tolerance)), ("tolerance_mode", .text(toleranceMode.rawValue)),
+      ("max_iterations", .integer(maxIterations)),
+    ]
+    let given = Set(single.keys).union(swept.map(\.flag))
+    let placeholders: [(name: String, isPlaceholder: Bool)] =
+      (isRaw
+      ? []
+      : [
+        ("load", "--load"), ("cloud_speedup", "--cloud-speedup"),
+        ("local_fraction", "--local-fraction"),
+      ]).map { ($0.0, !given.contains($0.1)) }
+      + [
+        ("buffer", !given.contains("--buffer")),
+        ("cloud_buffer", !given.contains("--cloud-buffer") && !given.contains("--buffer")),
+        ("discount", !given.contains("--discount") && !given.contains("--continuous-discount")),
+      ]
+    let placeholderNames = placeholders.filter(\.isPlaceholder).map(\.name)
+    parameters.append(
+      (
+        "placeholders",
+        .text(placeholderNames.isEmpty ? "none" : placeholderNames.joined(separator: ";"))
+      ))
     let setting = "(\(configuration.rawValue)) \(configuration.title)"
-    return isPaperSetting
-      ? "\(setting) -- PLACEHOLDER values (spec S0/S9: the paper's values were lost)"
-      : "\(setting), PLACEHOLDER values modified by options"
+    let description =
+      isRaw
+      ? "raw rates (Remark 1)"
+        + (placeholderNames.isEmpty
+          ? "" : "; PLACEHOLDER values: " + placeholderNames.joined(separator: ", "))
+      : placeholderNames.isEmpty
+        ? "\(setting) with every value given by options"
+        : "\(setting); PLACEHOLDER values (the paper's were lost, spec S0/S9): "
+          + placeholderNames.joined(separator: ", ")
+    return Input(
+      swept: swept, points: points, solver: solver, parameters: parameters,
+      placeholders: placeholders, description: description)
   }
 
   /// The solver the options describe.
-  func solver() throws -> ServiceModeSolver {
-    try validatingParameters {
+  private func solver() throws -> ServiceModeSolver {
+    guard maxIterations <= Self.maximumIterationLimit else {
+      throw ValidationError(
+        "invalid value \(maxIterations) for --max-iterations: must be an integer in "
+          + "1...\(formatCount(Self.maximumIterationLimit))")
+    }
+    return try validatingParameters {
       var solver = try ServiceModeSolver(
         criterion: criterion, tolerance: tolerance, maxIterations: maxIterations)
       solver.discountedMethod = method
@@ -107,69 +286,10 @@ struct ModesModelOptions: ParsableArguments {
     }
   }
 
-  /// A validated model description (parameters, truncation, discount), not yet compiled.
-  struct Specification {
-    var value: Double
-    var parameters: ServiceModeParameters
-    var bufferLimit: Int
-    var cloudBufferLimit: Int?
-    var discount: Discount
-  }
-
-  /// One specification per value of the swept option (at most one option may list several
-  /// values, which are sorted and must be distinct), with that option's flag. Validates
-  /// everything; compiles nothing.
-  func specifications() throws -> (sweptFlag: String?, points: [Specification]) {
-    var swept: (flag: String, values: [Double])?
-    var single: [String: Double] = [:]
-    for (flag, text) in numericOptions {
-      guard let text else { continue }
-      let values = try parseRange(text, name: flag).sorted()
-      if let repeated = zip(values, values.dropFirst()).first(where: { $0 == $1 }) {
-        throw ValidationError(
-          "invalid value '\(text)' for \(flag): lists \(formatNumber(repeated.0)) twice")
-      }
-      if values.count == 1 {
-        single[flag] = values[0]
-      } else if let previous = swept {
-        throw ValidationError(
-          "only one option may list several values: \(previous.flag) and \(flag) both do")
-      } else {
-        swept = (flag, values)
-      }
-    }
-    let points = try (swept?.values ?? [.nan]).map { value in
-      var options = single
-      if let swept { options[swept.flag] = value }
-      return try specification(options, value: value)
-    }
-    return (swept?.flag, points)
-  }
-
-  /// The single specification of `solve` and `delay`.
-  func singleSpecification() throws -> Specification {
-    let (flag, points) = try specifications()
-    if let flag {
-      throw ValidationError(
-        "\(flag) lists several values; give one value, or use 'offload modes sweep' for ranges")
-    }
-    return points[0]
-  }
-
-  /// `4(B + 1)(B2 + 1)`, the state count of a specification, without compiling anything.
-  func stateCount(_ specification: Specification) throws -> Int {
-    try validatingParameters {
-      try ServiceModeStateSpace(
-        bufferLimit: specification.bufferLimit,
-        cloudBufferLimit: specification.cloudBufferLimit ?? specification.bufferLimit
-      ).stateCount
-    }
-  }
-
   /// The compiled model of a specification.
   /// - Throws: `ValidationError` (exit 64) before allocating if it would not fit in memory.
   func model(_ specification: Specification) throws -> ServiceModeModel {
-    try ModesMemory.check(states: stateCount(specification), sparse: true)
+    try ModesMemory.check(states: specification.stateSpace.stateCount, sparse: true)
     return try validatingParameters {
       try ServiceModeModel(
         parameters: specification.parameters, bufferLimit: specification.bufferLimit,
@@ -178,16 +298,17 @@ struct ModesModelOptions: ParsableArguments {
     }
   }
 
-  private func specification(_ values: [String: Double], value: Double) throws -> Specification {
-    let rawFlags = ["--arrival-rate", "--sm1-cloud-rate", "--sm2-local-rate", "--sm2-cloud-rate"]
-    let paperFlags = ["--load", "--cloud-speedup", "--local-fraction", "--local-rate"]
+  private func specification(_ values: [String: Double], coordinates: [Double]) throws
+    -> Specification
+  {
+    let rawFlags = Self.rawFlags
     if values["--discount"] != nil && values["--continuous-discount"] != nil {
       throw ValidationError(
         "give either --discount (gamma) or --continuous-discount (beta), not both")
     }
-    let raw = rawFlags.map { values[$0] }
-    if raw.contains(where: { $0 != nil }) {
-      if let paper = paperFlags.first(where: { values[$0] != nil }) {
+    let raw = rawFlags.compactMap { values[$0] }
+    if !raw.isEmpty {
+      if let paper = Self.paperFlags.first(where: { values[$0] != nil }) {
         throw ValidationError(
           "\(paper) cannot be combined with raw rates (\(rawFlags.joined(separator: ", ")))")
       }
@@ -199,17 +320,16 @@ struct ModesModelOptions: ParsableArguments {
     return try validatingParameters {
       let defaults = configuration.values
       let parameters =
-        try raw.contains { $0 != nil }
+        try raw.count == 4
         ? ServiceModeParameters(
-          arrivalRate: raw[0]!, sm1CloudRate: raw[1]!, sm2LocalRate: raw[2]!,
-          sm2CloudRate: raw[3]!)
+          arrivalRate: raw[0], sm1CloudRate: raw[1], sm2LocalRate: raw[2], sm2CloudRate: raw[3])
         : ServiceModeParameters(
           load: values["--load"] ?? defaults.load,
           cloudSpeedup: values["--cloud-speedup"] ?? defaults.cloudSpeedup,
           localFraction: values["--local-fraction"] ?? defaults.localFraction,
           localRate: values["--local-rate"] ?? 1)
       let specification = Specification(
-        value: value, parameters: parameters,
+        coordinates: coordinates, parameters: parameters,
         bufferLimit: try integer(values["--buffer"], "buffer limit (B)", minimum: 2)
           ?? PaperConfiguration.bufferLimit,
         cloudBufferLimit: try integer(
@@ -269,9 +389,16 @@ struct ModesThresholdOptions: ParsableArguments {
     }
   }
 
-  /// The threshold policy for `space`, if thresholds were given.
-  func policy(in space: ServiceModeStateSpace) throws -> ServiceModePolicy? {
-    try thresholds(cloudBufferLimit: space.cloudBufferLimit).map { .thresholdPolicy($0, in: space) }
+  /// The provenance entries of the threshold policy, if any (the lists as given, `;`
+  /// separated).
+  var provenance: [(name: String, value: ParameterValue)] {
+    [
+      ("cloud_busy_thresholds", cloudBusyThresholds),
+      ("cloud_idle_thresholds", cloudIdleThresholds),
+    ]
+    .compactMap { name, text in
+      text.map { (name, .text($0.replacingOccurrences(of: ",", with: ";"))) }
+    }
   }
 
   private static func parse(_ text: String, flag: String) throws -> [Int?] {
@@ -287,29 +414,22 @@ struct ModesThresholdOptions: ParsableArguments {
   }
 }
 
-/// Memory estimates of a solve, checked before anything is allocated (issue 6: refuse a
-/// model that would not fit, saying how much it needs).
+/// The memory check of a solve, before anything is allocated (issue 6: refuse a model
+/// that would not fit, saying how much it needs); the estimates are the library's
+/// `ServiceModeMemory`.
 enum ModesMemory {
-  /// Two value vectors, the row values and the policy read at the end (measured: `modes
-  /// bench --buffer 1000` peaks at 47 bytes per state including the process itself).
-  static let matrixFreeBytesPerState = 48
-  /// The sparse model (≤ 5 transitions of 12 bytes, ≤ 4 candidates of 4 bytes, row and
-  /// candidate offsets, costs) plus the solver's vectors. Measured: `modes solve --buffer
-  /// 300` (B and 2B, 1.8e6 states together) peaks at 152 bytes per state.
-  static let sparseBytesPerState = 160
-
   /// - Throws: `ValidationError` (exit 64) naming the need and the machine's memory when
   ///   `states` would not fit.
   static func check(states: Int, sparse: Bool) throws {
-    let perState = sparse ? sparseBytesPerState : matrixFreeBytesPerState
-    let (needed, overflow) = states.multipliedReportingOverflow(by: perState)
-    let budget = MemoryBudget.current(), available = budget.availableBytes
-    guard !overflow, UInt64(needed) <= available else {
-      throw ValidationError(
-        "the run holds \(states) states at once and needs about \(gibibytes(Double(states) * Double(perState))) "
-          + "(\(perState) bytes per state\(sparse ? " with a stored sparse model" : "")); "
-          + "this process may use \(budget): lower --buffer or --cloud-buffer")
-    }
+    let needed = ServiceModeMemory.bytes(states: states, sparse: sparse)
+    let budget = MemoryBudget.current()
+    guard needed > Double(budget.availableBytes) else { return }
+    let perState =
+      sparse ? ServiceModeMemory.sparseBytesPerState : ServiceModeMemory.matrixFreeBytesPerState
+    throw ValidationError(
+      "the run holds \(states) states at once and needs about \(gibibytes(needed)) "
+        + "(\(perState) bytes per state\(sparse ? " with a stored sparse model" : "")); "
+        + "this process may use \(budget): lower --buffer or --cloud-buffer")
   }
 
   private static func gibibytes(_ bytes: Double) -> String {

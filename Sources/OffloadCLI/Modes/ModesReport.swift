@@ -6,9 +6,6 @@ enum ModesReport {
   /// Six significant digits, for human-readable lines.
   static func short(_ value: Double) -> String { formatNumber(value, significantDigits: 6) }
 
-  /// `none` for a missing threshold.
-  static func threshold(_ value: Int?) -> String { value.map(String.init) ?? "none" }
-
   /// The lines describing the model: provenance, parameters, rates, truncation, discount.
   static func modelLines(_ model: ServiceModeModel, provenance: String) -> [String] {
     let p = model.parameters
@@ -50,8 +47,10 @@ enum ModesReport {
     switch status {
     case .roundOffLimited:
       "stopped at its floating-point floor (certified bound "
-        + "\(formatNumber(errorBound, significantDigits: 2))): --tolerance is below what "
-        + "round-off lets this model certify; raise it to at least twice that bound"
+        + "\(formatNumber(errorBound, significantDigits: 2))): round-off keeps this method's "
+        + "bound from falling further, though another method may certify less (at gamma "
+        + "near 1 Jacobi often does); try the other --method, or a --tolerance of at least "
+        + "twice that bound"
     case .multichain:
       "met a multichain policy (several recurrent classes): the optimal mean may depend on "
         + "the start state, so no single gain is claimed"
@@ -107,7 +106,6 @@ enum ModesReport {
   /// gap, and the first counterexamples of every failing property.
   static func structureLines(_ analysis: ServiceModeAnalysis) -> [String] {
     let s = analysis.structure
-    let t = analysis.truncation
     let both: [(String, WindowAndGrid)] = [
       ("cloud-first (i): SM1 on all of S_CF", s.sm1OnCloudFirstSet),
       ("cloud-first (ii): no SM1 outside S_CF", s.noSM1OutsideCloudFirstSet),
@@ -118,7 +116,6 @@ enum ModesReport {
       ("T1, T0 non-increasing in n (window)", s.thresholdsNonIncreasing),
       ("S_CF follows T1(0) (window)", s.cloudFirstSetFollowsThreshold),
       ("closure (whole grid)", s.closure),
-      ("truncation: same window policy at 2B, 2B2", t.verdict),
     ]
     func left(_ text: String, _ width: Int) -> String {
       text + String(repeating: " ", count: max(1, width - text.count))
@@ -126,6 +123,9 @@ enum ModesReport {
     var lines = [left("structure", 46) + left("window W = \(s.window)", 24) + "whole grid"]
     lines += both.map { left($0.0, 46) + left(verdict($0.1.window), 24) + verdict($0.1.grid) }
     lines += single.map { left($0.0, 46) + verdict($0.1) }
+    lines.append(
+      left("truncation: same window policy at 2B, 2B2", 46)
+        + (analysis.truncation.map { verdict($0.verdict) } ?? "skipped (--skip-truncation-check)"))
     lines.append(
       left("cloud-first holds", 46) + left(s.cloudFirstWindow ? "yes" : "NO", 24)
         + (s.cloudFirst ? "yes" : "NO"))
@@ -138,7 +138,10 @@ enum ModesReport {
         counterexamples += v.firstViolations.map { "  \(name), \(region): \($0)" }
       }
     }
-    for (name, v) in single { counterexamples += v.firstViolations.map { "  \(name): \($0)" } }
+    let truncation = analysis.truncation.map { [("truncation", $0.verdict)] } ?? []
+    for (name, v) in single + truncation {
+      counterexamples += v.firstViolations.map { "  \(name): \($0)" }
+    }
     if !counterexamples.isEmpty {
       lines += ["", "first counterexamples (at most \(PropertyVerdict.listed) per property):"]
       lines += counterexamples
@@ -146,8 +149,9 @@ enum ModesReport {
     return lines
   }
 
-  /// Long-form policy CSV: one row per state with its action, value and (on D) decision gap.
-  static func policyCSV(_ solution: ServiceModeSolution) -> String {
+  /// Long-form policy table: one row per state with its action, value and (on D) decision
+  /// gap.
+  static func policyTable(_ solution: ServiceModeSolution) -> TextTable {
     let space = solution.model.stateSpace
     var table = TextTable(header: ["xb", "xl", "x1", "x2", "action", "value", "decision_gap"])
     for index in 0..<space.stateCount {
@@ -166,7 +170,7 @@ enum ModesReport {
         formatNumber(solution.values[index], significantDigits: 12), gap,
       ])
     }
-    return table.renderCSV() + "\n"
+    return table
   }
 
   /// The three slices of `policyGrids` as a coloured heatmap.

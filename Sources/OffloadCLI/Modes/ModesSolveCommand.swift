@@ -10,10 +10,15 @@ struct ModesSolveCommand: ParsableCommand {
     discussion: """
       Solves the model by value iteration (discounted) or policy iteration with a sparse LU \
       per policy (average; JSON solver.gain, gainLower, gainUpper: the certified bracket on \
-      the optimal mean number of jobs), then again with B and B2 doubled to check that the policy on the window \
-      xb, x2 <= W does not depend on the truncation (spec S2.3).
-      --format csv prints the thresholds: kind 'base' rows give T1(n), T0(n) per SM2 cloud \
-      length n; kind 'cloud' rows give the x2-direction thresholds per base length xb.
+      the optimal mean number of jobs), then again with B and B2 doubled to check that the \
+      policy on the window xb, x2 <= W does not depend on the truncation (spec S2.3); \
+      --skip-truncation-check skips that second solve (the output then says the check was \
+      skipped). A failed check and decisions within the tie tolerance are warnings (exit 2 \
+      with --strict).
+      --format csv prints one threshold table: by default n,T1,T0 (T1(n), T0(n) per SM2 \
+      cloud-queue length n = 0...W), with --threshold-table xb the x2-direction thresholds \
+      per base length xb = 1...W. 'never' means SM2 is never chosen on that line; T0(0) is \
+      undefined (empty cell).
       """)
 
   @OptionGroup var model: ModesModelOptions
@@ -23,8 +28,13 @@ struct ModesSolveCommand: ParsableCommand {
     help: "Window W of the structure checks and grids, 1...min(B, B2) (default B/2).")
   var window: Int?
 
-  @Option(help: "Output format: table, csv or json.")
-  var format: OutputFormat = .table
+  @Flag(help: "Skip the second solve with B and B2 doubled (the truncation check of S2.3).")
+  var skipTruncationCheck = false
+
+  @Option(help: "Threshold table of --format csv: n (T1, T0 per n) or xb (x2 direction).")
+  var thresholdTable: ModesThresholdTable = .n
+
+  @OptionGroup var output: OutputOptions
 
   @Option(
     name: .customLong("heatmap-csv"),
@@ -34,136 +44,213 @@ struct ModesSolveCommand: ParsableCommand {
   @Option(name: .customLong("svg"), help: "Write the grid slices as an SVG heatmap.")
   var svgPath: String?
 
-  func validate() throws {
-    let specification = try model.singleSpecification()
-    _ = try model.solver()
-    _ = try validatingParameters {
-      try ServiceModeAnalysis.window(
-        window,
-        for: ServiceModeStateSpace(
-          bufferLimit: specification.bufferLimit,
-          cloudBufferLimit: specification.cloudBufferLimit ?? specification.bufferLimit))
-    }
-  }
-
   func run() throws {
-    let specification = try self.model.singleSpecification()
-    var doubled = specification
-    doubled.bufferLimit *= 2
-    doubled.cloudBufferLimit = 2 * (specification.cloudBufferLimit ?? specification.bufferLimit)
-    // The truncation check solves the model again with B and B2 doubled, at the same time.
-    let doubledStates: Int
-    do {
-      doubledStates = try self.model.stateCount(doubled)
-    } catch {
-      throw ValidationError(
-        "invalid value \(specification.bufferLimit) for --buffer (B2 = \(doubled.cloudBufferLimit! / 2)): "
-          + "the truncation check (spec S2.3) also solves B = \(doubled.bufferLimit), "
-          + "B2 = \(doubled.cloudBufferLimit!), more than \(ServiceModeStateSpace.maximumStateCount) "
-          + "states; use 4(2B+1)(2B2+1) <= \(ServiceModeStateSpace.maximumStateCount) "
-          + "(B = B2 <= 4095), or 'offload modes bench' for one solve")
+    try output.checkPaths([("--heatmap-csv", heatmapCSV), ("--svg", svgPath)])
+    let input = try model.input()
+    let specification = try input.single
+    let space = try specification.stateSpace
+    let window = try validatingParameters {
+      try ServiceModeAnalysis.window(self.window, for: space)
     }
-    try ModesMemory.check(
-      states: self.model.stateCount(specification) + doubledStates, sparse: true)
-    let model = try self.model.model(specification)
-    var solver = try self.model.solver()
-    solver.progress = ProgressReporter("solve (B and 2B, interleaved)").solverCallback
+    let states = try validatingParameters {
+      try ServiceModeAnalysis.stateCount(for: space, checkTruncation: !skipTruncationCheck)
+    }
+    try ModesMemory.check(states: states, sparse: true)
+    let provenance = input.provenance(
+      "modes solve",
+      extra: [
+        ("window", .integer(window)), ("truncation_check", .flag(!skipTruncationCheck)),
+      ])
+    let compiled = try model.model(specification)
+    let diagnostics = Diagnostics()
+    diagnostics.warn(all: compiled.parameters.warnings)
+    let solver = input.solver
+    let doubledLabel = "B = \(2 * space.bufferLimit), B2 = \(2 * space.cloudBufferLimit)"
+    let reporters = [
+      ProgressReporter("solve B = \(space.bufferLimit), B2 = \(space.cloudBufferLimit)"),
+      ProgressReporter("truncation check solve \(doubledLabel)"),
+    ]
+    let callbacks = reporters.map {
+      $0.solverCallback(
+        target: solver.tolerance,
+        targetText: "\(formatNumber(solver.tolerance)) (\(solver.toleranceMode.rawValue))")
+    }
     let analysis = try validatingParameters {
-      try ServiceModeAnalysis(model: model, solver: solver, window: window)
+      try ServiceModeAnalysis(
+        model: compiled, solver: solver, window: window,
+        checkTruncation: !skipTruncationCheck,
+        progress: { doubled, iterations, bound in callbacks[doubled ? 1 : 0](iterations, bound) })
     }
-    report(model.parameters.warnings)
     if let (gap, state) = analysis.structure.minimumDecisionGap,
       gap <= analysis.solution.tieTolerance
     {
-      printToStandardError(
-        "warning: the smallest SM2 decision gap on the window, \(ModesReport.short(gap)) at "
-          + "\(state), is within the tie tolerance \(ModesReport.short(analysis.solution.tieTolerance)): "
-          + "actions there count as tied, so verdicts that depend on them are not determined; "
-          + "lower --tolerance (spec S4.3, S5.5)")
+      diagnostics.warn(
+        "the smallest SM2 decision gap on the window, \(ModesReport.short(gap)) at "
+          + "\(state), is within the tie tolerance "
+          + "\(ModesReport.short(analysis.solution.tieTolerance)): actions there count as tied, "
+          + "so verdicts that depend on them are not determined; lower --tolerance "
+          + "(spec S4.3, S5.5)")
     }
-    switch format {
-    case .table: print(textReport(analysis).joined(separator: "\n"))
-    case .csv: print(thresholdTable(analysis).renderCSV())
-    case .json: print(try renderJSON(ModesSolveJSON(analysis, provenance: self.model)))
+    if let truncation = analysis.truncation, !truncation.stable {
+      diagnostics.warn(
+        "truncation check fails: the policy on the window W = \(window) changes at "
+          + "\(truncation.verdict.violationCount) of \(truncation.verdict.checkedStates) states "
+          + "when B, B2 are doubled to \(truncation.doubledBufferLimit), "
+          + "\(truncation.doubledCloudBufferLimit); the window policy depends on the "
+          + "truncation: raise --buffer or lower --window (spec S2.3)")
     }
-    if let path = heatmapCSV { try write(ModesReport.policyCSV(analysis.solution), toFile: path) }
+    if let path = heatmapCSV {
+      try write(
+        ModesReport.policyTable(analysis.solution).describing(provenance).renderCSV() + "\n",
+        toFile: path, flag: "--heatmap-csv")
+    }
     if let path = svgPath {
       try write(
         ModesReport.policySVG(
-          analysis.solution.policy, window: analysis.structure.window,
-          title: "Optimal policy on the window xb, x2 <= \(analysis.structure.window) "
-            + "(B = \(model.stateSpace.bufferLimit), rho = \(ModesReport.short(model.parameters.load)), K = "
-            + "\(ModesReport.short(model.parameters.cloudSpeedup)), f = "
-            + "\(ModesReport.short(model.parameters.localFraction)))"),
-        toFile: path)
+          analysis.solution.policy, window: window,
+          title: "Optimal policy on the window xb, x2 <= \(window) "
+            + "(B = \(space.bufferLimit), rho = \(ModesReport.short(compiled.parameters.load)), "
+            + "K = \(ModesReport.short(compiled.parameters.cloudSpeedup)), f = "
+            + "\(ModesReport.short(compiled.parameters.localFraction)))"),
+        toFile: path, flag: "--svg")
     }
-    for solution in [analysis.solution, analysis.doubledSolution] where !solution.converged {
-      printToStandardError(
-        "error: the solve with B = \(solution.model.stateSpace.bufferLimit) "
-          + ModesReport.notConvergedAdvice(solution.status, errorBound: solution.errorBound))
-      throw notConvergedExitCode
-    }
+    let thresholds = ModesThresholds(analysis.structure)
+    let notConverged = [analysis.solution, analysis.doubledSolution].compactMap { $0 }
+      .filter { !$0.converged }.map { solution in
+        "the solve with B = \(solution.model.stateSpace.bufferLimit) "
+          + ModesReport.notConvergedAdvice(solution.status, errorBound: solution.errorBound)
+      }
+    try output.emit(
+      CommandResult(
+        document: ModesSolveJSON(analysis, input: input),
+        csv: thresholdTable == .n ? thresholds.alongBase : thresholds.alongCloudQueue,
+        text: textReport(analysis, input: input, thresholds: thresholds)),
+      provenance: provenance, diagnostics: diagnostics, notConverged: notConverged)
   }
 
-  private func textReport(_ analysis: ServiceModeAnalysis) -> [String] {
+  private func textReport(
+    _ analysis: ServiceModeAnalysis, input: ModesModelOptions.Input, thresholds: ModesThresholds
+  ) -> [String] {
     let window = analysis.structure.window
+    let doubled =
+      analysis.doubledSolution.map(ModesReport.solverLine)
+      ?? "skipped (--skip-truncation-check): the truncation check was not run"
     return ["Service-mode offloading: optimal policy (\(model.criterion.rawValue) criterion)"]
-      + ModesReport.modelLines(analysis.solution.model, provenance: model.provenance)
+      + ModesReport.modelLines(analysis.solution.model, provenance: input.description)
       + [
         "solver         \(ModesReport.solverLine(analysis.solution))",
-        "solver (2B)    \(ModesReport.solverLine(analysis.doubledSolution))",
+        "solver (2B)    \(doubled)",
         "window         W = \(window) (grids, thresholds and checks on xb, x2 <= W)", "",
       ]
       + ModesReport.policyGrids(analysis.solution.policy, window: window) + [""]
-      + thresholdText(analysis) + [""]
+      + ["thresholds T1(n), T0(n): least xb >= 1 with SM2 on the line (xb, 0, x1, n), x1 = 1, 0"]
+      + [thresholds.alongBase.renderText()]
+      + ["", "x2-direction thresholds: least x2 with SM2 at (xb, 0, x1, x2), x1 = 1, 0"]
+      + [thresholds.alongCloudQueue.renderText(), ""]
       + ModesReport.structureLines(analysis)
   }
+}
 
-  /// T1(n), T0(n) for n = 0...W (kind `base`) and the x2-direction thresholds for
-  /// xb = 1...W (kind `cloud`), as CSV (empty cell = none).
-  private func thresholdTable(_ analysis: ServiceModeAnalysis) -> TextTable {
-    var table = TextTable(header: ["kind", "index", "cloud_busy", "cloud_idle"])
-    let text = { (value: Int?) in value.map(String.init) ?? "" }
-    let (lines, columns) = Self.thresholds(analysis)
-    for row in lines { table.append(["base", String(row.index), text(row.busy), text(row.idle)]) }
-    for row in columns {
-      table.append(["cloud", String(row.index), text(row.busy), text(row.idle)])
+/// Which threshold table `modes solve --format csv` prints.
+enum ModesThresholdTable: String, ExpressibleByArgument, CaseIterable {
+  case n, xb
+}
+
+/// One threshold: an index, "never" (SM2 never chosen on that line) or undefined (T0(0),
+/// whose line is S_CF). JSON: an integer, the string "never", or null.
+enum ModesThreshold: Encodable, Equatable {
+  case at(Int)
+  case never
+  case undefined
+
+  init(_ value: Int?) { self = value.map { .at($0) } ?? .never }
+
+  var cell: String {
+    switch self {
+    case .at(let value): return String(value)
+    case .never: return "never"
+    case .undefined: return TextTable.undefined
+    }
+  }
+
+  func encode(to encoder: Encoder) throws {
+    var container = encoder.singleValueContainer()
+    switch self {
+    case .at(let value): try container.encode(value)
+    case .never: try container.encode("never")
+    case .undefined: try container.encodeNil()
+    }
+  }
+}
+
+/// The thresholds on the window as two tidy tables (docs/cli.md, "modes solve"):
+/// `n,T1,T0` for n = 0...W and `xb,x2_T1,x2_T0` (x2-direction, x1 = 1 and 0) for xb = 1...W.
+struct ModesThresholds {
+  var n: [Int]
+  var cloudBusy: [ModesThreshold]
+  var cloudIdle: [ModesThreshold]
+  var xb: [Int]
+  var cloudQueueCloudBusy: [ModesThreshold]
+  var cloudQueueCloudIdle: [ModesThreshold]
+
+  init(_ structure: StructureReport) {
+    self.init(
+      structure.thresholds, cloudQueue: structure.cloudQueueThresholds, window: structure.window)
+  }
+
+  /// The thresholds of a whole grid cut to the window `xb, n <= window`.
+  init(
+    _ thresholds: ServiceModeThresholds, cloudQueue: (cloudBusy: [Int?], cloudIdle: [Int?])?,
+    window: Int
+  ) {
+    n = Array(0...window)
+    cloudBusy = n.map { ModesThreshold(thresholds.cloudBusy[$0]) }
+    cloudIdle = n.map { $0 == 0 ? .undefined : ModesThreshold(thresholds.cloudIdle[$0]) }
+    xb = cloudQueue == nil ? [] : Array(1...window)
+    cloudQueueCloudBusy = xb.map { ModesThreshold(cloudQueue?.cloudBusy[$0]) }
+    cloudQueueCloudIdle = xb.map { ModesThreshold(cloudQueue?.cloudIdle[$0]) }
+  }
+
+  /// `n,T1,T0`.
+  var alongBase: TextTable {
+    var table = TextTable(header: ["n", "T1", "T0"])
+    for index in n.indices {
+      table.append([String(n[index]), cloudBusy[index].cell, cloudIdle[index].cell])
     }
     return table
   }
 
-  /// The same thresholds as two text tables.
-  private func thresholdText(_ analysis: ServiceModeAnalysis) -> [String] {
-    let (lines, columns) = Self.thresholds(analysis)
-    var alongBase = TextTable(header: ["n", "T1(n)", "T0(n)"])
-    for row in lines {
-      alongBase.append([
-        String(row.index), ModesReport.threshold(row.busy),
-        row.index == 0 ? "-" : ModesReport.threshold(row.idle),
+  /// `xb,x2_T1,x2_T0`: the least x2 with SM2 at (xb, 0, 1, x2) and at (xb, 0, 0, x2).
+  var alongCloudQueue: TextTable {
+    var table = TextTable(header: ["xb", "x2_T1", "x2_T0"])
+    for index in xb.indices {
+      table.append([
+        String(xb[index]), cloudQueueCloudBusy[index].cell, cloudQueueCloudIdle[index].cell,
       ])
     }
-    var alongCloud = TextTable(header: ["xb", "x1 = 1", "x1 = 0"])
-    for row in columns {
-      alongCloud.append([
-        String(row.index), ModesReport.threshold(row.busy), ModesReport.threshold(row.idle),
-      ])
-    }
-    return ["thresholds T1(n), T0(n): least xb >= 1 with SM2 on the line (xb, 0, x1, n), x1 = 1, 0"]
-      + alongBase.renderText().split(separator: "\n").map(String.init)
-      + ["", "x2-direction thresholds: least x2 with SM2 at (xb, 0, x1, x2)"]
-      + alongCloud.renderText().split(separator: "\n").map(String.init)
+    return table
   }
 
-  private static func thresholds(_ analysis: ServiceModeAnalysis) -> (
-    lines: [(index: Int, busy: Int?, idle: Int?)], columns: [(index: Int, busy: Int?, idle: Int?)]
-  ) {
-    let window = analysis.structure.window
-    let t = analysis.structure.thresholds
-    let x2 = analysis.structure.cloudQueueThresholds
-    return (
-      (0...window).map { ($0, t.cloudBusy[$0], t.cloudIdle[$0]) },
-      (1...window).map { ($0, x2.cloudBusy[$0], x2.cloudIdle[$0]) }
-    )
+  /// `thresholds` of the JSON documents: equal-length arrays over n = 0...W.
+  struct AlongBase: Encodable {
+    var n: [Int]
+    /// T1(n).
+    var cloudBusy: [ModesThreshold]
+    /// T0(n); null at n = 0.
+    var cloudIdle: [ModesThreshold]
+  }
+
+  /// `cloudQueueThresholds` of the JSON document of `solve`: equal-length arrays over
+  /// xb = 1...W.
+  struct AlongCloudQueue: Encodable {
+    var xb: [Int]
+    var cloudBusy: [ModesThreshold]
+    var cloudIdle: [ModesThreshold]
+  }
+
+  var alongBaseJSON: AlongBase { AlongBase(n: n, cloudBusy: cloudBusy, cloudIdle: cloudIdle) }
+  var alongCloudQueueJSON: AlongCloudQueue {
+    AlongCloudQueue(xb: xb, cloudBusy: cloudQueueCloudBusy, cloudIdle: cloudQueueCloudIdle)
   }
 }
 
@@ -171,7 +258,10 @@ struct ModesSolveCommand: ParsableCommand {
 struct ModesSolveJSON: Encodable {
   struct Configuration: Encodable {
     var label: String
+    /// Whether any model value is a placeholder of the lost paper (spec S0, S9).
     var placeholder: Bool
+    /// Per parameter: whether its value is a placeholder.
+    var placeholders: [String: Bool]
     var description: String
   }
   struct Solver: Encodable {
@@ -187,8 +277,9 @@ struct ModesSolveJSON: Encodable {
     var gain: Double?
     var gainLower: Double?
     var gainUpper: Double?
-    var doubledConverged: Bool
-    var doubledIterations: Int
+    /// nil (null) when the truncation check was skipped.
+    var doubledConverged: Bool?
+    var doubledIterations: Int?
   }
   struct Structure: Encodable {
     var window: Int
@@ -205,19 +296,13 @@ struct ModesSolveJSON: Encodable {
     var thresholdsNonIncreasing: Bool
     var cloudFirstSetFollowsThreshold: Bool
     var closure: Bool
-    var truncationStable: Bool
-    var truncationBufferLimit: Int
+    /// Whether the second solve with B and B2 doubled was run.
+    var truncationChecked: Bool
+    /// nil (null) when the check was skipped.
+    var truncationStable: Bool?
+    var truncationBufferLimit: Int?
     var minDecisionGapWindow: Double?
     var counterexamples: [String: [String]]
-  }
-  struct Thresholds: Encodable {
-    /// T1(n), n = 0...W.
-    var cloudBusy: [Int?]
-    /// T0(n), n = 1...W.
-    var cloudIdle: [Int?]
-    /// x2-direction thresholds, xb = 1...W.
-    var cloudQueueCloudBusy: [Int?]
-    var cloudQueueCloudIdle: [Int?]
   }
   struct Policy: Encodable {
     /// Rows xl = 0, 1; columns xb = 1...W.
@@ -232,18 +317,20 @@ struct ModesSolveJSON: Encodable {
   var criterion: String
   var solver: Solver
   var structure: Structure
-  var thresholds: Thresholds
+  var thresholds: ModesThresholds.AlongBase
+  var cloudQueueThresholds: ModesThresholds.AlongCloudQueue
   var policy: Policy
-  var warnings: [String]
 
-  init(_ analysis: ServiceModeAnalysis, provenance options: ModesModelOptions) {
+  init(_ analysis: ServiceModeAnalysis, input: ModesModelOptions.Input) {
     let solution = analysis.solution
     let model = solution.model
     let s = analysis.structure
     let window = s.window
     configuration = Configuration(
-      label: options.configuration.rawValue, placeholder: options.isPaperSetting,
-      description: options.provenance)
+      label: input.parameters.first { $0.name == "config" }?.value.cell ?? "raw rates",
+      placeholder: input.placeholders.contains { $0.isPlaceholder },
+      placeholders: Dictionary(uniqueKeysWithValues: input.placeholders.map { ($0.name, $0.1) }),
+      description: input.description)
     parameters = ModesParametersJSON(model)
     criterion = solution.criterion.rawValue
     solver = Solver(
@@ -253,21 +340,22 @@ struct ModesSolveJSON: Encodable {
       gainUpperBound: solution.gainBounds?.upperBound,
       gain: solution.gainBounds.map { ($0.lowerBound + $0.upperBound) / 2 },
       gainLower: solution.gainBounds?.lowerBound, gainUpper: solution.gainBounds?.upperBound,
-      doubledConverged: analysis.doubledSolution.converged,
-      doubledIterations: analysis.doubledSolution.iterations)
+      doubledConverged: analysis.doubledSolution?.converged,
+      doubledIterations: analysis.doubledSolution?.iterations)
     var counterexamples: [String: [String]] = [:]
-    let named: [(String, PropertyVerdict)] = [
-      ("sm1OnCloudFirstSetWindow", s.sm1OnCloudFirstSet.window),
-      ("sm1OnCloudFirstSetGrid", s.sm1OnCloudFirstSet.grid),
-      ("noSM1OutsideCloudFirstSetWindow", s.noSM1OutsideCloudFirstSet.window),
-      ("noSM1OutsideCloudFirstSetGrid", s.noSM1OutsideCloudFirstSet.grid),
-      ("switchTypeWindow", s.switchType.window), ("switchTypeGrid", s.switchType.grid),
-      ("urgencyMonotoneWindow", s.urgencyMonotone.window),
-      ("urgencyMonotoneGrid", s.urgencyMonotone.grid),
-      ("thresholdsNonIncreasing", s.thresholdsNonIncreasing),
-      ("cloudFirstSetFollowsThreshold", s.cloudFirstSetFollowsThreshold),
-      ("closure", s.closure), ("truncationStable", analysis.truncation.verdict),
-    ]
+    let named: [(String, PropertyVerdict)] =
+      [
+        ("sm1OnCloudFirstSetWindow", s.sm1OnCloudFirstSet.window),
+        ("sm1OnCloudFirstSetGrid", s.sm1OnCloudFirstSet.grid),
+        ("noSM1OutsideCloudFirstSetWindow", s.noSM1OutsideCloudFirstSet.window),
+        ("noSM1OutsideCloudFirstSetGrid", s.noSM1OutsideCloudFirstSet.grid),
+        ("switchTypeWindow", s.switchType.window), ("switchTypeGrid", s.switchType.grid),
+        ("urgencyMonotoneWindow", s.urgencyMonotone.window),
+        ("urgencyMonotoneGrid", s.urgencyMonotone.grid),
+        ("thresholdsNonIncreasing", s.thresholdsNonIncreasing),
+        ("cloudFirstSetFollowsThreshold", s.cloudFirstSetFollowsThreshold),
+        ("closure", s.closure),
+      ] + (analysis.truncation.map { [("truncationStable", $0.verdict)] } ?? [])
     for (name, verdict) in named where !verdict.holds {
       counterexamples[name] = verdict.firstViolations.map(\.description)
     }
@@ -282,14 +370,13 @@ struct ModesSolveJSON: Encodable {
       urgencyMonotoneGrid: s.urgencyMonotone.grid.holds,
       thresholdsNonIncreasing: s.thresholdsNonIncreasing.holds,
       cloudFirstSetFollowsThreshold: s.cloudFirstSetFollowsThreshold.holds,
-      closure: s.closure.holds, truncationStable: analysis.truncation.stable,
-      truncationBufferLimit: analysis.truncation.doubledBufferLimit,
+      closure: s.closure.holds, truncationChecked: analysis.truncation != nil,
+      truncationStable: analysis.truncation?.stable,
+      truncationBufferLimit: analysis.truncation?.doubledBufferLimit,
       minDecisionGapWindow: s.minimumDecisionGap?.gap, counterexamples: counterexamples)
-    thresholds = Thresholds(
-      cloudBusy: Array(s.thresholds.cloudBusy[0...window]),
-      cloudIdle: Array(s.thresholds.cloudIdle[1...window]),
-      cloudQueueCloudBusy: Array(s.cloudQueueThresholds.cloudBusy[1...window]),
-      cloudQueueCloudIdle: Array(s.cloudQueueThresholds.cloudIdle[1...window]))
+    let tables = ModesThresholds(s)
+    thresholds = tables.alongBaseJSON
+    cloudQueueThresholds = tables.alongCloudQueueJSON
     func act(_ base: Int, _ local: Int, _ sm1: Int, _ sm2Queue: Int) -> Int {
       solution.policy[
         ServiceModeState(baseQueue: base, localBusy: local, cloudSM1: sm1, cloudSM2: sm2Queue)
@@ -299,7 +386,6 @@ struct ModesSolveJSON: Encodable {
       cloudFirstSet: [0, 1].map { local in (1...window).map { act($0, local, 0, 0) } },
       cloudBusy: (0...window).map { line in (0...window).map { act($0, 0, 1, line) } },
       cloudIdle: (0...window).map { line in (0...window).map { act($0, 0, 0, line) } })
-    warnings = model.parameters.warnings.map(\.description)
   }
 }
 

@@ -33,10 +33,10 @@ struct ReplicasJointFailureCommand: ParsableCommand {
   @Option(help: "Assignment rule: paper (spec §2), outer-in (M <= 2m, optimal) or lpt.")
   var rule: AssignmentRule = .paper
 
-  @Option(help: "Output format: table, csv or json.")
-  var format: OutputFormat = .table
+  @OptionGroup var output: OutputOptions
 
   func run() throws {
+    try output.checkPaths()
     let (problem, copies) = try job.resolve(poolOptions)
     let (jointFailure, bound, simple) = try validatingParameters {
       (
@@ -45,10 +45,14 @@ struct ReplicasJointFailureCommand: ParsableCommand {
       )
     }
     noteUnusedDevices(pool: problem.pool, copyCount: copies)
+    let logSuccess = jointFailure.logSuccessProbability
     let report = Report(
       m: problem.taskCount, copies: copies,
       replicationFactor: Double(copies) / Double(problem.taskCount), rule: rule.rawValue,
-      pjf: jointFailure.probability, logSuccessProbability: jointFailure.logSuccessProbability,
+      pjf: jointFailure.probability,
+      logSuccessProbability: NullOr(logSuccess.isFinite ? logSuccess : nil),
+      logSuccessProbabilityUndefined: logSuccess.isFinite
+        ? nil : "PJF = 1: the job never succeeds, so log(1 - PJF) is minus infinity",
       jensenLowerBound: bound.probability, pjfWithoutReplication: simple.probability)
     var table = TextTable(header: ["quantity", "value"])
     table.append(["tasks m", String(report.m)])
@@ -56,10 +60,17 @@ struct ReplicasJointFailureCommand: ParsableCommand {
     table.append(["replication factor r = M/m", formatNumber(report.replicationFactor)])
     table.append(["assignment rule", rule.rawValue])
     table.append(["PJF", probabilityText(report.pjf)])
-    table.append(["log(1 - PJF)", probabilityText(report.logSuccessProbability)])
+    table.append([
+      "log(1 - PJF)",
+      report.logSuccessProbability.value.map(probabilityText) ?? "undefined (PJF = 1: -infinity)",
+    ])
     table.append(["Jensen lower bound (any assignment)", probabilityText(report.jensenLowerBound)])
     table.append(["PJF without replication (P_S)", probabilityText(report.pjfWithoutReplication)])
-    try emit(table, report: report, format: format)
+    try output.emit(
+      CommandResult(document: report, table: table),
+      provenance: replicasProvenance(
+        "pjf", job.provenance + [("rule", .text(rule.rawValue))], pool: poolOptions),
+      diagnostics: Diagnostics())
   }
 
   struct Report: Encodable {
@@ -68,7 +79,9 @@ struct ReplicasJointFailureCommand: ParsableCommand {
     var replicationFactor: Double
     var rule: String
     var pjf: Double
-    var logSuccessProbability: Double
+    /// log(1 - PJF); nil (null) when PJF = 1, with the reason below.
+    var logSuccessProbability: NullOr<Double>
+    var logSuccessProbabilityUndefined: String?
     var jensenLowerBound: Double
     var pjfWithoutReplication: Double
   }

@@ -19,13 +19,16 @@ struct ReplicasCompareCommand: ParsableCommand {
   @OptionGroup var targetOption: ReplicasTargetOption
   @OptionGroup var poolOptions: ReplicasPoolOptions
 
-  @Option(help: "Output format: table, csv or json.")
-  var format: OutputFormat = .table
+  @OptionGroup var output: OutputOptions
 
   func run() throws {
+    try output.checkPaths()
     let (problem, copies) = try job.resolve(poolOptions)
+    let diagnostics = Diagnostics()
     let rows = try validatingParameters {
-      try compareRules(problem: problem, copyCount: copies, target: targetOption.target)
+      try compareRules(
+        problem: problem, copyCount: copies, target: targetOption.target,
+        diagnostics: diagnostics)
     }
     noteUnusedDevices(pool: problem.pool, copyCount: copies)
     var table = TextTable(
@@ -46,7 +49,11 @@ struct ReplicasCompareCommand: ParsableCommand {
       m: problem.taskCount, copies: copies,
       replicationFactor: Double(copies) / Double(problem.taskCount), target: targetOption.target,
       rows: rows)
-    try emit(table, report: report, format: format)
+    try output.emit(
+      CommandResult(document: report, table: table),
+      provenance: replicasProvenance(
+        "compare", job.provenance + targetOption.provenance, pool: poolOptions),
+      diagnostics: diagnostics)
   }
 
   struct Report: Encodable {
@@ -72,9 +79,9 @@ struct RuleComparison: Encodable {
 
 /// The paper's rule, outer-in, LPT and the Jensen bound on the same `copyCount` devices,
 /// with the least M meeting `target` under each when a target is given.
-func compareRules(problem: ReplicationProblem, copyCount: Int, target: Double?) throws
-  -> [RuleComparison]
-{
+func compareRules(
+  problem: ReplicationProblem, copyCount: Int, target: Double?, diagnostics: Diagnostics
+) throws -> [RuleComparison] {
   let m = problem.taskCount
   let bound = try problem.lowerBound(copyCount: copyCount).probability
   var rows: [RuleComparison] = []
@@ -87,7 +94,7 @@ func compareRules(problem: ReplicationProblem, copyCount: Int, target: Double?) 
     if let target {
       do {
         let minimal = try problem.minimalReplication(targetFailureProbability: target, rule: rule)
-        report(minimal.warnings)
+        diagnostics.warn(all: minimal.warnings)
         row.minimumCopies = minimal.minimumCopies
         row.replicationFactor = minimal.replicationFactor
       } catch let error as UnreachableTarget {

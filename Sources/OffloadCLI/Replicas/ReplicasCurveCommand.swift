@@ -6,7 +6,8 @@ import OffloadLab
 struct ReplicasCurveCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "curve",
-    abstract: "PJF as a function of r on a grid (paper's rule, outer-in, LPT, Jensen bound).")
+    abstract: "PJF as a function of r on a grid (paper's rule, outer-in, LPT, Jensen bound).",
+    discussion: "Writes CSV unless --format says otherwise.")
 
   @OptionGroup var taskOption: ReplicasTasksOption
 
@@ -23,10 +24,10 @@ struct ReplicasCurveCommand: ParsableCommand {
   @Option(help: ArgumentHelp("Also write a log-scale SVG plot to this file.", valueName: "path"))
   var svg: String?
 
-  @Option(help: "Output format: csv (default), table or json.")
-  var format: OutputFormat = .csv
+  @OptionGroup var output: OutputOptions
 
   func run() throws {
+    try output.checkPaths([("--svg", svg)])
     if let target = targetOption.target {
       try require(
         target > 0 && target < 1,
@@ -52,11 +53,17 @@ struct ReplicasCurveCommand: ParsableCommand {
         formatNumber(point.lowerBound.probability),
       ])
     }
-    try emit(table, report: points.map(Report.init), format: format)
     if let svg {
-      try write(plot(points), toFile: svg)
+      try write(plot(points), toFile: svg, flag: "--svg")
       printToStandardError("wrote \(svg)")
     }
+    try output.emit(
+      CommandResult(document: points.map(Report.init), table: table),
+      provenance: replicasProvenance(
+        "curve",
+        [("tasks", .integer(taskOption.tasks)), ("replication_range", .numbers(factors))]
+          + targetOption.provenance, pool: poolOptions, perRow: ["replication_range"]),
+      diagnostics: Diagnostics(), defaultFormat: .csv)
   }
 
   private func plot(_ points: [CurvePoint]) -> String {

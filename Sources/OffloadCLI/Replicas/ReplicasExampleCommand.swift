@@ -31,10 +31,10 @@ struct ReplicasExampleCommand: ParsableCommand {
       "Number of consecutive seeds for the spread (an integer in [1, 1000]).", valueName: "n"))
   var seedCount: Int = 20
 
-  @Option(help: "Output format: table, csv or json.")
-  var format: OutputFormat = .table
+  @OptionGroup var output: OutputOptions
 
   func run() throws {
+    try output.checkPaths()
     let example = try validatingParameters { () throws -> PaperExample in
       guard (1...1000).contains(seedCount) else {
         throw ParameterError.outOfRange("--seed-count", seedCount, valid: "an integer in [1, 1000]")
@@ -48,11 +48,16 @@ struct ReplicasExampleCommand: ParsableCommand {
     }
     var table = TextTable(header: ["quantity", "paper", "tool"])
     for row in example.rows { table.append([row.quantity, row.paper, row.tool]) }
-    try emit(table, report: example, format: format)
-    if format == .table {
-      print("")
-      for line in example.explanations { print("- " + line) }
-    }
+    try output.emit(
+      CommandResult(
+        document: example, table: table, notes: [""] + example.explanations.map { "- " + $0 }),
+      provenance: Provenance(
+        command: "replicas example",
+        parameters: [
+          ("number", .integer(number)), ("seed", .text(String(seed))),
+          ("seed_count", .integer(seedCount)),
+        ]),
+      diagnostics: Diagnostics())
   }
 
   private var seedRange: [UInt64] {

@@ -33,10 +33,10 @@ struct ReplicasMinimumCommand: ParsableCommand {
       valueName: "M"))
   var maxCopies: Int?
 
-  @Option(help: "Output format: table, csv or json.")
-  var format: OutputFormat = .table
+  @OptionGroup var output: OutputOptions
 
   func run() throws {
+    try output.checkPaths()
     guard let target = targetOption.target else {
       throw ValidationError("give the target PJF with --target delta (in (0, 1))")
     }
@@ -51,7 +51,8 @@ struct ReplicasMinimumCommand: ParsableCommand {
       printToStandardError("error: \(unreachable)")
       throw ExitCode.failure
     }
-    report(outcome.warnings)
+    let diagnostics = Diagnostics()
+    diagnostics.warn(all: outcome.warnings)
     let lowerBound = try validatingParameters {
       try problem.minimalCopiesLowerBound(
         targetFailureProbability: target, maximumCopies: maxCopies)
@@ -86,7 +87,16 @@ struct ReplicasMinimumCommand: ParsableCommand {
     table.append(["delta floor for 1 <= r < 2 (M = 2m - 1)", floorText(floors.belowTwo)])
     table.append(["delta floor at r = 2 (M = 2m)", floorText(floors.atTwo)])
     table.append(["PJF evaluations", String(outcome.evaluations)])
-    try emit(table, report: result, format: format)
+    try output.emit(
+      CommandResult(document: result, table: table),
+      provenance: replicasProvenance(
+        "min-r",
+        [
+          ("tasks", .integer(m)), ("rule", .text(rule.rawValue)),
+          ("search", .text(search.rawValue)),
+          ("max_copies", maxCopies.map { .integer($0) } ?? .text("default")),
+        ] + targetOption.provenance, pool: poolOptions),
+      diagnostics: diagnostics)
   }
 
   private func floorText(_ floor: JointFailure?) -> String {

@@ -45,6 +45,16 @@ struct ReplicasPoolOptions: ParsableArguments {
       valueName: "seed"))
   var seed: UInt64 = 1
 
+  /// The provenance entries of the pool flags (as given; `none` where absent).
+  var provenance: [(name: String, value: ParameterValue)] {
+    [
+      ("fault_probability", faultProbability.map { .number($0) } ?? .text("none")),
+      ("pool", .text(pool.isEmpty ? "none" : pool.joined(separator: ";"))),
+      ("pool_file", .text(poolFile ?? "none")), ("stream", .text(stream ?? "none")),
+      ("seed", .text(String(seed))),
+    ]
+  }
+
   /// The pool the flags describe; `--fault-probability` excludes the other pool flags.
   func makePool() throws -> DevicePool {
     try validatingParameters {
@@ -114,6 +124,15 @@ struct ReplicasJobOptions: ParsableArguments {
       "Total task copies M (an integer >= m), instead of --replication.", valueName: "M"))
   var copies: Int?
 
+  /// The provenance entries of the job flags.
+  var provenance: [(name: String, value: ParameterValue)] {
+    [
+      ("tasks", .integer(taskOption.tasks)),
+      ("replication", replication.map { .number($0) } ?? .text("none")),
+      ("copies", copies.map { .integer($0) } ?? .text("none")),
+    ]
+  }
+
   /// The job on the pool the flags describe and its copy count `M`, from `--copies` or
   /// `--replication` (exactly one is required).
   func resolve(_ poolOptions: ReplicasPoolOptions) throws
@@ -141,6 +160,20 @@ struct ReplicasTargetOption: ParsableArguments {
     parsing: .unconditional,
     help: ArgumentHelp("Target probability of joint failure delta, in (0, 1).", valueName: "delta"))
   var target: Double?
+
+  /// The provenance entry of the target.
+  var provenance: [(name: String, value: ParameterValue)] {
+    [("target", target.map { .number($0) } ?? .text("none"))]
+  }
+}
+
+/// The provenance of a `replicas` subcommand: its own entries, then the pool's.
+func replicasProvenance(
+  _ command: String, _ parameters: [(name: String, value: ParameterValue)],
+  pool: ReplicasPoolOptions, perRow: [String] = []
+) -> Provenance {
+  Provenance(
+    command: "replicas " + command, parameters: parameters + pool.provenance, perRow: perRow)
 }
 
 /// Prints a note on stderr when the pool has more grid devices than the job uses.
@@ -149,15 +182,6 @@ func noteUnusedDevices(pool: DevicePool, copyCount: Int) {
     printToStandardError(
       "note: the pool has \(pool.gridDeviceCount) devices; the \(copyCount) most reliable "
         + "run the copies (nested pool order)")
-  }
-}
-
-/// Writes `table` as text or CSV, or `report` as JSON.
-func emit<Report: Encodable>(_ table: TextTable, report: Report, format: OutputFormat) throws {
-  switch format {
-  case .table: print(table.renderText())
-  case .csv: print(table.renderCSV())
-  case .json: print(try renderJSON(report))
   }
 }
 
