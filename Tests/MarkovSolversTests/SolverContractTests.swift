@@ -316,6 +316,13 @@ struct SolverContractTests {
     started.initialPolicy = nil
     started.tuning.relaxationSweeps = -1
     #expect(solve(started) == "invalid value -1 for relaxation sweeps: must be in 0...100")
+    let empty = try DecisionProcess(stateCount: 0) { _ in [] }
+    for method in [SolutionMethod.automatic, .relativeValueIteration] {
+      #expect(
+        Self.message { () throws(SolverError) in
+          try MDPSolver(criterion: .average, method: method).solve(empty)
+        } == "dimension mismatch: the model has no states, so no average cost")
+    }
     #expect(
       Self.message { () throws(SolverError) in
         try MDPSolver(criterion: .discounted(factor: 0.9)).solve(ctmdp)

@@ -109,7 +109,8 @@ public struct MDPSolver: Sendable {
   /// Solves a discrete-time model (costs per stage) under `.discounted(factor:)` or
   /// `.average`.
   /// - Throws: `SolverError.invalidSetting` for a setting out of range, a continuous
-  ///   criterion, or a method that does not apply to the criterion.
+  ///   criterion, or a method that does not apply to the criterion; `.invalidModel` for the
+  ///   average criterion on a model without states.
   public func solve(_ process: DecisionProcess) throws(SolverError) -> CertifiedSolution {
     try checkSettings(stateCount: process.stateCount, candidateStart: process.candidateStart)
     let choices = process.candidateRows.count
@@ -309,6 +310,9 @@ public struct MDPSolver: Sendable {
   private func average(
     _ process: DecisionProcess, choiceCount: Int, rateScale: Double, uniformizationRate: Double?
   ) throws(SolverError) -> CertifiedSolution {
+    guard process.stateCount > 0 else {
+      throw .invalidModel(.dimensionMismatch("the model has no states, so no average cost"))
+    }
     let resolved = try resolvedMethod(stateCount: process.stateCount)
     // The bracket on Λ g_DT must meet `tolerance` at scale max(1, Λ |g_DT|): an absolute
     // ε becomes ε/Λ; a relative ε becomes ε·min(1, 1/Λ), which is sufficient for any Λ.
