@@ -1,7 +1,7 @@
 // swift-tools-version: 6.1
 // OffloadLab: exact optimal policies and exact performance figures for offloading and
 // scheduling systems. Dependency direction (one way only):
-//   COpenBLAS <- LinearKernels <- MarkovSolvers <- {ServiceModeOffloading,
+//   COpenBLAS, CSuiteSparse <- LinearKernels <- MarkovSolvers <- {ServiceModeOffloading,
 //   MarkovMachineScheduling, TaskReplication, ModelFiles, BatchServiceQueue} <- OffloadLab
 //   <- OffloadCLI
 import PackageDescription
@@ -26,9 +26,13 @@ let package = Package(
       pkgConfig: "openblas",
       providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
     ),
+    .systemLibrary(
+      name: "CSuiteSparse",
+      providers: [.apt(["libsuitesparse-dev"])]
+    ),
     .target(
       name: "LinearKernels",
-      dependencies: ["COpenBLAS"],
+      dependencies: ["COpenBLAS", "CSuiteSparse"],
       swiftSettings: internalChecks
     ),
     .target(

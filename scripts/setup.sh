@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs what a fresh Debian machine lacks to build OffloadLab: OpenBLAS (CBLAS),
-# LAPACKE and pkg-config. Does nothing when they are already present.
+# LAPACKE, SuiteSparse (KLU) and pkg-config. Does nothing when they are already present.
 set -euo pipefail
-needed=(libopenblas-dev liblapacke-dev pkgconf)
-needed+=(python3 python3-venv) # make python-test: the Python package's tests in a venv
+needed=(libopenblas-dev liblapacke-dev libsuitesparse-dev pkgconf)
+# make python-test builds a venv for the Python package's tests: python3 with venv/ensurepip.
+python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || needed+=(python3 python3-venv)
 missing=()
 for package in "${needed[@]}"; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

@@ -2,7 +2,7 @@
 
     python peers.py PEER --model MODEL_DIR --output RESULT_DIR
 
-PEER is one of quantecon-mpi, stormpy-vi, numpy-vi, mdpsolver-mpi. The model is read
+PEER is one of quantecon-mpi, stormpy-vi, stormpy-lra, numpy-vi, mdpsolver-mpi. The model is read
 from MODEL_DIR (offloadlab-mdp-v1, see README.md); RESULT_DIR receives
 
 - `result.json`: peer, settings, load/build/solve seconds, iterations, certified bound;
@@ -97,6 +97,28 @@ class QuantEconMPI(Peer):
         return -self.result.v, self.rows_from_positions(self.result.sigma)
 
 
+def storm_mdp(stormpy, m: mdp_format.Model):
+    """The model as a stormpy SparseMdp in choice form (one row per candidate, row groups
+    per state), with the stage costs as the state-action reward model "cost"."""
+    Q = m.transitions[m.candidate_rows]
+    n, pairs = m.state_count, Q.shape[0]
+    builder = stormpy.datastructures.SparseMatrixBuilder[float](
+        rows=pairs, columns=n, entries=Q.nnz, force_dimensions=True,
+        has_custom_row_grouping=True, row_groups=n)
+    builder.add_next_values(np.repeat(np.arange(pairs), np.diff(Q.indptr)).tolist(),
+                            Q.indices.tolist(), Q.data.tolist(),
+                            m.candidate_start[:-1].tolist())
+    labeling = stormpy.models.StateLabeling(n)
+    labeling.add_label("init")
+    labeling.add_label_to_state("init", 0)
+    costs = stormpy.models.SparseRewardModel[float](
+        optional_state_action_reward_vector=m.costs[m.candidate_rows].tolist())
+    components = stormpy.models.SparseModelComponents[float](
+        transition_matrix=builder.build(), state_labeling=labeling,
+        reward_models={"cost": costs})
+    return stormpy.models.SparseMdp[float](components)
+
+
 class StormpyVI(Peer):
     """stormpy (Storm) sparse MDP, property Rmin=? [ Cdiscount=gamma ] (discounted total
     reward), solved by Storm's discounted value iteration.
@@ -115,23 +137,7 @@ class StormpyVI(Peer):
         self.settings = (f"SparseMdp, Rmin=? [ Cdiscount={m.gamma!r} ], min-max precision "
                          f"{m.tolerance:g} absolute, scheduler extracted")
         self.stopping_rule = "max |x_{k+1} - x_k| <= (1-gamma) eps/gamma; error <= eps"
-        Q = m.transitions[m.candidate_rows]
-        n, pairs = m.state_count, Q.shape[0]
-        builder = stormpy.datastructures.SparseMatrixBuilder[float](
-            rows=pairs, columns=n, entries=Q.nnz, force_dimensions=True,
-            has_custom_row_grouping=True, row_groups=n)
-        builder.add_next_values(np.repeat(np.arange(pairs), np.diff(Q.indptr)).tolist(),
-                                Q.indices.tolist(), Q.data.tolist(),
-                                m.candidate_start[:-1].tolist())
-        labeling = stormpy.models.StateLabeling(n)
-        labeling.add_label("init")
-        labeling.add_label_to_state("init", 0)
-        costs = stormpy.models.SparseRewardModel[float](
-            optional_state_action_reward_vector=m.costs[m.candidate_rows].tolist())
-        components = stormpy.models.SparseModelComponents[float](
-            transition_matrix=builder.build(), state_labeling=labeling,
-            reward_models={"cost": costs})
-        self.mdp = stormpy.models.SparseMdp[float](components)
+        self.mdp = storm_mdp(stormpy, m)
         self.property = stormpy.parse_properties(f"Rmin=? [ Cdiscount={m.gamma!r} ]")[0]
         self.environment = stormpy.Environment()
         min_max = self.environment.solver().min_max()
@@ -149,6 +155,33 @@ class StormpyVI(Peer):
         positions = np.array([scheduler.get_choice(s).get_deterministic_choice()
                               for s in range(self.model.state_count)])
         return values, self.rows_from_positions(positions)
+
+
+class StormpyLRA(StormpyVI):
+    """stormpy (Storm) sparse MDP, property R{"cost"}min=? [ LRA ] (long-run average cost,
+    the delay-optimal criterion; docs/average-cost.md), with Storm's default LRA solver.
+
+    stormpy 2.0 exposes no LRA precision setting, so Storm stops on its own default
+    criterion; the min-max precision is set to 1e-9 relative as a user would try. The
+    "values" written are the gain per state (equal for a unichain model). Solving and
+    reading the results are StormpyVI's.
+    """
+
+    name = "stormpy-lra"
+
+    def build(self):
+        import stormpy
+
+        self.settings = ('SparseMdp, R{"cost"}min=? [ LRA ], Storm default LRA method, '
+                         'min-max precision 1e-9 relative, scheduler extracted')
+        self.stopping_rule = "Storm's default LRA stopping rule"
+        self.mdp = storm_mdp(stormpy, self.model)
+        self.property = stormpy.parse_properties('R{"cost"}min=? [ LRA ]')[0]
+        self.environment = stormpy.Environment()
+        min_max = self.environment.solver().min_max()
+        min_max.precision = stormpy.Rational(1e-9)
+        min_max.relative_termination_criterion = True
+        self.stormpy = stormpy
 
 
 class NumpyVI(Peer):
@@ -242,7 +275,8 @@ class MdpSolverMPI(Peer):
         return values, self.rows_from_positions(np.array(self.solver.getPolicy()))
 
 
-PEERS = {peer.name: peer for peer in (QuantEconMPI, StormpyVI, NumpyVI, MdpSolverMPI)}
+PEERS = {peer.name: peer for peer in (QuantEconMPI, StormpyVI, StormpyLRA, NumpyVI,
+                                       MdpSolverMPI)}
 
 
 def run(peer_name: str, model_dir: Path, output: Path) -> None:

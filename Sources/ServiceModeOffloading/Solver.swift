@@ -17,12 +17,11 @@ public enum OptimalityCriterion: String, Sendable, CaseIterable {
 ///   The default sweep is matrix-free symmetric Gauss–Seidel (`ServiceModeGridOperator`,
 ///   Anderson-accelerated on models that fit in cache, certified by a Jacobi step every 20
 ///   sweeps); `.jacobi` is the plain sparse iteration of docs/service-modes.md §S4.1.
-/// - Average: relative value iteration (`H(empty) = 0`), stopped when the Odoni bracket
-///   `min(TH − H) <= g* <= max(TH − H)` is at most `tolerance · max(1, |g|)` wide
-///   (docs/service-modes.md §S7.2; default ε = 1e-9, see `defaultTolerance(for:)`). With ν
-///   the sum of rates every post-decision state keeps a self-loop (SM1 and SM2
-///   cloud departures exclude each other), so every policy's chain is aperiodic and no
-///   aperiodicity transformation is needed (τ = 1); with the `max` convention τ = 1/2.
+/// - Average: the contract's average-cost policy iteration (a sparse LU per policy,
+///   `H(empty) = 0`), started from the discounted-optimal policy (`averageStartPolicy`),
+///   stopped when the certified Odoni bracket `min(TH − H) <= g* <= max(TH − H)` is at most
+///   `tolerance · max(1, |g|)` wide (docs/service-modes.md §S7.2; default ε = 1e-9, see
+///   `defaultTolerance(for:)`; docs/average-cost.md §2).
 ///
 /// In both cases the policy is read off the final values with the tie rule of docs/service-modes.md
 /// §S4.3: candidates within `max(10 · bound, 1e-10 · max|W|)` of the minimum are ties, won by the
@@ -52,9 +51,9 @@ public struct ServiceModeSolver: Sendable {
   }()
 
   /// The default ε of a criterion: 1e-12 for discounted value iteration (docs/service-modes.md
-  /// §S4.1), 1e-9 for relative value iteration. RVI's bracket `max(TH − H) − min(TH − H)` is a
+  /// §S4.1), 1e-9 for the average criterion. Its bracket `max(TH − H) − min(TH − H)` is a
   /// difference of O(B)-sized values, so its round-off floor is about 1e-13 · max|H|,
-  /// which at B = 50 and mid loads stays above 1e-12 · |g| and never closes.
+  /// which at B = 50 and mid loads stays above 1e-12 · |g|.
   public static func defaultTolerance(for criterion: OptimalityCriterion) -> Double {
     switch criterion {
     case .discounted: 1e-12
@@ -85,13 +84,11 @@ public struct ServiceModeSolver: Sendable {
   }
 
   /// The solver contract's settings this preset stands for, for a model of `stateCount`
-  /// states with discount factor γ (discounted) and aperiodicity τ (average, relative value
-  /// iteration): `method` Gauss–Seidel or Jacobi value iteration, or relative value
-  /// iteration; the tie rule of spec S4.3; a Jacobi certification every 20 Gauss–Seidel
-  /// sweeps; Anderson memory 1 up to `andersonStateLimit` states.
-  public func contract(stateCount: Int, discountFactor: Double, aperiodicity: Double = 0.5)
-    -> MDPSolver
-  {
+  /// states with discount factor γ (discounted): `method` Gauss–Seidel or Jacobi value
+  /// iteration, or average-cost policy iteration; the tie rule of docs/service-modes.md
+  /// §S4.3; a Jacobi certification every 20 Gauss–Seidel sweeps; Anderson memory 1 up to
+  /// `andersonStateLimit` states.
+  public func contract(stateCount: Int, discountFactor: Double) -> MDPSolver {
     var solver: MDPSolver
     switch criterion {
     case .discounted:
@@ -101,27 +98,28 @@ public struct ServiceModeSolver: Sendable {
         tolerance: certifiedTolerance, maxIterations: maxIterations)
     case .average:
       solver = MDPSolver(
-        criterion: .average, method: .relativeValueIteration, tolerance: certifiedTolerance,
+        criterion: .average, method: .policyIteration, tolerance: certifiedTolerance,
         maxIterations: maxIterations)
     }
     solver.tieRule = Self.tieRule
     solver.progress = progress
     solver.tuning.certificationInterval = 20
-    solver.tuning.aperiodicity = aperiodicity
     if discountedMethod == .gaussSeidel && stateCount <= Self.andersonStateLimit {
       solver.tuning.andersonMemory = 1
     }
     return solver
   }
 
-  /// The contract's settings for `model`, warm-started from `start`: with ν the sum of
-  /// rates every chain is aperiodic and relative value iteration needs no transformation
-  /// (τ = 1); with the `max` convention τ = 1/2.
+  /// The contract's settings for `model`. Discounted: warm-started from the values `start`.
+  /// Average: `start` is not used; policy iteration starts from the discounted-optimal
+  /// policy (`averageStartPolicy`), which this call computes (a value iteration to 1e-6).
   public func contract(for model: ServiceModeModel, from start: [Double]? = nil) -> MDPSolver {
     var solver = contract(
-      stateCount: model.stateSpace.stateCount, discountFactor: model.discountFactor,
-      aperiodicity: model.uniformization == .sum ? 1 : 0.5)
-    solver.initialValues = start
+      stateCount: model.stateSpace.stateCount, discountFactor: model.discountFactor)
+    switch criterion {
+    case .discounted: solver.initialValues = start
+    case .average: solver.initialPolicy = averageStartPolicy(model)
+    }
     return solver
   }
 
@@ -171,10 +169,11 @@ public struct ServiceModeSolver: Sendable {
   }
 
   /// Solves the model under `criterion` starting from `start` (a warm start): discounted V
-  /// or average H in the convention of `ServiceModeSolution.values`, one entry per state of
+  /// in the convention of `ServiceModeSolution.values`, one entry per state of
   /// `model.stateSpace`; nil starts from zero. The stopping rule and certificate do not
   /// depend on `start`: a start close to the solution saves iterations, and the result
-  /// differs from a cold start's only within the certified bound.
+  /// differs from a cold start's only within the certified bound. The average criterion
+  /// does not use `start` (see `averageStartPolicy`), so its result is the cold one.
   /// - Complexity: O(states) per iteration.
   public func solve(_ model: ServiceModeModel, from start: [Double]?) -> ServiceModeSolution {
     let settings = contract(for: model, from: start)
@@ -187,6 +186,24 @@ public struct ServiceModeSolver: Sendable {
       preconditionFailure("the service-mode solver's settings were validated: \(error)")
     }
     return ServiceModeSolution(model: model, criterion: criterion, solution: solution)
+  }
+}
+
+extension ServiceModeSolver {
+  /// The first policy of average-cost policy iteration: the discounted-optimal policy of
+  /// the model's own discount factor, from a value iteration to 1e-6 (relative) that costs
+  /// a fraction of one policy evaluation. Measured on configuration (a), rho = 0.95
+  /// (docs/average-cost.md §3): 3 policy iterations at B = 50 and 4 at B = 100 from this
+  /// start. A warm start's relative values are not used: the greedy policy of the previous
+  /// sweep value's H took more iterations (42 against 37 on the 19-load Fig. 5 sweep at
+  /// B = 12), so the average criterion solves every value from this start.
+  func averageStartPolicy(_ model: ServiceModeModel) -> [Int] {
+    var discounted = self
+    discounted.criterion = .discounted
+    discounted.tolerance = 1e-6
+    discounted.toleranceMode = .relative
+    discounted.progress = nil
+    return discounted.solve(model).policy.candidateIndices
   }
 }
 

@@ -7,7 +7,7 @@ import Testing
 /// with a = 0.9); state 1: cost 10, return with b = 0.3. A two-state chain has
 /// π = (b, a)/(a + b): action 0 gives π = (0.375, 0.625) and gain 0.75 + 6.25 = 7, action 1
 /// gives π = (0.25, 0.75) and gain 0.75 + 7.5 = 8.25.
-private func twoStateProcess() throws -> DecisionProcess {
+func twoStateProcess() throws -> DecisionProcess {
   try DecisionProcess(stateCount: 2) { state in
     state == 0
       ? [

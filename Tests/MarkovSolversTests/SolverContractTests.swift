@@ -86,14 +86,19 @@ struct SolverContractTests {
 
   /// A chain 0 ⇄ 1 with P = [[1/2, 1/2], [1/4, 3/4]] and costs (1, 3): π = (1/3, 2/3) by
   /// the balance π0/2 = π1/4, so g = 1/3 + 2 = 7/3.
-  @Test func averageBracketsTheStationaryGain() throws {
+  @Test(arguments: [
+    (SolutionMethod.automatic, SolutionMethod.policyIteration),
+    (.policyIteration, .policyIteration), (.relativeValueIteration, .relativeValueIteration),
+  ])
+  func averageBracketsTheStationaryGain(method: SolutionMethod, resolved: SolutionMethod) throws {
     let process = try DecisionProcess(stateCount: 2) { state in
       state == 0
         ? [Choice(cost: 1, transitions: [(0, 0.5), (1, 0.5)])]
         : [Choice(cost: 3, transitions: [(0, 0.25), (1, 0.75)])]
     }
-    let solution = try MDPSolver(criterion: .average, tolerance: .absolute(1e-10)).solve(process)
-    #expect(solution.status == .converged && solution.method == .relativeValueIteration)
+    let solution = try MDPSolver(criterion: .average, method: method, tolerance: .absolute(1e-10))
+      .solve(process)
+    #expect(solution.status == .converged && solution.method == resolved)
     let lower = try #require(solution.gainLower)
     let upper = try #require(solution.gainUpper)
     #expect(lower <= 7.0 / 3 + 1e-14 && 7.0 / 3 <= upper + 1e-14)
@@ -120,8 +125,9 @@ struct SolverContractTests {
 
   /// Average cost per unit time: slow gives 1·3/(2 + 3) = 0.6, fast 3·3/8 = 1.125, so slow
   /// is optimal with g* = 0.6 (the bracket is per unit time, not per uniformized step).
-  @Test func continuousAverageGainIsPerUnitTime() throws {
-    let solution = try MDPSolver(criterion: .average, tolerance: .absolute(1e-9))
+  @Test(arguments: [SolutionMethod.automatic, .relativeValueIteration])
+  func continuousAverageGainIsPerUnitTime(method: SolutionMethod) throws {
+    let solution = try MDPSolver(criterion: .average, method: method, tolerance: .absolute(1e-9))
       .solve(twoStateCTMDP())
     let lower = try #require(solution.gainLower)
     let upper = try #require(solution.gainUpper)
@@ -198,6 +204,68 @@ struct SolverContractTests {
     #expect(abs(try #require(solution.gain) - 1) <= solution.errorBound + 1e-12)
   }
 
+  // MARK: Average criterion: policy iteration
+
+  /// Random unichain models (every choice may reach state 0): automatic (policy iteration
+  /// with a sparse LU) and relative value iteration, two independent methods, certify
+  /// brackets that overlap, so their gains agree within the two half-widths.
+  @Test(arguments: [1, 2, 3, 4] as [UInt64])
+  func averagePolicyIterationAgreesWithRelativeValueIteration(seed: UInt64) throws {
+    let process = try randomChoiceProcess(
+      stateCount: 40, maxActions: 3, maxSuccessors: 4, commonSuccessor: 0, seed: seed)
+    let automatic = try MDPSolver(criterion: .average, tolerance: .absolute(1e-9)).solve(process)
+    let relative = try MDPSolver(
+      criterion: .average, method: .relativeValueIteration, tolerance: .absolute(1e-9)
+    ).solve(process)
+    #expect(automatic.converged && relative.converged)
+    #expect(automatic.method == .policyIteration && relative.method == .relativeValueIteration)
+    let lower = max(try #require(automatic.gainLower), try #require(relative.gainLower))
+    let upper = min(try #require(automatic.gainUpper), try #require(relative.gainUpper))
+    #expect(lower <= upper, "brackets do not overlap")
+    #expect(
+      abs(try #require(automatic.gain) - (try #require(relative.gain)))
+        <= automatic.errorBound + relative.errorBound)
+  }
+
+  /// Two absorbing states with costs 1 and 3: g* is 1 from state 0 and 3 from state 1, a
+  /// multichain model. The contract reports `.multichain` (not converged) with a bracket
+  /// that still holds in every state.
+  @Test func multichainModelIsReportedThroughTheContract() throws {
+    let process = try DecisionProcess(stateCount: 2) { state in
+      [Choice(cost: state == 0 ? 1 : 3, transitions: [(state, 1)])]
+    }
+    let solution = try MDPSolver(criterion: .average).solve(process)
+    #expect(solution.status == .multichain && !solution.converged)
+    #expect(solution.summary.status == .multichain)
+    #expect(try #require(solution.gainLower) <= 1 && 3 <= (try #require(solution.gainUpper)))
+  }
+
+  /// `twoStateProcess` (AverageCostTests.swift): by hand action 0 of state 0 has gain 7,
+  /// action 1 gain 8.25. From the optimal policy one evaluation certifies g* = 7; from the
+  /// other action, one improvement is needed.
+  @Test func averagePolicyIterationStartsFromTheInitialPolicy() throws {
+    var solver = MDPSolver(criterion: .average, tolerance: .absolute(1e-12))
+    for (start, iterations) in [([0, 0], 1), ([1, 0], 2)] {
+      solver.initialPolicy = start
+      let solution = try solver.solve(try twoStateProcess())
+      #expect(solution.converged && solution.iterations == iterations, "start \(start)")
+      #expect(solution.policy == [0, 0])
+      #expect(try #require(solution.gainLower) <= 7 && 7 <= (try #require(solution.gainUpper)))
+    }
+  }
+
+  /// Discounted policy iteration takes `initialPolicy` too: from the optimal policy of
+  /// Puterman's example (γ = 0.5 <= 10/11: a12) the first evaluation is already stable.
+  @Test func discountedPolicyIterationStartsFromTheInitialPolicy() throws {
+    var solver = MDPSolver(
+      criterion: .discounted(factor: 0.5), method: .policyIteration, tolerance: .absolute(1e-12))
+    solver.initialPolicy = [1, 0]
+    let solution = try solver.solve(putermanProcess())
+    let exact = putermanExact(0.5)
+    #expect(solution.iterations == 1 && solution.policy == exact.policy)
+    #expect(maxAbsDifference(solution.values, exact.values) <= solution.errorBound + 1e-13)
+  }
+
   // MARK: Errors
 
   private static func message(_ body: () throws(SolverError) -> CertifiedSolution) -> String? {
@@ -225,9 +293,9 @@ struct SolverContractTests {
       solve(MDPSolver(criterion: .discounted(factor: 0.9), maxIterations: 0))
         == "invalid value 0 for maximum iterations: must be an integer in 1...100000000")
     #expect(
-      solve(MDPSolver(criterion: .average, method: .policyIteration))
-        == "invalid value policy-iteration for method: is not available for the average "
-        + "criterion: use relative-value-iteration")
+      solve(MDPSolver(criterion: .average, method: .modifiedPolicyIteration))
+        == "invalid value modified-policy-iteration for method: is not available for the "
+        + "average criterion: use policy-iteration or relative-value-iteration")
     #expect(
       solve(MDPSolver(criterion: .discounted(factor: 0.9), method: .relativeValueIteration))
         == "invalid value relative-value-iteration for method: applies to the average criterion only"
@@ -240,6 +308,21 @@ struct SolverContractTests {
     #expect(solve(warm) == "invalid value 1 entries for initial values: the model has 2 states")
     warm.initialValues = [0, .nan]
     #expect(solve(warm) == "invalid value nan for initial value of state 1: must be finite")
+    var started = MDPSolver(criterion: .average)
+    started.initialPolicy = [0]
+    #expect(solve(started) == "invalid value 1 entries for initial policy: the model has 2 states")
+    started.initialPolicy = [0, 1]  // state 1 has one choice
+    #expect(solve(started) == "invalid value 1 for initial policy of state 1: must be in 0..<1")
+    started.initialPolicy = nil
+    started.tuning.relaxationSweeps = -1
+    #expect(solve(started) == "invalid value -1 for relaxation sweeps: must be in 0...100")
+    let empty = try DecisionProcess(stateCount: 0) { _ in [] }
+    for method in [SolutionMethod.automatic, .relativeValueIteration] {
+      #expect(
+        Self.message { () throws(SolverError) in
+          try MDPSolver(criterion: .average, method: method).solve(empty)
+        } == "dimension mismatch: the model has no states, so no average cost")
+    }
     #expect(
       Self.message { () throws(SolverError) in
         try MDPSolver(criterion: .discounted(factor: 0.9)).solve(ctmdp)
@@ -257,5 +340,11 @@ struct SolverContractTests {
       }
         == "invalid value policy-iteration for method: needs a tabular model, not a matrix-free "
         + "operator")
+    var policyStart = MDPSolver(criterion: .discounted(factor: 0.5))
+    policyStart.initialPolicy = [0, 0]
+    #expect(
+      Self.message { () throws(SolverError) in try policyStart.solve(operator: bellman) }
+        == "invalid value 2 entries for initial policy: a matrix-free operator is solved by "
+        + "value iteration, which starts from values")
   }
 }

@@ -69,17 +69,41 @@ struct MDPCommandTests {
 
   /// Every path from any state ends in state 0, whose best action costs 1 per stage:
   /// g* = 1; the bracket must contain it.
-  @Test func averageCriterionBracketsTheGain() throws {
+  @Test(arguments: [
+    ("automatic", "policy-iteration"), ("relative-value-iteration", "relative-value-iteration"),
+  ])
+  func averageCriterionBracketsTheGain(method: String, resolved: String) throws {
     let folder = try Folder()
     let document = try json([
-      "mdp", "solve", "--prism", try threeState(folder), "--criterion", "average", "--format",
-      "json",
+      "mdp", "solve", "--prism", try threeState(folder), "--criterion", "average", "--method",
+      method, "--format", "json",
     ])
     let lower = try #require(document["gainLower"] as? Double)
     let upper = try #require(document["gainUpper"] as? Double)
     #expect(lower <= 1 && 1 <= upper)
     #expect(upper - lower <= 1e-9)
     #expect(document["errorBound"] != nil)
+    #expect(document["method"] as? String == resolved)
+  }
+
+  /// Two absorbing states with costs 1 and 3: g* is 1 from state 0 and 3 from state 1, so
+  /// no single gain exists. The solve exits 2 with status `multichain`, the error line
+  /// says so, and the printed bracket still holds in both states.
+  @Test func multichainModelExitsTwoNamingIt() throws {
+    let folder = try Folder()
+    try folder.write("2 2 2\n0 0 0 1\n1 0 1 1\n", "m.tra")
+    try folder.write("2 2\n0 1\n1 3\n", "m.srew")
+    let result = try runOffload([
+      "mdp", "solve", "--prism", folder.path("m"), "--criterion", "average", "--format", "json",
+    ])
+    #expect(result.exitCode == 2)
+    #expect(result.standardError.contains("multichain"), "\(result.standardError)")
+    let object = try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8))
+    let document = try #require(object as? [String: Any])
+    #expect(document["status"] as? String == "multichain")
+    let lower = try #require(document["gainLower"] as? Double)
+    let upper = try #require(document["gainUpper"] as? Double)
+    #expect(lower <= 1 && 3 <= upper)
   }
 
   /// Policy "go" in state 0, by hand: V1 = 0.9 V0, V2 = (5.5 + 0.675 V0)/0.775,

@@ -23,10 +23,26 @@ struct ModesBenchExportTests {
     #expect((document["errorBound"] as? Double ?? 1) <= 1e-8)
   }
 
-  @Test func benchRefusesTheAverageCriterion() throws {
-    let result = try runOffload(["modes", "bench", "--criterion", "average"])
-    #expect(result.exitCode == 64)
-    #expect(result.standardError.contains("--criterion must be discounted"))
+  /// The average criterion's bracket (issue 13) contains the optimal-average policy's
+  /// mean number of jobs from `modes delay`, computed from that policy's stationary law
+  /// (an independent route to g*), and `solve` JSON carries the same keys.
+  @Test func averageBenchAndSolveCarryTheGainBracket() throws {
+    let model = ["--buffer", "6", "--load", "0.9", "--criterion", "average", "--format", "json"]
+    let bench = try json(["modes", "bench"] + model)
+    let gain = try #require(bench["gain"] as? Double)
+    let lower = try #require(bench["gainLower"] as? Double)
+    let upper = try #require(bench["gainUpper"] as? Double)
+    #expect(bench["states"] as? Int == 196 && bench["status"] as? String == "converged")
+    #expect(lower <= gain && gain <= upper && upper - lower <= 1e-9 * gain)
+    let delay = try json(["modes", "delay"] + model)
+    let policies = try #require(delay["policies"] as? [[String: Any]])
+    let optimal = try #require(policies.first { $0["name"] as? String == "optimal-average" })
+    let meanJobs = try #require(optimal["meanJobs"] as? Double)
+    #expect(lower - 1e-12 * gain <= meanJobs && meanJobs <= upper + 1e-12 * gain)
+    let solve = try json(["modes", "solve"] + model)
+    let solver = try #require(solve["solver"] as? [String: Any])
+    #expect(solver["gainLower"] as? Double == lower && solver["gainUpper"] as? Double == upper)
+    #expect(solver["gain"] as? Double == gain)
   }
 
   /// Reads the exported arrays back and checks them against the format and against the

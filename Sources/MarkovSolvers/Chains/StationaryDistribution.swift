@@ -10,6 +10,10 @@ public enum SolverStatus: String, Sendable, Codable, Equatable {
   /// tolerance. The bound is still valid; a tolerance of at least twice the floor is always
   /// reached.
   case roundOffLimited
+  /// An average-cost solve met a policy with several recurrent classes (a multichain
+  /// model), whose gain may depend on the start state: no single optimal gain is claimed
+  /// (the reported Odoni bracket still holds in every state).
+  case multichain
 }
 
 /// How to compute a stationary distribution.
@@ -22,6 +26,12 @@ public enum StationaryMethod: Sendable, Equatable {
   case gaussSeidel(tolerance: Double = 1e-12, maxIterations: Int = 100_000)
   /// GTH up to `denseLimit` recurrent states, Gauss–Seidel with default settings above.
   case automatic(denseLimit: Int = 1500)
+  /// A direct sparse solve: `π A = e_r` with A = `(I − P)` whose column r is replaced by
+  /// ones (the normalisation `Σ π = 1` in place of the r-th balance equation, which is
+  /// redundant), factored by `SparseLU` (KLU). Accurate to a residual of a few ulps per
+  /// state; cost that of the LU fill (about O(n^1.5) on 2-D queueing grids).
+  /// docs/average-cost.md §4.
+  case sparseLU
 }
 
 /// A chain whose long-run behaviour is not determined by a single distribution.
@@ -93,6 +103,8 @@ extension DiscreteTimeMarkovChain {
     case .gaussSeidel(let tolerance, let maxIterations):
       (probabilities, status, iterations) = StationarySolvers.gaussSeidel(
         chain.transitions, tolerance: tolerance, maxIterations: maxIterations)
+    case .sparseLU:
+      (probabilities, status) = StationarySolvers.sparseLU(chain.transitions)
     default:
       probabilities = StationarySolvers.gth(chain.transitions.dense)
     }
@@ -204,6 +216,25 @@ enum StationarySolvers {
       }
     }
     return (pi, residual(pi, transitions) <= tolerance ? .converged : .iterationLimitReached, sweep)
+  }
+
+  /// The direct solve of `.sparseLU` on an irreducible chain; status
+  /// `.iterationLimitReached` if KLU reports the system singular (not irreducible), with
+  /// the uniform vector so that the residual shows the failure.
+  static func sparseLU(_ transitions: CSRMatrix) -> ([Double], SolverStatus) {
+    let n = transitions.rowCount
+    var unit = [Double](repeating: 0, count: n)
+    unit[0] = 1
+    do {
+      let system = AverageCostPolicyIteration.evaluationSystem(transitions, reference: 0)
+      var pi = try SparseLU(factoring: system).solveTransposed(unit).values
+      // Round-off may leave tiny negative entries on rarely visited states.
+      for j in 0..<n where pi[j] < 0 { pi[j] = 0 }
+      let total = pi.reduce(0, +)
+      return (pi.map { $0 / total }, .converged)
+    } catch {
+      return ([Double](repeating: 1 / Double(n), count: n), .iterationLimitReached)
+    }
   }
 
   /// `‖π P − π‖₁`.

@@ -14,8 +14,10 @@
 ///   `tuning.automaticPolicyIterationLimit` states (exact up to round-off in a few
 ///   improvements), Gauss–Seidel value iteration above; `value-iteration` (Jacobi),
 ///   `gauss-seidel`, `policy-iteration`, `modified-policy-iteration` force one;
-/// - average: `automatic` and `relative-value-iteration` run relative value iteration
-///   (`averageCostSolution` is the one place that dispatches this criterion);
+/// - average: `automatic` and `policy-iteration` run average-cost policy iteration with a
+///   sparse LU per policy (`AverageCostPolicyIteration`; a policy with several recurrent
+///   classes stops it with status `.multichain`), `relative-value-iteration` runs relative
+///   value iteration (`averageCostSolution` is the one place that dispatches this criterion);
 /// - a continuous-time model is first uniformized at `uniformizationRate` (default its
 ///   largest exit rate), then solved as above.
 ///
@@ -46,6 +48,10 @@ public struct MDPSolver: Sendable {
     public var aperiodicity = 0.5
     /// The state whose relative value is pinned to 0 (average criterion).
     public var referenceState = 0
+    /// Symmetric Gauss–Seidel pairs relaxing each evaluated h before an improvement step
+    /// of average-cost policy iteration (0: classical policy iteration; 0...100;
+    /// docs/average-cost.md §2).
+    public var relaxationSweeps = 2
 
     public init() {}
 
@@ -64,15 +70,23 @@ public struct MDPSolver: Sendable {
   /// The bound the certificate must meet, with its kind (absolute or relative).
   public var tolerance: Tolerance
   /// Outer iterations at most; nil: the method's default (value iteration and relative
-  /// value iteration 1 000 000, policy iteration 10 000, modified policy iteration 100 000);
+  /// value iteration 1 000 000, policy iteration (either criterion) 10 000, modified policy
+  /// iteration 100 000);
   /// at most `maximumIterationLimit`; each iteration is O(rows + transitions).
   public var maxIterations: Int?
   /// Λ for a continuous-time model (>= its largest exit rate); nil: the largest exit rate
   /// (1 if every exit rate is 0). Ignored for discrete-time models.
   public var uniformizationRate: Double?
   /// A warm start: V (discounted) or h (average), one finite entry per state. Policy
-  /// iteration starts from the greedy policy of these values.
+  /// iteration starts from the greedy policy of these values (unless `initialPolicy` is
+  /// set).
   public var initialValues: [Double]?
+  /// A warm start for policy iteration (either criterion): the first policy evaluated, one
+  /// action per state (its 0-based index in the state's choices), e.g. the discounted-
+  /// optimal policy as the start of an average-cost solve. It takes precedence over
+  /// `initialValues`; the value-iteration methods start from values and do not use it. A
+  /// matrix-free operator refuses it.
+  public var initialPolicy: [Int]?
   /// How the policy is read off the final values.
   public var tieRule = TieRule()
   public var tuning = Tuning()
@@ -95,9 +109,10 @@ public struct MDPSolver: Sendable {
   /// Solves a discrete-time model (costs per stage) under `.discounted(factor:)` or
   /// `.average`.
   /// - Throws: `SolverError.invalidSetting` for a setting out of range, a continuous
-  ///   criterion, or a method that does not apply to the criterion.
+  ///   criterion, or a method that does not apply to the criterion; `.invalidModel` for the
+  ///   average criterion on a model without states.
   public func solve(_ process: DecisionProcess) throws(SolverError) -> CertifiedSolution {
-    try checkSettings(stateCount: process.stateCount)
+    try checkSettings(stateCount: process.stateCount, candidateStart: process.candidateStart)
     let choices = process.candidateRows.count
     switch criterion {
     case .discounted(let factor):
@@ -124,7 +139,7 @@ public struct MDPSolver: Sendable {
   ///   `.discounted(factor:)`, which has no meaning without a rate), `.invalidModel` if
   ///   `uniformizationRate` is below the largest exit rate.
   public func solve(_ model: ContinuousTimeMDP) throws(SolverError) -> CertifiedSolution {
-    try checkSettings(stateCount: model.stateCount)
+    try checkSettings(stateCount: model.stateCount, candidateStart: model.candidateStart)
     let choices = model.candidateRows.count
     switch criterion {
     case .discounted(let factor):
@@ -154,12 +169,13 @@ public struct MDPSolver: Sendable {
   /// Solves a matrix-free discounted operator (its own γ, which `criterion` must state:
   /// `.discounted(factor: bellman.discountFactor)`) by value iteration; `automatic` is
   /// Gauss–Seidel.
-  /// - Throws: `SolverError.invalidSetting` for another criterion or γ, or a method that
-  ///   needs the tabular model (policy iteration, modified policy iteration).
+  /// - Throws: `SolverError.invalidSetting` for another criterion or γ, a method that needs
+  ///   the tabular model (policy iteration, modified policy iteration), or an
+  ///   `initialPolicy`.
   public func solve(operator bellman: some BellmanOperator) throws(SolverError)
     -> CertifiedSolution
   {
-    try checkSettings(stateCount: bellman.stateCount)
+    try checkSettings(stateCount: bellman.stateCount, candidateStart: nil)
     guard case .discounted(let factor) = criterion, factor == bellman.discountFactor else {
       throw .invalidSetting(
         .inconsistent(
@@ -200,23 +216,34 @@ public struct MDPSolver: Sendable {
         throw refuse("applies to the average criterion only")
       }
     case .average:
-      // Average-cost policy iteration, when available, is dispatched here and in
-      // `averageCostSolution`.
       switch method {
-      case .automatic, .relativeValueIteration:
-        return .relativeValueIteration
-      case .valueIteration, .gaussSeidel, .policyIteration, .modifiedPolicyIteration:
-        throw refuse("is not available for the average criterion: use relative-value-iteration")
+      case .automatic, .policyIteration:
+        return .policyIteration
+      case .relativeValueIteration:
+        return method
+      case .valueIteration, .gaussSeidel, .modifiedPolicyIteration:
+        throw refuse(
+          "is not available for the average criterion: use policy-iteration or "
+            + "relative-value-iteration")
       }
     }
   }
 
-  /// The average criterion's solvers: the one place where it is dispatched.
+  /// The average criterion's solvers: the one place where it is dispatched. Policy
+  /// iteration starts from `initialPolicy`, else the greedy policy of `initialValues`, else
+  /// that of h = 0.
   func averageCostSolution(
     _ process: DecisionProcess, method: SolutionMethod, tolerance: Tolerance
   ) -> AverageCostSolution {
     switch method {
-    default:  // .relativeValueIteration, the only average-cost method `resolvedMethod` admits
+    case .policyIteration:
+      AverageCostPolicyIteration(
+        tolerance: tolerance, maxIterations: maxIterations ?? 10_000,
+        referenceState: tuning.referenceState, tieRule: tieRule,
+        relaxationSweeps: tuning.relaxationSweeps
+      ).solve(
+        process, initialPolicy: initialPolicy ?? initialValues.map(process.greedyPolicy))
+    default:  // .relativeValueIteration, the other average-cost method `resolvedMethod` admits
       RelativeValueIteration(
         tolerance: tolerance, maxIterations: maxIterations ?? 1_000_000,
         aperiodicity: tuning.aperiodicity, referenceState: tuning.referenceState,
@@ -249,9 +276,8 @@ public struct MDPSolver: Sendable {
         : .gaussSeidel(tolerance: max(tolerance.value * (1 - gamma) / 2, Double.ulpOfOne))
       solution = PolicyIteration(
         evaluation: evaluation, maxIterations: maxIterations ?? 10_000, tieRule: tieRule,
-        initialPolicy: initialValues.map {
-          mdp.greedyPolicy($0, tieRule: tieRule, errorBound: 0).policy
-        }
+        initialPolicy: initialPolicy
+          ?? initialValues.map { mdp.greedyPolicy($0, tieRule: tieRule, errorBound: 0).policy }
       ).solve(mdp)
     case .modifiedPolicyIteration:
       solution = ModifiedPolicyIteration(
@@ -284,6 +310,9 @@ public struct MDPSolver: Sendable {
   private func average(
     _ process: DecisionProcess, choiceCount: Int, rateScale: Double, uniformizationRate: Double?
   ) throws(SolverError) -> CertifiedSolution {
+    guard process.stateCount > 0 else {
+      throw .invalidModel(.dimensionMismatch("the model has no states, so no average cost"))
+    }
     let resolved = try resolvedMethod(stateCount: process.stateCount)
     // The bracket on Λ g_DT must meet `tolerance` at scale max(1, Λ |g_DT|): an absolute
     // ε becomes ε/Λ; a relative ε becomes ε·min(1, 1/Λ), which is sufficient for any Λ.
@@ -319,7 +348,9 @@ public struct MDPSolver: Sendable {
   // MARK: Validation
 
   /// Checks every setting against its range, naming the setting, value and range.
-  private func checkSettings(stateCount: Int) throws(SolverError) {
+  /// `candidateStart` (the model's choice offsets per state) is nil for a matrix-free
+  /// operator.
+  private func checkSettings(stateCount: Int, candidateStart: [Int]?) throws(SolverError) {
     func fail(_ name: String, _ value: Double, _ valid: String) -> SolverError {
       .invalidSetting(.outOfRange(name, value, valid: valid))
     }
@@ -356,7 +387,33 @@ public struct MDPSolver: Sendable {
         throw fail("initial value of state \(bad)", initialValues[bad], "finite")
       }
     }
+    if let initialPolicy { try check(initialPolicy, stateCount: stateCount, candidateStart) }
     try tuning.check(stateCount: stateCount)
+  }
+
+  /// `initialPolicy` has one entry per state, each a valid choice index of its state.
+  private func check(_ initialPolicy: [Int], stateCount: Int, _ candidateStart: [Int]?)
+    throws(SolverError)
+  {
+    guard let candidateStart else {
+      throw .invalidSetting(
+        .inconsistent(
+          name: "initial policy", value: "\(initialPolicy.count) entries",
+          reason: "a matrix-free operator is solved by value iteration, which starts from values"))
+    }
+    guard initialPolicy.count == stateCount else {
+      throw .invalidSetting(
+        .inconsistent(
+          name: "initial policy", value: "\(initialPolicy.count) entries",
+          reason: "the model has \(stateCount) states"))
+    }
+    for (state, action) in initialPolicy.enumerated() {
+      let choices = candidateStart[state + 1] - candidateStart[state]
+      guard action >= 0, action < choices else {
+        throw .invalidSetting(
+          .outOfRange("initial policy of state \(state)", action, valid: "in 0..<\(choices)"))
+      }
+    }
   }
 }
 
@@ -387,6 +444,9 @@ extension MDPSolver.Tuning {
     }
     guard referenceState >= 0, referenceState < max(stateCount, 1) else {
       throw fail("reference state", referenceState, "in 0..<\(stateCount)")
+    }
+    guard (0...100).contains(relaxationSweeps) else {
+      throw fail("relaxation sweeps", relaxationSweeps, "in 0...100")
     }
   }
 }

@@ -100,6 +100,34 @@ enum BellmanKernels {
     return policy
   }
 
+  /// One policy-improvement step: each state switches to a candidate whose row value is
+  /// below the current one by more than `guardBand` (the lowest such index, then any lower
+  /// by more than the band again), so that tied actions never make policy iteration cycle.
+  /// Returns whether any state switched.
+  /// - Complexity: O(candidates).
+  static func improve(
+    _ process: DecisionProcess, rowValues: [Double], guardBand: Double, policy: inout [Int]
+  ) -> Bool {
+    var changed = false
+    for state in 0..<process.stateCount {
+      let start = process.candidateStart[state]
+      var best = rowValues[Int(process.candidateRows[start + policy[state]])]
+      var bestAction = policy[state]
+      for k in start..<process.candidateStart[state + 1] {
+        let value = rowValues[Int(process.candidateRows[k])]
+        if value < best - guardBand {
+          best = value
+          bestAction = k - start
+        }
+      }
+      if bestAction != policy[state] {
+        policy[state] = bestAction
+        changed = true
+      }
+    }
+    return changed
+  }
+
   /// One in-place Gauss–Seidel sweep of the Bellman operator restricted to `rows` (one
   /// selected row per state) or, when `rows` is nil, minimised over all candidates.
   ///
@@ -108,8 +136,14 @@ enum BellmanKernels {
   /// minimum of these per-candidate fixed points is the fixed point of the minimum (every
   /// candidate map is affine in V(x) with slope γP(y,x) < 1). The sweep stays a
   /// γ-contraction in the sup norm. Returns `max |V_new − V_old|`.
+  ///
+  /// For the average criterion (γ = 1) every cost is shifted by `costOffset` (−g, so that
+  /// relative values have a fixed point) and a candidate that stays put with probability 1
+  /// keeps the Jacobi form `c(y) + offset + V(x)`. `backward` sweeps states in decreasing
+  /// index order.
   static func gaussSeidelSweep(
-    _ process: DecisionProcess, discount: Double, values: inout [Double], rows selected: [Int32]?
+    _ process: DecisionProcess, discount: Double, values: inout [Double], rows selected: [Int32]?,
+    costOffset: Double = 0, backward: Bool = false
   ) -> Double {
     var largestChange = 0.0
     let p = process.transitions
@@ -134,11 +168,13 @@ enum BellmanKernels {
                       }
                       k += 1
                     }
-                    return (cost[row] + discount * sum) / (1 - discount * diagonal)
+                    let stay = 1 - discount * diagonal
+                    let shifted = cost[row] + costOffset + discount * sum
+                    return stay > 0 ? shifted / stay : shifted + diagonal * v[state]
                   }
-                  var state = 0
                   let states = process.stateCount
-                  while state < states {
+                  for position in 0..<states {
+                    let state = backward ? states - 1 - position : position
                     var best: Double
                     if let selected {
                       best = fixedPoint(Int(selected[state]), state: state)
@@ -154,7 +190,6 @@ enum BellmanKernels {
                     }
                     largestChange = max(largestChange, abs(best - v[state]))
                     v[state] = best
-                    state += 1
                   }
                 }
               }

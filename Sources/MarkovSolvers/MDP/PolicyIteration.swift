@@ -173,24 +173,8 @@ public struct PolicyIteration: DiscountedSolver {
       let guardBand =
         2 * mdp.discountFactor * evaluated.errorBound + 1e-13
         * max(1, BellmanKernels.supNorm(rowValues))
-      var changed = false
-      for state in 0..<process.stateCount {
-        let start = process.candidateStart[state]
-        let current = rowValues[Int(process.candidateRows[start + policy[state]])]
-        var best = current
-        var bestAction = policy[state]
-        for k in start..<process.candidateStart[state + 1] {
-          let value = rowValues[Int(process.candidateRows[k])]
-          if value < best - guardBand {
-            best = value
-            bestAction = k - start
-          }
-        }
-        if bestAction != policy[state] {
-          policy[state] = bestAction
-          changed = true
-        }
-      }
+      let changed = BellmanKernels.improve(
+        process, rowValues: rowValues, guardBand: guardBand, policy: &policy)
       // A stable policy whose evaluation stopped at its sweep limit is evaluated again
       // (warm-started) in the next iteration, not reported as converged. One whose
       // evaluation stopped at its round-off floor is as accurate as floating point allows:

@@ -110,7 +110,7 @@ struct MDPSolverOptions: ParsableArguments {
     help: ArgumentHelp(
       "Method: " + SolutionMethod.allCases.map(\.rawValue).joined(separator: ", ")
         + " (automatic: policy iteration up to 500 states, Gauss-Seidel value iteration "
-        + "above; relative value iteration for average).",
+        + "above; policy iteration with a sparse LU for average).",
       valueName: "method"),
     transform: { text in
       guard let method = SolutionMethod(rawValue: text) else {

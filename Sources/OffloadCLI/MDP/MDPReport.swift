@@ -59,8 +59,22 @@ enum MDPReport {
       printToStandardError(
         "error: not converged (status \(solution.status.rawValue) after \(solution.iterations) "
           + "iterations, bound \(formatNumber(solution.errorBound)) against tolerance "
-          + "\(solution.tolerance)); raise --max-iterations or loosen --tolerance")
+          + "\(solution.tolerance)); \(notConvergedAdvice(solution.status))")
       throw notConvergedExitCode
+    }
+  }
+
+  /// What a not-converged status means for the user, and what to change.
+  static func notConvergedAdvice(_ status: SolverStatus) -> String {
+    switch status {
+    case .multichain:
+      "a policy has several recurrent classes (multichain model): the optimal gain may "
+        + "depend on the start state, so no single gain is claimed (the bracket holds in "
+        + "every state); the average criterion needs a unichain model"
+    case .roundOffLimited:
+      "the certificate stopped at its floating-point floor; loosen --tolerance"
+    case .converged, .iterationLimitReached:
+      "raise --max-iterations or loosen --tolerance"
     }
   }
 

@@ -2,16 +2,19 @@ import ArgumentParser
 import Foundation
 import OffloadLab
 
-/// `offload modes bench`: times the discounted solver alone on one model.
+/// `offload modes bench`: times the discounted or the average-cost solver alone on one model.
 struct ModesBenchCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "bench",
-    abstract: "Time one certified discounted solve (no structure checks, no 2B re-solve).",
+    abstract: "Time one certified solve (no structure checks, no 2B re-solve).",
     discussion: """
       Takes the model flags of 'solve'. The time covers the solve only (model set-up \
       excluded). With the default matrix-free method no sparse matrix is stored \
       (about \(ServiceModeMemory.matrixFreeBytesPerState) bytes per state); the run is refused, \
       before allocating, when the estimate exceeds the machine's memory.
+      With --criterion average the time covers the average-cost policy iteration (sparse \
+      LU per policy, from the discounted-optimal policy) and the JSON adds gain, gainLower \
+      and gainUpper (the certified bracket on the optimal mean number of jobs).
       Exit code 2 when the solve does not converge within --max-iterations, or stops at its
       floating-point floor above --tolerance.
       """)
@@ -33,20 +36,19 @@ struct ModesBenchCommand: ParsableCommand {
     let input = try model.input()
     let specification = try input.single
     var solver = input.solver
-    guard solver.criterion == .discounted else {
-      throw ValidationError("bench times the discounted solver; --criterion must be discounted")
-    }
+    let average = solver.criterion == .average
     solver.progress = ProgressReporter(
-      "bench solve B = \(specification.bufferLimit) (\(solver.discountedMethod.rawValue))"
+      "bench solve B = \(specification.bufferLimit) "
+        + "(\(average ? "average" : solver.discountedMethod.rawValue))"
     ).solverCallback(
       target: solver.tolerance,
       targetText: "\(formatNumber(solver.tolerance)) (\(solver.toleranceMode.rawValue))")
     let states = try specification.stateSpace.stateCount
-    try ModesMemory.check(states: states, sparse: solver.discountedMethod == .jacobi)
+    let matrixFree = !average && solver.discountedMethod == .gaussSeidel
+    try ModesMemory.check(states: states, sparse: !matrixFree)
     let solve: () throws -> CertifiedSolution
     var threadsUsed = 1
-    switch solver.discountedMethod {
-    case .gaussSeidel:
+    if matrixFree {
       var grid = try validatingParameters {
         try ServiceModeGridOperator(
           parameters: specification.parameters, bufferLimit: specification.bufferLimit,
@@ -59,7 +61,9 @@ struct ModesBenchCommand: ParsableCommand {
         try solver.contract(stateCount: states, discountFactor: grid.discountFactor)
           .solve(operator: grid)
       }
-    case .jacobi:
+    } else {
+      // The average criterion's contract computes its start policy (the discounted-optimal
+      // one), so it is built inside the timed closure, as `ServiceModeSolver.solve` does.
       let compiled = try model.model(specification)
       solve = { try solver.contract(for: compiled).solve(compiled.process) }
     }
@@ -74,14 +78,16 @@ struct ModesBenchCommand: ParsableCommand {
       errorBound: solution.errorBound, converged: solution.status == .converged,
       status: solution.status.rawValue, method: solution.methodDescription,
       tolerance: solver.tolerance, toleranceMode: solver.toleranceMode.rawValue,
-      threads: threadsUsed)
-    var table = TextTable(header: [
-      "seconds", "states", "iterations", "error_bound", "converged", "method",
-    ])
-    table.append([
-      formatNumber(seconds), String(states), String(solution.iterations),
-      formatNumber(solution.errorBound), result.converged ? "yes" : "NO", result.method,
-    ])
+      threads: threadsUsed, gain: solution.gain, gainLower: solution.gainLower,
+      gainUpper: solution.gainUpper)
+    var table = TextTable(
+      header: ["seconds", "states", "iterations", "error_bound", "converged", "method"]
+        + (average ? ["gain", "gain_lower", "gain_upper"] : []))
+    table.append(
+      [
+        formatNumber(seconds), String(states), String(solution.iterations),
+        formatNumber(solution.errorBound), result.converged ? "yes" : "NO", result.method,
+      ] + [result.gain, result.gainLower, result.gainUpper].compactMap { $0.map(formatNumber) })
     let diagnostics = Diagnostics()
     diagnostics.warn(all: specification.parameters.warnings)
     try output.emit(
@@ -105,11 +111,16 @@ struct ModesBenchJSON: Encodable {
   var iterations: Int
   var errorBound: Double
   var converged: Bool
-  /// `converged`, `iterationLimitReached` or `roundOffLimited` (`SolverStatus`).
+  /// `converged`, `iterationLimitReached`, `roundOffLimited` or `multichain` (`SolverStatus`).
   var status: String
   var method: String
   var tolerance: Double
   var toleranceMode: String
   /// Threads the sweeps really used (see `ServiceModeGridOperator.sweepThreads`).
   var threads: Int
+  /// Average criterion: the midpoint and the ends of the certified bracket on the optimal
+  /// gain (absent for the discounted criterion; issue 13).
+  var gain: Double?
+  var gainLower: Double?
+  var gainUpper: Double?
 }

@@ -27,9 +27,12 @@ enum ModesReport {
   /// One line on a solve: method, status, iterations and the certified bound.
   static func solverLine(_ solution: ServiceModeSolution) -> String {
     let status =
-      solution.converged
-      ? "converged"
-      : solution.status == .roundOffLimited ? "NOT CONVERGED (round-off floor)" : "NOT CONVERGED"
+      switch solution.status {
+      case .converged: "converged"
+      case .roundOffLimited: "NOT CONVERGED (round-off floor)"
+      case .multichain: "NOT CONVERGED (multichain policy)"
+      case .iterationLimitReached: "NOT CONVERGED"
+      }
     var line = "\(solution.method): \(status) after \(solution.iterations) iterations"
     if let gain = solution.gainBounds {
       line += ", optimal mean jobs in [\(short(gain.lowerBound)), \(short(gain.upperBound))]"
@@ -41,13 +44,19 @@ enum ModesReport {
 
   /// Why a solve did not converge and what to change, for the error line on stderr.
   static func notConvergedAdvice(_ status: SolverStatus, errorBound: Double) -> String {
-    status == .roundOffLimited
-      ? "stopped at its floating-point floor (certified bound "
+    switch status {
+    case .roundOffLimited:
+      "stopped at its floating-point floor (certified bound "
         + "\(formatNumber(errorBound, significantDigits: 2))): round-off keeps this method's "
         + "bound from falling further, though another method may certify less (at gamma "
         + "near 1 Jacobi often does); try the other --method, or a --tolerance of at least "
         + "twice that bound"
-      : "did not converge within --max-iterations; raise it or --tolerance"
+    case .multichain:
+      "met a multichain policy (several recurrent classes): the optimal mean may depend on "
+        + "the start state, so no single gain is claimed"
+    case .converged, .iterationLimitReached:
+      "did not converge within --max-iterations; raise it or --tolerance"
+    }
   }
 
   /// A policy slice as a block of digits (action codes), rows listed top to bottom, with a

@@ -8,11 +8,13 @@ struct ModesSolveCommand: ParsableCommand {
     commandName: "solve",
     abstract: "Optimal policy, thresholds and structure verdicts (default: configuration (a)).",
     discussion: """
-      Solves the model by value iteration (discounted) or relative value iteration \
-      (average), then again with B and B2 doubled to check that the policy on the window \
-      xb, x2 <= W does not depend on the truncation (spec S2.3); --skip-truncation-check \
-      skips that second solve (the output then says the check was skipped). A failed \
-      check and decisions within the tie tolerance are warnings (exit 2 with --strict).
+      Solves the model by value iteration (discounted) or policy iteration with a sparse LU \
+      per policy (average; JSON solver.gain, gainLower, gainUpper: the certified bracket on \
+      the optimal mean number of jobs), then again with B and B2 doubled to check that the \
+      policy on the window xb, x2 <= W does not depend on the truncation (spec S2.3); \
+      --skip-truncation-check skips that second solve (the output then says the check was \
+      skipped). A failed check and decisions within the tie tolerance are warnings (exit 2 \
+      with --strict).
       --format csv prints one threshold table: by default n,T1,T0 (T1(n), T0(n) per SM2 \
       cloud-queue length n = 0...W), with --threshold-table xb the x2-direction thresholds \
       per base length xb = 1...W. 'never' means SM2 is never chosen on that line; T0(0) is \
@@ -270,6 +272,11 @@ struct ModesSolveJSON: Encodable {
     var tieTolerance: Double
     var gainLowerBound: Double?
     var gainUpperBound: Double?
+    /// Average criterion: the bracket's midpoint and ends (issue 13; the two keys above
+    /// are the same ends under their older names).
+    var gain: Double?
+    var gainLower: Double?
+    var gainUpper: Double?
     /// nil (null) when the truncation check was skipped.
     var doubledConverged: Bool?
     var doubledIterations: Int?
@@ -331,6 +338,8 @@ struct ModesSolveJSON: Encodable {
       errorBound: solution.errorBound, tieTolerance: solution.tieTolerance,
       gainLowerBound: solution.gainBounds?.lowerBound,
       gainUpperBound: solution.gainBounds?.upperBound,
+      gain: solution.gainBounds.map { ($0.lowerBound + $0.upperBound) / 2 },
+      gainLower: solution.gainBounds?.lowerBound, gainUpper: solution.gainBounds?.upperBound,
       doubledConverged: analysis.doubledSolution?.converged,
       doubledIterations: analysis.doubledSolution?.iterations)
     var counterexamples: [String: [String]] = [:]
