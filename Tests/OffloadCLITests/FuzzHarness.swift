@@ -278,13 +278,24 @@ private final class DrainedPipe: @unchecked Sendable {
   }
 }
 
-/// Runs `binary` with a time limit, draining both pipes concurrently.
+/// Where fuzzed commands run, so that the files they are told to write (`--prism 1,2`,
+/// `--svg x.svg`) land in a temporary folder, never in the checkout.
+let fuzzWorkingDirectory: URL = {
+  let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+    "offload-fuzz-\(ProcessInfo.processInfo.processIdentifier)", isDirectory: true)
+  try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+  return directory
+}()
+
+/// Runs `binary` with a time limit in `fuzzWorkingDirectory`, draining both pipes
+/// concurrently.
 func runWithTimeLimit(
   _ binary: URL, _ invocation: FuzzInvocation, seconds limit: Double
 ) throws -> FuzzOutcome {
   let process = Process()
   process.executableURL = binary
   process.arguments = invocation.arguments
+  process.currentDirectoryURL = fuzzWorkingDirectory
   var environment = ProcessInfo.processInfo.environment
   environment["OPENBLAS_NUM_THREADS"] = "1"
   process.environment = environment
