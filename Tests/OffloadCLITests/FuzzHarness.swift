@@ -148,10 +148,14 @@ struct FuzzGenerator {
   static let lightSettings: [String: String] = [
     "--slots": "2000", "--warm-up": "100", "--replications": "2", "--buffer": "10",
     "--age-cap": "20", "--starts": "2", "--tasks": "200", "--q-values": "0.5",
+    "--steps": "400", "--warmup": "50", "--users": "5", "--user-counts": "5,10",
+    "--arrivals": "2000",
   ]
   /// Light settings of one command, where a flag means something else elsewhere.
   static let commandLightSettings: [String: [String: String]] = [
-    "modes sweep": ["--load": "0.3,0.6"]
+    "modes sweep": ["--load": "0.3,0.6"],
+    // Without an instance, size-server searches the paper-scale instance by simulation.
+    "inference size-server": ["--instance": "T1"],
   ]
   static let numbers = [
     "0", "1", "2", "0.5", "0.999999", "1e-9", "1e-300", "-0.5", "-1", "3", "7", "50",
