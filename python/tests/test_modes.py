@@ -21,7 +21,9 @@ BUFFER = 8
 def test_offload_only_delay_is_the_mm1k_closed_form(offload):
     # Offload-only sends every job to the cloud as SM1: an M/M/1 queue with room for
     # B + 1 jobs (B waiting, one in the cloud).
-    result = ol.modes.delay(buffer=BUFFER, **RATES, tolerance=1e-12, offload=offload)
+    # 1e-10: the average-optimal row's certified gain bracket counts round-off, and at
+    # 1e-12 (relative) it stops at its floating-point floor (exit 2).
+    result = ol.modes.delay(buffer=BUFFER, **RATES, tolerance=1e-10, offload=offload)
     row = result.policies.loc["offload-only"]
     expected = truncated_mm1(RATES["arrival_rate"], RATES["sm1_cloud_rate"], BUFFER + 1)
     for name, value in expected.items():
