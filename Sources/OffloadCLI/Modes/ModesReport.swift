@@ -48,9 +48,9 @@ enum ModesReport {
     case .roundOffLimited:
       "stopped at its floating-point floor (certified bound "
         + "\(formatNumber(errorBound, significantDigits: 2))): round-off keeps this method's "
-        + "bound from falling further, though another method may certify less (at gamma "
-        + "near 1 Jacobi often does); try the other --method, or a --tolerance of at least "
-        + "twice that bound"
+        + "bound from falling further, though another method may certify less (discounted, "
+        + "at gamma near 1, Jacobi often does); try a --tolerance of at least twice that "
+        + "bound, or (discounted) the other --method"
     case .multichain:
       "met a multichain policy (several recurrent classes): the optimal mean may depend on "
         + "the start state, so no single gain is claimed"
