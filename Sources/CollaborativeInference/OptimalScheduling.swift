@@ -68,10 +68,11 @@ public enum OptimalScheduler {
       greedyResidual: greedy.stationary.residual, heuristicGains: gains)
   }
 
-  /// The one place the average-cost solver is chosen: relative value iteration on the
-  /// aperiodicity-transformed MDP (τ = 1/2), stopped when the Odoni bracket
-  /// max(Th − h) − min(Th − h) < 1e-10, ties to the lowest row (spec G9).
+  /// The one place the average-cost solver is chosen: the core's average-cost policy
+  /// iteration (a sparse LU per policy, docs/average-cost.md), stopped when the certified
+  /// Odoni bracket max(Th − h) − min(Th − h) is at most 1e-10, ties to the lowest row
+  /// (docs/collaborative-inference.md, G9). A multichain policy is reported in the status.
   static func solveAverageCost(_ process: DecisionProcess) -> AverageCostSolution {
-    RelativeValueIteration(tolerance: .absolute(1e-10), aperiodicity: 0.5).solve(process)
+    AverageCostPolicyIteration(tolerance: .absolute(1e-10)).solve(process)
   }
 }
