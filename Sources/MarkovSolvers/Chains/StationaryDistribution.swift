@@ -26,11 +26,11 @@ public enum StationaryMethod: Sendable, Equatable {
   case gaussSeidel(tolerance: Double = 1e-12, maxIterations: Int = 100_000)
   /// GTH up to `denseLimit` recurrent states, Gauss–Seidel with default settings above.
   case automatic(denseLimit: Int = 1500)
-  /// A direct sparse solve: `π A = e_r` with A = `(I − P)` whose column r is replaced by
-  /// ones (the normalisation `Σ π = 1` in place of the r-th balance equation, which is
-  /// redundant), factored by `SparseLU` (KLU). Accurate to a residual of a few ulps per
-  /// state; cost that of the LU fill (about O(n^1.5) on 2-D queueing grids).
-  /// docs/average-cost.md §4.
+  /// A direct sparse solve on the recurrent class: `x (I − P̃) = e_r` with P̃ = P without
+  /// its column r (x(r) = 1 in place of the r-th balance equation, which is redundant), then
+  /// π = x / Σ x (`PinnedChainFactorization`, factored by `SparseLU`). Accurate to a
+  /// residual of a few ulps per state; cost that of the LU fill (about O(n^1.5) on 2-D
+  /// queueing grids). docs/average-cost.md §4.
   case sparseLU
 }
 
@@ -223,15 +223,10 @@ enum StationarySolvers {
   /// the uniform vector so that the residual shows the failure.
   static func sparseLU(_ transitions: CSRMatrix) -> ([Double], SolverStatus) {
     let n = transitions.rowCount
-    var unit = [Double](repeating: 0, count: n)
-    unit[0] = 1
     do {
-      let system = AverageCostPolicyIteration.evaluationSystem(transitions, reference: 0)
-      var pi = try SparseLU(factoring: system).solveTransposed(unit).values
-      // Round-off may leave tiny negative entries on rarely visited states.
-      for j in 0..<n where pi[j] < 0 { pi[j] = 0 }
-      let total = pi.reduce(0, +)
-      return (pi.map { $0 / total }, .converged)
+      let (pi, _) = try PinnedChainFactorization(transitions, reference: 0)
+        .stationaryDistribution()
+      return (pi, .converged)
     } catch {
       return ([Double](repeating: 1 / Double(n), count: n), .iterationLimitReached)
     }
