@@ -53,17 +53,22 @@ public enum PolicyComparison {
     extra: [(name: String, policy: ServiceModePolicy)] = [], threads: Int = 1
   ) throws(ChainError) -> [PolicyDelay] {
     let fixed = fixedPolicies(model.stateSpace) + extra
-    let results = concurrentMap(criteria.count + fixed.count, threads: threads) { index in
-      Result { () throws(ChainError) in
+    let results = concurrentMap(criteria.count + fixed.count, threads: threads) {
+      index -> Result<PolicyDelay, ChainError> in
+      do throws(ChainError) {
         if index < criteria.count {
-          return try row(
-            model, solution: solve(model, solver: solver, criterion: criteria[index], from: nil))
+          let solution = solve(model, solver: solver, criterion: criteria[index], from: nil)
+          return .success(try row(model, solution: solution))
         }
         let (name, policy) = fixed[index - criteria.count]
-        return try row(model, name: name, policy: policy)
+        return .success(try row(model, name: name, policy: policy))
+      } catch {
+        return .failure(error)
       }
     }
-    return try results.map { result throws(ChainError) in try result.get() }
+    var rows: [PolicyDelay] = []
+    for result in results { rows.append(try result.get()) }
+    return rows
   }
 
   /// `evaluate` for every model on up to `threads` threads, warm-starting the optimal-policy
