@@ -11,9 +11,11 @@ from MODEL_DIR (offloadlab-mdp-v1, see README.md); RESULT_DIR receives
 - `choice_rows.int32`: the post-decision row chosen at each state.
 
 Only the solve call is timed as "solve"; reading the files is "load" and the conversion
-into the peer's own data structures (plus any JIT warm-up) is "build". Every peer stops
-with a certified sup-norm error at most the model's `tolerance` (1e-8) on the values;
-each rule is explained next to the peer below and in README.md. The process's peak
+into the peer's own data structures (plus any JIT warm-up) is "build". Every discounted
+peer stops with a certified sup-norm error at most the model's `tolerance` (1e-8) on the
+values; the average-cost peers (stormpy-lra, mdptoolbox-rvi, mdptoolbox-rvi-patched)
+write their gain as every state's value. Each rule is explained next to the peer below
+and in README.md. The process's peak
 memory is measured by the caller (run_harness.py).
 """
 
@@ -192,11 +194,11 @@ class MdpToolboxRVI(Peer):
     mdptoolbox takes one S x S matrix per action, so action a of state x is x's candidate
     at position a; a state with fewer candidates repeats its first one (idle in this
     format) in the missing positions: an exact copy of an existing choice, which leaves
-    the MDP and its gain unchanged without a prohibitive cost. Its RVI stops when span(T v - v) < epsilon and returns
-    min(T v - v), the lower end of the Odoni bracket of the reward gain: the cost gain
-    written (-average_reward) is within epsilon of g*. epsilon = gain_tolerance
-    (absolute; average.py sets it to 1e-9 times the gain, i.e. 1e-9 relative). The
-    "values" written are the gain per state, as for stormpy-lra.
+    the MDP and its gain unchanged without a prohibitive cost. Its RVI stops when
+    span(T v - v) < epsilon and returns min(T v - v), the lower end of the Odoni bracket
+    of the reward gain: the cost gain written (-average_reward) is within epsilon of g*.
+    epsilon = gain_tolerance (absolute; average.py sets it to 1e-9 times the gain, i.e.
+    1e-9 relative). The "values" written are the gain per state, as for stormpy-lra.
     """
 
     name = "mdptoolbox-rvi"
