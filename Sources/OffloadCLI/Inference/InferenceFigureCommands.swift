@@ -129,9 +129,11 @@ struct InferenceFigure1Command: ParsableCommand {
   var userCounts = "100,300,1000"
 
   @OptionGroup var sweep: InferenceSweepOptions
-  @OptionGroup var output: InferenceOutputOptions
+  @OptionGroup var output: OutputOptions
+  @OptionGroup var chart: InferenceChartOption
 
   func run() throws {
+    try output.checkPaths([("--svg", chart.svg)])
     let counts = try parseCounts(userCounts, name: "--user-counts", range: 1...1_000_000)
     let multiples = try parseRange(sweep.capacities, name: "--capacities")
     let policies = sweep.policies
@@ -152,7 +154,7 @@ struct InferenceFigure1Command: ParsableCommand {
         cell(result.serverMemory.value),
       ])
     }
-    if let svg = output.svg {
+    if let svg = chart.svg {
       var series: [SVG.Series] = []
       for capacity in multiples {
         for policy in policies {
@@ -181,7 +183,7 @@ struct InferenceFigure1Command: ParsableCommand {
       points, table: table, provenance: provenance,
       warnings: placeholderWarning(try instanceOptions.resolve(default: .paper).1)
         + points.flatMap(\.simulation.warnings),
-      placeholders: placeholders, format: output.format)
+      placeholders: placeholders, output: output)
   }
 }
 
@@ -200,9 +202,11 @@ struct InferenceFigure2Command: ParsableCommand {
   @OptionGroup var shardOption: InferenceShardOption
 
   @OptionGroup var sweep: InferenceSweepOptions
-  @OptionGroup var output: InferenceOutputOptions
+  @OptionGroup var output: OutputOptions
+  @OptionGroup var chart: InferenceChartOption
 
   func run() throws {
+    try output.checkPaths([("--svg", chart.svg)])
     let users = instanceOptions.users ?? 1000
     let multiples = try parseRange(sweep.capacities, name: "--capacities")
     let policies = sweep.policies
@@ -222,7 +226,7 @@ struct InferenceFigure2Command: ParsableCommand {
         cell(row.serverMemoryNominal),
       ])
     }
-    if let svg = output.svg {
+    if let svg = chart.svg {
       var series: [SVG.Series] = []
       for policy in policies {
         let line = points.filter { $0.simulation.policy == policy.rawValue }
@@ -249,6 +253,6 @@ struct InferenceFigure2Command: ParsableCommand {
     try emitInference(
       points, table: table, provenance: provenance,
       warnings: placeholderWarning(try instanceOptions.resolve(default: .paper).1),
-      placeholders: placeholders, format: output.format)
+      placeholders: placeholders, output: output)
   }
 }
