@@ -124,6 +124,12 @@ struct FuzzInvocation {
   var standardOutputToFullDevice: Bool
   var expectsJSON: Bool
 
+  /// Whether a successful run writes its result to stdout: not with `--output` (a file, or
+  /// the directory of `export`) and not for `export`, which writes files only.
+  var resultGoesToStandardOutput: Bool {
+    !arguments.contains("--output") && !arguments.contains("export")
+  }
+
   /// A shell line that reproduces the run.
   var reproducer: String {
     let quoted = arguments.map { argument -> String in
@@ -381,7 +387,7 @@ enum FuzzOracle {
     // Only where /dev/full is the device: a program elsewhere on the machine that replaced
     // it by a file would make every write succeed.
     if invocation.standardOutputToFullDevice && code == 0
-      && ModesHonestyTests.fullDeviceIsADevice
+      && invocation.resultGoesToStandardOutput && ModesHonestyTests.fullDeviceIsADevice
     {
       problems.append("exit code 0 although stdout (/dev/full) could not be written")
     }
