@@ -189,6 +189,31 @@ struct FamilyOutputKitTests {
     #expect(strict.standardOutput == lenient.standardOutput)
   }
 
+  /// The shards of an inference figure sweep merge (`offload merge`, any order) into the
+  /// CSV of the unsharded run, byte for byte; a shard that would be empty exits 64.
+  @Test func inferenceFigureShardsMergeIntoTheUnshardedRun() throws {
+    let folder = try Folder()
+    let sweep = [
+      "inference", "figure2", "--users", "5", "--capacities", "1,2,3", "--policy", "uniform",
+      "--steps", "300", "--warmup", "10", "--batches", "2",
+    ]
+    let whole = try runOffload(sweep + ["--format", "csv"])
+    #expect(whole.exitCode == 0, "\(whole.standardError)")
+    var parts: [String] = []
+    for index in 1...2 {
+      let path = folder.path("part\(index).csv")
+      let shard = try runOffload(sweep + ["--shard", "\(index)/2", "--output", path])
+      #expect(shard.exitCode == 0, "\(shard.standardError)")
+      parts.append(path)
+    }
+    let merged = try runOffload(["merge"] + parts.reversed())
+    #expect(merged.exitCode == 0, "\(merged.standardError)")
+    #expect(merged.standardOutput == whole.standardOutput)
+    let empty = try runOffload(sweep + ["--shard", "4/4"])
+    #expect(empty.exitCode == 64)
+    #expect(empty.standardError.contains("this sweep has 3 points, so shard 4 would be empty"))
+  }
+
   static var fullDeviceIsADevice: Bool {
     let type = try? FileManager.default.attributesOfItem(atPath: "/dev/full")[.type]
     return type as? FileAttributeType == .typeCharacterSpecial

@@ -117,25 +117,38 @@ struct InferenceChartOption: ParsableArguments {
 }
 
 /// A JSON document of the family: the placeholders and the results (the output kit adds
-/// `provenance` and `warnings`).
+/// `provenance` and `warnings`), and for one shard of a figure sweep its `i/n` and the
+/// run's parameter hash.
 struct InferenceDocument<Results: Encodable>: Encodable {
   let placeholders: [String]
   let results: Results
+  var shard: [String: String]?
 }
 
 /// Writes a result through the output kit (table / CSV / JSON with provenance), the
 /// warnings on stderr and in JSON; exits with code 2 if `notConverged` lists anything or
 /// under `--strict` with warnings.
+/// - Parameter shard: for one shard of a figure sweep, its position and each row's 1-based
+///   point in the full sweep; the output is then CSV by default, with the shard columns
+///   that `offload merge` reads (docs/cli.md, "Shards and merge").
 func emitInference<Results: Encodable>(
   _ results: Results, table: TextTable, provenance: Provenance, warnings: [String],
-  placeholders: [String], output: OutputOptions, notConverged: [String] = []
+  placeholders: [String], output: OutputOptions, notConverged: [String] = [],
+  shard: (position: ShardOption.Position, points: [Int])? = nil
 ) throws {
   let diagnostics = Diagnostics()
   diagnostics.warn(all: warnings)
+  var result = CommandResult(
+    document: InferenceDocument(
+      placeholders: placeholders, results: results,
+      shard: shard.map {
+        ["shard": $0.position.label, "parameterHash": provenance.parameterHash]
+      }),
+    table: table)
+  result.shard = shard
   try output.emit(
-    CommandResult(
-      document: InferenceDocument(placeholders: placeholders, results: results), table: table),
-    provenance: provenance, diagnostics: diagnostics, notConverged: notConverged)
+    result, provenance: provenance, diagnostics: diagnostics,
+    defaultFormat: shard == nil ? .table : .csv, notConverged: notConverged)
 }
 
 /// The warning every paper-scale output carries (spec G0, G13).
