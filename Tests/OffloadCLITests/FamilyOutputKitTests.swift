@@ -8,21 +8,15 @@ import Testing
 /// result that cannot be written exits non-zero.
 @Suite("output kit of the mdp, batch and inference families")
 struct FamilyOutputKitTests {
-  /// A scratch folder holding a two-state chain and a two-state MDP in PRISM explicit files.
-  private final class Folder {
-    let url: URL
-    init() throws {
-      url = FileManager.default.temporaryDirectory.appendingPathComponent(
-        "family-kit-\(UUID().uuidString)")
-      try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-      // A DTMC (Storm variant) and an MDP whose two choices in state 0 cost 1 and 2.
-      try Data("dtmc\n0 0 0.5\n0 1 0.5\n1 0 0.2\n1 1 0.8\n".utf8).write(to: file("c.tra"))
-      try Data("mdp\n0 0 0 1\n0 1 1 1\n1 0 0 1\n".utf8).write(to: file("m.tra"))
-      try Data("0 1\n".utf8).write(to: file("m.srew"))
-    }
-    deinit { try? FileManager.default.removeItem(at: url) }
-    func file(_ name: String) -> URL { url.appendingPathComponent(name) }
-    func path(_ name: String) -> String { file(name).path }
+  /// A scratch folder holding a two-state chain (a DTMC in Storm's variant), a two-state
+  /// MDP whose two choices in state 0 lead to states 0 and 1, and a policy file.
+  private func scratchFolder() throws -> ScratchFolder {
+    let folder = try ScratchFolder(prefix: "family-kit")
+    try folder.write("dtmc\n0 0 0.5\n0 1 0.5\n1 0 0.2\n1 1 0.8\n", "c.tra")
+    try folder.write("mdp\n0 0 0 1\n0 1 1 1\n1 0 0 1\n", "m.tra")
+    try folder.write("0 1\n", "m.srew")
+    try folder.write("state,action\n0,1\n1,0\n", "p.csv")
+    return folder
   }
 
   /// One cheap run of every command of the three families, and the `command` its
@@ -70,12 +64,15 @@ struct FamilyOutputKitTests {
     !["inference exact", "inference size-server"].contains(commands[$0].command)
   }
 
-  private func run(_ index: Int, _ extra: [String], in folder: Folder) throws -> CLIResult {
-    try Data("state,action\n0,1\n1,0\n".utf8).write(to: folder.file("p.csv"))
-    let arguments = Self.commands[index].arguments.map {
+  /// The arguments of command `index`, `{dir}` replaced by `folder`.
+  private func arguments(_ index: Int, in folder: ScratchFolder) -> [String] {
+    Self.commands[index].arguments.map {
       $0.replacingOccurrences(of: "{dir}", with: folder.url.path)
     }
-    return try runOffload(arguments + extra)
+  }
+
+  private func run(_ index: Int, _ extra: [String], in folder: ScratchFolder) throws -> CLIResult {
+    try runOffload(arguments(index, in: folder) + extra)
   }
 
   /// The version `offload --version` prints (every CSV row and JSON document carries it).
@@ -85,7 +82,7 @@ struct FamilyOutputKitTests {
 
   @Test(arguments: 0..<commands.count)
   func jsonCarriesProvenanceAndWarnings(index: Int) throws {
-    let folder = try Folder()
+    let folder = try scratchFolder()
     let result = try run(index, ["--format", "json"], in: folder)
     #expect(result.exitCode == 0, "\(result.standardError)")
     let document = try #require(
@@ -104,7 +101,7 @@ struct FamilyOutputKitTests {
 
   @Test(arguments: quick)
   func csvRowsCarryTheVersionAndTableStartsWithTheCaption(index: Int) throws {
-    let folder = try Folder()
+    let folder = try scratchFolder()
     let csv = try run(index, ["--format", "csv"], in: folder)
     #expect(csv.exitCode == 0, "\(csv.standardError)")
     let lines = csv.standardOutput.split(separator: "\n")
@@ -121,7 +118,7 @@ struct FamilyOutputKitTests {
   /// `--output FILE` writes exactly what stdout would show, and prints nothing.
   @Test(arguments: quick)
   func outputFlagWritesTheFile(index: Int) throws {
-    let folder = try Folder()
+    let folder = try scratchFolder()
     let standard = try run(index, ["--format", "csv"], in: folder)
     let written = try run(
       index, ["--format", "csv", "--output", folder.path("out.csv")], in: folder)
@@ -134,7 +131,7 @@ struct FamilyOutputKitTests {
   /// An `--output` whose folder does not exist is refused before any work (exit 64).
   @Test(arguments: quick)
   func unwritableOutputExits64(index: Int) throws {
-    let folder = try Folder()
+    let folder = try scratchFolder()
     let result = try run(index, ["--output", "/nonexistent-folder/out.csv"], in: folder)
     #expect(result.exitCode == 64)
     #expect(
@@ -148,14 +145,10 @@ struct FamilyOutputKitTests {
   /// silent success. (Only where /dev/full is the device.)
   @Test(.enabled(if: fullDeviceIsADevice), arguments: quick)
   func fullStandardOutputExitsOne(index: Int) throws {
-    let folder = try Folder()
-    try Data("state,action\n0,1\n1,0\n".utf8).write(to: folder.file("p.csv"))
-    let arguments = Self.commands[index].arguments.map {
-      $0.replacingOccurrences(of: "{dir}", with: folder.url.path)
-    }
+    let folder = try scratchFolder()
     let process = Process()
     process.executableURL = productsDirectory.appendingPathComponent("offload")
-    process.arguments = arguments + ["--format", "json"]
+    process.arguments = arguments(index, in: folder) + ["--format", "json"]
     process.standardOutput = FileHandle(forWritingAtPath: "/dev/full")
     let error = Pipe()
     process.standardError = error
@@ -192,7 +185,7 @@ struct FamilyOutputKitTests {
   /// The shards of an inference figure sweep merge (`offload merge`, any order) into the
   /// CSV of the unsharded run, byte for byte; a shard that would be empty exits 64.
   @Test func inferenceFigureShardsMergeIntoTheUnshardedRun() throws {
-    let folder = try Folder()
+    let folder = try scratchFolder()
     let sweep = [
       "inference", "figure2", "--users", "5", "--capacities", "1,2,3", "--policy", "uniform",
       "--steps", "300", "--warmup", "10", "--batches", "2",
