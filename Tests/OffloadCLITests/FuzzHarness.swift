@@ -162,6 +162,9 @@ struct FuzzGenerator {
     "modes sweep": ["--load": "0.3,0.6"],
     // Without an instance, size-server searches the paper-scale instance by simulation.
     "inference size-server": ["--instance": "T1"],
+    // One simulation per point, each with a fixed set-up cost: one policy, one user count.
+    "inference figure1": ["--policy": "uniform", "--user-counts": "5"],
+    "inference figure2": ["--policy": "uniform"],
   ]
   static let numbers = [
     "0", "1", "2", "0.5", "0.999999", "1e-9", "1e-300", "-0.5", "-1", "3", "7", "50",
