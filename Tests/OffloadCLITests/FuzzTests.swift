@@ -120,8 +120,6 @@ struct FuzzTests {
   /// are recorded as known issues (listed in the test report, not failing it) until then.
   /// Remove an entry when its fix lands, so that the finding fails the test again.
   static let knownCLIFindings: [(command: String, problem: String)] = [
-    // Results printed with print(): a failed write (a full disk) is not detected.
-    ("offload ", "could not be written"),
     // The mean delay of a policy that admits no job in the long run is printed as inf.
     ("offload modes delay", "stdout prints"), ("offload modes sweep", "stdout prints"),
     // log(1 - PJF) = -inf is printed when PJF = 1.
