@@ -103,7 +103,16 @@ extension InstanceDynamics {
       }
       placed[node].removeFirst(position)
     }
-    for (v, user) in state.users.enumerated() where user.online {
+    for (v, user) in state.users.enumerated() {
+      guard user.online else {
+        // An offline user's allocation is 0 (spec G4.1), so a download still in the
+        // download state (memory mx) is paused; frozen unless the user is back at t+1.
+        let downloading = user.downloadItem != UserState.noItem && !user.downloadPaused
+        if downloading, parameters.downloadMemory > resourceTolerance {
+          flags[v] |= ExecutorActions.pause
+        }
+        continue
+      }
       let allocation = parameters.userMemory * parameters.userLevels.values[Int(user.level)]
       let hasItem = user.downloadItem != UserState.noItem
       var downloading = hasItem && !user.downloadPaused

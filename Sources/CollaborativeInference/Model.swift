@@ -304,7 +304,7 @@ struct InstanceDynamics: Sendable {
       next.state.users[v] = user
       return
     }
-    if let executor = next.executor, previous.users[v].online {
+    if let executor = next.executor {
       let flags = executor.userFlags[v]
       if flags & ExecutorActions.dataAbort != 0 {
         user.downloadItem = UserState.noItem

@@ -22,6 +22,34 @@ import Testing
     #expect(result.status == .converged)
   }
 
+  /// The executor runs on every node (spec G5 stage 0) and an offline user's allocation is
+  /// 0 (G4.1), so the memory rule (G6.1) pauses a download holding mx > 0 (T2: mx = 0.5).
+  /// The pause is void while the user stays offline and applies in the step the user comes
+  /// back (stage 4): no completion draw, age kept. Worked by hand from those rules.
+  @Test func offlineUsersDownloadIsPausedWhenTheUserReturns() throws {
+    let model = InferenceModel(parameters: try InferenceInstance.t2.parameters(), policy: .uniform)
+    var state = InferenceState.initial(userCount: 2)
+    state.users[0].downloadItem = 0
+    state.users[0].downloadAge = 1
+    let successors = model.successors(of: state)
+    var returned = 0.0
+    var stayed = 0.0
+    for (next, probability) in successors {
+      let user = next.users[0]
+      #expect(user.downloadItem == 0 && user.downloadAge == 1)
+      if user.online {
+        #expect(user.downloadPaused)
+        returned += probability
+      } else {
+        #expect(!user.downloadPaused)
+        stayed += probability
+      }
+    }
+    // Offline table (0.3, 0.5) at age 0: the user returns w.p. 0.3.
+    #expect(isClose(returned, 0.3, absolute: 1e-12))
+    #expect(isClose(stayed, 0.7, absolute: 1e-12))
+  }
+
   @Test func flowBalanceAndMinimumLatencyHold() throws {
     let result = try ExactAnalysis.performance(
       InferenceInstance.t1.parameters(), policy: .centralized)
