@@ -5,21 +5,60 @@ import MarkovSolvers
 /// every step (actions u, consumption c), cleared by `finish` (spec G1.3, G4.1).
 public struct StepWork: Sendable, Hashable {
   public var state: InferenceState
-  /// An action fixed from outside (the MDP of Def. 3.1); nil: the scheduler decides.
-  var presetDecision: SchedulerDecision?
-  var executor: ExecutorActions?
-  var decision: SchedulerDecision?
-  /// CPU share of every node during the step (users, then the server).
-  var shares: [Double] = []
-  /// Server CPU used (cores) and memory held (GB) during the step, from ŷ (spec G5.7).
-  var serverCpuUsed = 0.0
-  var serverMemoryHeld = 0.0
+  /// The auxiliary variables; nil once the step is finished. Each branch of the expansion
+  /// sets them once and never mutates them, so partial states share them by reference.
+  var auxiliary: StepAuxiliary?
 
   public init(state: InferenceState) { self.init(state: state, presetDecision: nil) }
 
   init(state: InferenceState, presetDecision: SchedulerDecision?) {
     self.state = state
+    self.auxiliary = presetDecision.map { StepAuxiliary(presetDecision: $0) }
+  }
+
+  /// An action fixed from outside (the MDP of Def. 3.1); nil: the scheduler decides.
+  var presetDecision: SchedulerDecision? { auxiliary?.presetDecision }
+  var executor: ExecutorActions? { auxiliary?.executor }
+  var decision: SchedulerDecision? { auxiliary?.decision }
+  /// CPU share of every node during the step (users, then the server).
+  var shares: [Double] { auxiliary?.shares ?? [] }
+  /// Server CPU used (cores) and memory held (GB) during the step, from ŷ (spec G5.7).
+  var serverCpuUsed: Double { auxiliary?.serverCpuUsed ?? 0 }
+  var serverMemoryHeld: Double { auxiliary?.serverMemoryHeld ?? 0 }
+
+  /// Hashes the stored state only: the auxiliary variables are functions of the branch
+  /// taken, and `==` still compares every field.
+  public func hash(into hasher: inout Hasher) { hasher.combine(state.digest) }
+}
+
+/// The auxiliary variables of one step (u and c), immutable once set: one reference per
+/// partial state instead of one per array when partial states are copied.
+final class StepAuxiliary: Sendable, Equatable {
+  let presetDecision: SchedulerDecision?
+  let executor: ExecutorActions?
+  let decision: SchedulerDecision?
+  let shares: [Double]
+  let serverCpuUsed: Double
+  let serverMemoryHeld: Double
+
+  init(
+    presetDecision: SchedulerDecision? = nil, executor: ExecutorActions? = nil,
+    decision: SchedulerDecision? = nil, shares: [Double] = [], serverCpuUsed: Double = 0,
+    serverMemoryHeld: Double = 0
+  ) {
     self.presetDecision = presetDecision
+    self.executor = executor
+    self.decision = decision
+    self.shares = shares
+    self.serverCpuUsed = serverCpuUsed
+    self.serverMemoryHeld = serverMemoryHeld
+  }
+
+  static func == (lhs: StepAuxiliary, rhs: StepAuxiliary) -> Bool {
+    lhs === rhs
+      || (lhs.presetDecision == rhs.presetDecision && lhs.executor == rhs.executor
+        && lhs.decision == rhs.decision && lhs.shares == rhs.shares
+        && lhs.serverCpuUsed == rhs.serverCpuUsed && lhs.serverMemoryHeld == rhs.serverMemoryHeld)
   }
 }
 
@@ -61,14 +100,7 @@ public struct InferenceModel: Sendable {
   /// The names of the variables in evaluation order.
   public var variableOrder: [String] { factored.order.map { factored.factors[$0].name } }
 
-  private static func finish(_ work: inout StepWork) {
-    work.presetDecision = nil
-    work.executor = nil
-    work.decision = nil
-    work.shares = []
-    work.serverCpuUsed = 0
-    work.serverMemoryHeld = 0
-  }
+  private static func finish(_ work: inout StepWork) { work.auxiliary = nil }
 
   static func observation(_ work: StepWork) -> StepObservation {
     let n = Int32(work.state.users.count)
@@ -220,10 +252,10 @@ struct InstanceDynamics: Sendable {
   /// Stage 0: executor then scheduler (or the preset MDP action) on s_t.
   private func decide(_ previous: StepWork, _ next: inout StepWork, _ source: inout OutcomeSource) {
     let (executor, view) = executorActions(previous.state)
-    next.executor = executor
-    next.decision =
+    let decision =
       previous.presetDecision
       ?? schedule(previous.state, view: view, executor: executor, rule: rule, source: &source)
+    next.auxiliary = StepAuxiliary(executor: executor, decision: decision)
   }
 
   /// Stage 1: switch availability w.p. h_on(d^o) or h_off(d^o), else age.
@@ -390,9 +422,9 @@ struct InstanceDynamics: Sendable {
     for v in 0...n where load[v] > 0 {
       shares[v] = min(1, capacity(of: v, next.state) / load[v])
     }
-    next.shares = shares
-    next.serverCpuUsed = min(capacity(of: n, next.state), load[n])
-    next.serverMemoryHeld = serverMemory
+    next.auxiliary = StepAuxiliary(
+      executor: next.executor, decision: next.decision, shares: shares,
+      serverCpuUsed: min(capacity(of: n, next.state), load[n]), serverMemoryHeld: serverMemory)
   }
 
   /// C_v(t+1) = nominal CPU × λ_ℓ'(v).

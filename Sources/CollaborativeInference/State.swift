@@ -44,6 +44,38 @@ public struct UserState: Sendable, Hashable {
 
   public var isActive: Bool { request != Self.idle }
   public var allSubtasksDone: Bool { subtasks.allSatisfy(\.isDone) }
+
+  /// One 64-bit digest of every field (fields packed into words, mixed multiplicatively),
+  /// so that hashing a state costs one `Hasher` call per user instead of one per field.
+  /// Equal states have equal digests; unequal ones may collide (`==` decides).
+  var digest: UInt64 {
+    var words = UInt64(UInt32(bitPattern: availabilityAge))
+    words |= UInt64(UInt8(bitPattern: level)) << 32 | UInt64(UInt8(bitPattern: request)) << 40
+    words |= UInt64(UInt8(bitPattern: downloadItem)) << 48
+    words |= (online ? 1 << 56 : 0) | (downloadPaused ? 1 << 57 : 0)
+    var digest = mix(0, words)
+    digest = mix(
+      digest, UInt64(UInt32(bitPattern: requestAge)) | UInt64(UInt32(bitPattern: downloadAge)) << 32
+    )
+    digest = mix(digest, ready)
+    for slot in subtasks {
+      digest = mix(
+        digest,
+        UInt64(UInt32(bitPattern: slot.node)) | UInt64(UInt32(bitPattern: slot.age)) << 32
+          ^ UInt64(slot.phase.rawValue) << 61)
+    }
+    return digest
+  }
+
+  public func hash(into hasher: inout Hasher) { hasher.combine(digest) }
+}
+
+/// One multiply–xorshift round folding `word` into `digest` (a state digest, not a
+/// cryptographic hash: `Hasher` still seeds and finalises it).
+@inline(__always)
+func mix(_ digest: UInt64, _ word: UInt64) -> UInt64 {
+  let product = (digest ^ word) &* 0x9E37_79B9_7F4A_7C15
+  return product ^ (product >> 29)
 }
 
 /// The stored state s_t = (server level, users) of the instance; actions and consumption
@@ -60,4 +92,9 @@ public struct InferenceState: Sendable, Hashable {
 
   /// 1ᵀδ: the number of users with an active request (the cost of Def. 3.1, spec G9).
   public var activeRequestCount: Int { users.reduce(0) { $0 + ($1.isActive ? 1 : 0) } }
+
+  /// The users' digests folded together (see `UserState.digest`).
+  var digest: UInt64 { users.reduce(UInt64(UInt8(bitPattern: serverLevel))) { mix($0, $1.digest) } }
+
+  public func hash(into hasher: inout Hasher) { hasher.combine(digest) }
 }
