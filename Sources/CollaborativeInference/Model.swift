@@ -173,6 +173,8 @@ struct InstanceDynamics: Sendable {
   let itemSize: [Double]
   let itemDownload: [DurationModel]
   let itemOffsets: [Int]
+  /// The type law p of new requests.
+  let typeProbabilities: [Double]
 
   init(parameters: InferenceParameters, rule: DecisionRule) {
     self.parameters = parameters
@@ -182,6 +184,7 @@ struct InstanceDynamics: Sendable {
     itemSize = parameters.types.flatMap { $0.subtasks.map(\.size) }
     itemDownload = parameters.types.flatMap { $0.subtasks.map(\.dataDownload) }
     itemOffsets = parameters.itemOffsets
+    typeProbabilities = parameters.types.map(\.probability)
   }
 
   // MARK: - Factors (spec G5)
@@ -305,12 +308,12 @@ struct InstanceDynamics: Sendable {
       next.users[i].requestAge = 0
     } else if !user.isActive {
       if source.bernoulli(parameters.think.hazard(age: Int(user.requestAge))) {
-        next.users[i].request = Int8(source.categorical(parameters.types.map(\.probability)))
+        next.users[i].request = Int8(source.categorical(typeProbabilities))
         next.users[i].requestAge = 0
       } else {
         next.users[i].requestAge = Int32(parameters.think.nextAge(Int(user.requestAge)))
       }
-    } else if user.allSubtasksDone
+    } else if previous.allSubtasksDone(of: i)
       || source.bernoulli(parameters.patience.hazard(age: Int(user.requestAge)))
     {
       next.users[i].request = UserState.idle
@@ -374,21 +377,21 @@ struct InstanceDynamics: Sendable {
       let was = previous.users[i]
       let now = next.state.users[i]
       if !now.isActive {
-        next.state.users[i].subtasks = []
+        if was.subtaskCount != 0 { next.state.resetSubtasks(of: i, count: 0) }
       } else if !was.isActive {
-        next.state.users[i].subtasks = Array(
-          repeating: .unplaced, count: parameters.types[Int(now.request)].subtasks.count)
+        next.state.resetSubtasks(
+          of: i, count: parameters.types[Int(now.request)].subtasks.count)
       } else {
-        for (p, slot) in was.subtasks.enumerated()
+        for (p, slot) in previous.subtasks(of: i).enumerated()
         where slot.isPlaced && Int(slot.node) < n && !next.state.users[Int(slot.node)].online {
-          next.state.users[i].subtasks[p] = .unplaced
+          next.state.setSubtask(p, of: i, to: .unplaced)
         }
       }
     }
     for victim in next.executor?.aborted ?? [] {
       let i = Int(victim.user)
       if next.state.users[i].isActive, previous.users[i].isActive {
-        next.state.users[i].subtasks[Int(victim.subtask)] = .unplaced
+        next.state.setSubtask(Int(victim.subtask), of: i, to: .unplaced)
       }
     }
     for assignment in next.decision?.assignments ?? [] {
@@ -396,11 +399,13 @@ struct InstanceDynamics: Sendable {
       guard next.state.users[i].isActive, previous.users[i].isActive else { continue }
       let node = Int(assignment.node)
       if node == n {
-        next.state.users[i].subtasks[Int(assignment.subtask)] = SubtaskSlot(
-          node: Int32(n), phase: .execution, age: 0)
+        next.state.setSubtask(
+          Int(assignment.subtask), of: i, to: SubtaskSlot(node: Int32(n), phase: .execution, age: 0)
+        )
       } else if next.state.users[node].online {
-        next.state.users[i].subtasks[Int(assignment.subtask)] = SubtaskSlot(
-          node: Int32(node), phase: parameters.userPipeline[0], age: 0)
+        next.state.setSubtask(
+          Int(assignment.subtask), of: i,
+          to: SubtaskSlot(node: Int32(node), phase: parameters.userPipeline[0], age: 0))
       }
     }
   }
@@ -411,9 +416,9 @@ struct InstanceDynamics: Sendable {
     let n = parameters.userCount
     var load = [Double](repeating: 0, count: n + 1)
     var serverMemory = 0.0
-    for user in next.state.users where user.isActive {
+    for (i, user) in next.state.users.enumerated() where user.isActive {
       let type = Int(user.request)
-      for (p, slot) in user.subtasks.enumerated() where slot.isPlaced {
+      for (p, slot) in next.state.subtasks(of: i).enumerated() where slot.isPlaced {
         if slot.phase == .execution { load[Int(slot.node)] += subtaskCpu[type][p] }
         if Int(slot.node) == n { serverMemory += subtaskMemory[type][p] }
       }
@@ -443,8 +448,7 @@ struct InstanceDynamics: Sendable {
     let n = parameters.userCount
     guard next.state.users[i].isActive else { return }
     let type = Int(next.state.users[i].request)
-    var slots = next.state.users[i].subtasks
-    for (p, slot) in slots.enumerated() where slot.isPlaced {
+    for (p, slot) in next.state.subtasks(of: i).enumerated() where slot.isPlaced {
       let node = Int(slot.node)
       let duration: DurationModel
       let pace: Double
@@ -457,17 +461,19 @@ struct InstanceDynamics: Sendable {
         let level = next.state.users[node].level
         pace = parameters.userBandwidth * parameters.userLevels.values[Int(max(level, 0))]
       }
+      var moved = slot
       if source.bernoulli(duration.hazard(age: Int(slot.age), pace: pace)) {
-        let pipeline = node == n ? [SubtaskPhase.execution] : parameters.userPipeline
-        if let position = pipeline.firstIndex(of: slot.phase), position + 1 < pipeline.count {
-          slots[p] = SubtaskSlot(node: slot.node, phase: pipeline[position + 1], age: 0)
+        // The server's pipeline is execution only; a user's is `userPipeline`.
+        let position = node == n ? nil : parameters.userPipeline.firstIndex(of: slot.phase)
+        if let position, position + 1 < parameters.userPipeline.count {
+          moved = SubtaskSlot(node: slot.node, phase: parameters.userPipeline[position + 1], age: 0)
         } else {
-          slots[p] = .done
+          moved = .done
         }
       } else {
-        slots[p].age = Int32(duration.nextAge(Int(slot.age)))
+        moved.age = Int32(duration.nextAge(Int(slot.age)))
       }
+      next.state.setSubtask(p, of: i, to: moved)
     }
-    next.state.users[i].subtasks = slots
   }
 }

@@ -28,7 +28,7 @@ import Testing
   /// back (stage 4): no completion draw, age kept. Worked by hand from those rules.
   @Test func offlineUsersDownloadIsPausedWhenTheUserReturns() throws {
     let model = InferenceModel(parameters: try InferenceInstance.t2.parameters(), policy: .uniform)
-    var state = InferenceState.initial(userCount: 2)
+    var state = try InferenceInstance.t2.parameters().initialState
     state.users[0].downloadItem = 0
     state.users[0].downloadAge = 1
     let successors = model.successors(of: state)
