@@ -22,6 +22,28 @@ import Testing
     #expect(result.status == .converged)
   }
 
+  /// The larger reference counts of spec G7.2. The specification gives these transition
+  /// counts in millions to three digits (`granularity` 10 000), the others exactly.
+  @Test(
+    .enabled(if: LongTests.enabled),
+    arguments: [
+      (InferenceInstance.t1, SchedulingPolicy.uniform, 15_730, 377_798, 1),
+      (.t1, .adaptive, 14_505, 331_145, 1),
+      (.t2, .uniform, 76_404, 4_260_000, 10_000),
+      (.t3, .uniform, 36_265, 2_330_000, 10_000),
+      (.t4, .uniform, 46_572, 2_100_000, 10_000),
+    ])
+  func largerChainsMatchTheReferenceCounts(
+    instance: InferenceInstance, policy: SchedulingPolicy, states: Int, transitions: Int,
+    granularity: Int
+  ) throws {
+    let result = try ExactAnalysis.performance(instance.parameters(), policy: policy)
+    #expect(result.states == states)
+    #expect((result.transitions + granularity / 2) / granularity == transitions / granularity)
+    #expect(result.stationaryResidual <= 1e-12)
+    #expect(result.status == .converged)
+  }
+
   /// The executor runs on every node (spec G5 stage 0) and an offline user's allocation is
   /// 0 (G4.1), so the memory rule (G6.1) pauses a download holding mx > 0 (T2: mx = 0.5).
   /// The pause is void while the user stays offline and applies in the step the user comes
