@@ -1,8 +1,9 @@
 // Collaborative-inference benchmarks (docs/collaborative-inference.md §5, spec G14): the
 // simulation of the paper instance at 1 000 and 10 000 users over 100 000 steps (28 h,
 // uniform scheduler, 10x server), the exact build + stationary law of T1 under the uniform
-// scheduler, and the Def. 3.1 MDP of M1 (build + relative value iteration to 1e-10).
-// Each run is long: keep the sample counts at 1-3.
+// scheduler, and the Def. 3.1 MDP of M1 (build + average-cost policy iteration to a
+// bracket 1e-10 wide, no heuristic chains). Each run is long: keep the sample counts at 1-3.
+// Run: `cd Benchmarks && swift package benchmark --target InferenceBenchmarks --no-progress`.
 import Benchmark
 import OffloadLab
 
