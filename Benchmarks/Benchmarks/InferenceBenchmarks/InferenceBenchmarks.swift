@@ -12,7 +12,7 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark(
       "Inference.simulate paper N=\(users) 100000 steps uniform",
       configuration: .init(
-        metrics: [.wallClock, .peakMemoryResident], timeUnits: .seconds,
+        metrics: [.wallClock, .cpuTotal, .peakMemoryResident], timeUnits: .seconds,
         maxDuration: .seconds(600), maxIterations: 1)
     ) { benchmark, input in
       for _ in benchmark.scaledIterations {
@@ -29,7 +29,7 @@ let benchmarks: @Sendable () -> Void = {
   Benchmark(
     "Inference.exact T1 uniform (15730 states)",
     configuration: .init(
-      metrics: [.wallClock, .peakMemoryResident], timeUnits: .seconds,
+      metrics: [.wallClock, .cpuTotal, .peakMemoryResident], timeUnits: .seconds,
       maxDuration: .seconds(300), maxIterations: 3)
   ) { benchmark, parameters in
     for _ in benchmark.scaledIterations {
@@ -42,7 +42,7 @@ let benchmarks: @Sendable () -> Void = {
   Benchmark(
     "Inference.optimal M1 (Def. 3.1 MDP + RVI)",
     configuration: .init(
-      metrics: [.wallClock, .peakMemoryResident], timeUnits: .seconds,
+      metrics: [.wallClock, .cpuTotal, .peakMemoryResident], timeUnits: .seconds,
       maxDuration: .seconds(600), maxIterations: 1)
   ) { benchmark, parameters in
     for _ in benchmark.scaledIterations {
