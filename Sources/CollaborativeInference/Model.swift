@@ -268,12 +268,14 @@ struct InstanceDynamics: Sendable {
   ) {
     let user = previous.users[i]
     let model = user.online ? parameters.online : parameters.offline
+    var now = next.users[i]
     if source.bernoulli(model.hazard(age: Int(user.availabilityAge))) {
-      next.users[i].online = !user.online
-      next.users[i].availabilityAge = 0
+      now.online = !user.online
+      now.availabilityAge = 0
     } else {
-      next.users[i].availabilityAge = Int32(model.nextAge(Int(user.availabilityAge)))
+      now.availabilityAge = Int32(model.nextAge(Int(user.availabilityAge)))
     }
+    next.replaceUser(i, with: now)
   }
 
   /// Stage 2: users off / initial law on arrival / P_U; server P_S.
@@ -287,14 +289,15 @@ struct InstanceDynamics: Sendable {
       return
     }
     let was = previous.users[node]
-    if !next.users[node].online {
-      next.users[node].level = UserState.offLevel
+    var now = next.users[node]
+    if !now.online {
+      now.level = UserState.offLevel
     } else if !was.online {
-      next.users[node].level = Int8(source.categorical(parameters.userLevels.initial))
+      now.level = Int8(source.categorical(parameters.userLevels.initial))
     } else {
-      next.users[node].level = Int8(
-        source.categorical(parameters.userLevels.transition[Int(was.level)]))
+      now.level = Int8(source.categorical(parameters.userLevels.transition[Int(was.level)]))
     }
+    next.replaceUser(node, with: now)
   }
 
   /// Stage 3: drop > complete > abandon; idle users start w.p. h_think(d^q).
@@ -303,24 +306,26 @@ struct InstanceDynamics: Sendable {
     _ source: inout OutcomeSource
   ) {
     let user = previous.users[i]
-    if !next.users[i].online {
-      next.users[i].request = UserState.idle
-      next.users[i].requestAge = 0
+    var now = next.users[i]
+    if !now.online {
+      now.request = UserState.idle
+      now.requestAge = 0
     } else if !user.isActive {
       if source.bernoulli(parameters.think.hazard(age: Int(user.requestAge))) {
-        next.users[i].request = Int8(source.categorical(typeProbabilities))
-        next.users[i].requestAge = 0
+        now.request = Int8(source.categorical(typeProbabilities))
+        now.requestAge = 0
       } else {
-        next.users[i].requestAge = Int32(parameters.think.nextAge(Int(user.requestAge)))
+        now.requestAge = Int32(parameters.think.nextAge(Int(user.requestAge)))
       }
     } else if previous.allSubtasksDone(of: i)
       || source.bernoulli(parameters.patience.hazard(age: Int(user.requestAge)))
     {
-      next.users[i].request = UserState.idle
-      next.users[i].requestAge = 0
+      now.request = UserState.idle
+      now.requestAge = 0
     } else {
-      next.users[i].requestAge = user.requestAge + 1
+      now.requestAge = user.requestAge + 1
     }
+    next.replaceUser(i, with: now)
   }
 
   /// Stage 4: offline users frozen (ready items evicted w.p. `evict`); online users apply
@@ -336,7 +341,7 @@ struct InstanceDynamics: Sendable {
         bits &= bits - 1
         if source.bernoulli(parameters.evictionProbability) { user.ready &= ~(1 << item) }
       }
-      next.state.users[v] = user
+      next.state.replaceUser(v, with: user)
       return
     }
     if let executor = next.executor {
@@ -366,7 +371,7 @@ struct InstanceDynamics: Sendable {
         user.downloadAge = Int32(model.nextAge(Int(user.downloadAge)))
       }
     }
-    next.state.users[v] = user
+    next.state.replaceUser(v, with: user)
   }
 
   /// Stage 5, ŷ: clear ended requests, open new ones, unplace subtasks of nodes that went

@@ -93,8 +93,15 @@ public struct InferenceState: Sendable, Hashable {
   /// Slot p of user `user`'s active request.
   public func subtask(_ p: Int, of user: Int) -> SubtaskSlot { slots[user * slotStride + p] }
 
+  /// Writes slot p of user `user`, or nothing if it is unchanged (a write copies a slot array
+  /// still shared with another state).
   mutating func setSubtask(_ p: Int, of user: Int, to slot: SubtaskSlot) {
-    slots[user * slotStride + p] = slot
+    if slots[user * slotStride + p] != slot { slots[user * slotStride + p] = slot }
+  }
+
+  /// Writes user i, or nothing if it is unchanged (as `setSubtask`).
+  mutating func replaceUser(_ i: Int, with user: UserState) {
+    if users[i] != user { users[i] = user }
   }
 
   /// Whether every subtask of user `user`'s active request is done.
@@ -103,7 +110,7 @@ public struct InferenceState: Sendable, Hashable {
   /// Sets the subtask count of user `user` to `count` with every slot unplaced (a new
   /// request), or to 0 (no request).
   mutating func resetSubtasks(of user: Int, count: Int) {
-    users[user].subtaskCount = Int8(count)
+    if users[user].subtaskCount != Int8(count) { users[user].subtaskCount = Int8(count) }
     let start = user * slotStride
     for position in start..<start + slotStride where slots[position] != .unplaced {
       slots[position] = .unplaced
