@@ -1,6 +1,7 @@
 // Collaborative-inference benchmarks (docs/collaborative-inference.md §5, spec G14): the
-// simulation of the paper instance at 1 000 and 10 000 users over 100 000 steps (28 h,
-// uniform scheduler, 10x server), the exact build + stationary law of T1 under the uniform
+// event-calendar simulation (the CLI's default engine) of the paper instance at 1 000 and
+// 10 000 users over 100 000 steps (28 h, uniform scheduler, 10x server), the exact build +
+// stationary law of T1 under the uniform
 // scheduler, and the Def. 3.1 MDP of M1 (build + average-cost policy iteration to a
 // bracket 1e-10 wide, no heuristic chains). Each run is long: keep the sample counts at 1-3.
 // Run: `cd Benchmarks && swift package benchmark --target InferenceBenchmarks --no-progress`.
@@ -10,13 +11,13 @@ import OffloadLab
 let benchmarks: @Sendable () -> Void = {
   for users in [1_000, 10_000] {
     Benchmark(
-      "Inference.simulate paper N=\(users) 100000 steps uniform",
+      "Inference.simulate calendar paper N=\(users) 100000 steps uniform",
       configuration: .init(
         metrics: [.wallClock, .cpuTotal, .peakMemoryResident], timeUnits: .seconds,
-        maxDuration: .seconds(600), maxIterations: 1)
+        warmupIterations: 0, maxDuration: .seconds(600), maxIterations: 1)
     ) { benchmark, input in
       for _ in benchmark.scaledIterations {
-        blackHole(InferenceSimulation.run(input.0, policy: .uniform, settings: input.1))
+        blackHole(EventCalendarSimulation.run(input.0, policy: .uniform, settings: input.1))
       }
     } setup: {
       (
@@ -30,7 +31,7 @@ let benchmarks: @Sendable () -> Void = {
     "Inference.exact T1 uniform (15730 states)",
     configuration: .init(
       metrics: [.wallClock, .cpuTotal, .peakMemoryResident], timeUnits: .seconds,
-      maxDuration: .seconds(300), maxIterations: 3)
+      warmupIterations: 0, maxDuration: .seconds(300), maxIterations: 3)
   ) { benchmark, parameters in
     for _ in benchmark.scaledIterations {
       blackHole(try? ExactAnalysis.performance(parameters, policy: .uniform))
@@ -43,7 +44,7 @@ let benchmarks: @Sendable () -> Void = {
     "Inference.optimal M1 (Def. 3.1 MDP + RVI)",
     configuration: .init(
       metrics: [.wallClock, .cpuTotal, .peakMemoryResident], timeUnits: .seconds,
-      maxDuration: .seconds(600), maxIterations: 1)
+      warmupIterations: 0, maxDuration: .seconds(600), maxIterations: 1)
   ) { benchmark, parameters in
     for _ in benchmark.scaledIterations {
       blackHole(try? OptimalScheduler.solve(parameters, heuristics: []))
