@@ -18,25 +18,16 @@ public struct OutcomeSource {
     case enumerating
   }
 
-  /// One branch point of the current enumeration path: which option is taken and how to
-  /// read the options without storing them (no allocation for Bernoulli and uniform draws).
+  /// One branch point of the current enumeration path: the option taken and the number of
+  /// options (nonzero-probability branches). The body is deterministic, so a replay reads
+  /// the options' probabilities again from its own draw; nothing else is stored.
   @usableFromInline
   struct BranchPoint {
-    @usableFromInline var taken: Int
-    /// Number of options (nonzero-probability branches).
+    @usableFromInline var taken = 0
     @usableFromInline let count: Int
-    /// Bernoulli: P(true), option 0 is `true`; NaN for the other kinds.
-    @usableFromInline let bernoulli: Double
-    /// Categorical: the weights (option k is the k-th positive entry); empty otherwise.
-    @usableFromInline let weights: [Double]
 
     @inlinable
-    init(count: Int, bernoulli: Double = .nan, weights: [Double] = []) {
-      self.taken = 0
-      self.count = count
-      self.bernoulli = bernoulli
-      self.weights = weights
-    }
+    init(count: Int) { self.count = count }
   }
 
   @usableFromInline let mode: Mode
@@ -73,7 +64,7 @@ public struct OutcomeSource {
     case .sampling:
       return generator.nextUnitInterval() < p
     case .enumerating:
-      let taken = branch(BranchPoint(count: 2, bernoulli: p))
+      let taken = branch(BranchPoint(count: 2))
       pathProbability *= taken == 0 ? p : 1 - p
       return taken == 0
     }
@@ -110,7 +101,7 @@ public struct OutcomeSource {
       }
       precondition(positive > 0, "categorical draw without a positive probability")
       if positive == 1 { return only }
-      var rank = branch(BranchPoint(count: positive, weights: probabilities))
+      var rank = branch(BranchPoint(count: positive))
       for (index, weight) in probabilities.enumerated() where weight > 0 {
         if rank == 0 {
           pathProbability *= weight
