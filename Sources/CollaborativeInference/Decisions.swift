@@ -76,7 +76,7 @@ extension InstanceDynamics {
     var serverDemand = 0.0
     for (i, user) in state.users.enumerated() where user.isActive {
       let type = Int(user.request)
-      for (p, slot) in user.subtasks.enumerated() {
+      for (p, slot) in state.subtasks(of: i).enumerated() {
         if slot.node == SubtaskSlot.unplacedNode { unplacedMask[i] |= 1 << UInt32(p) }
         guard slot.isPlaced else { continue }
         let node = Int(slot.node)
@@ -103,7 +103,16 @@ extension InstanceDynamics {
       }
       placed[node].removeFirst(position)
     }
-    for (v, user) in state.users.enumerated() where user.online {
+    for (v, user) in state.users.enumerated() {
+      guard user.online else {
+        // An offline user's allocation is 0 (spec G4.1), so a download still in the
+        // download state (memory mx) is paused; frozen unless the user is back at t+1.
+        let downloading = user.downloadItem != UserState.noItem && !user.downloadPaused
+        if downloading, parameters.downloadMemory > resourceTolerance {
+          flags[v] |= ExecutorActions.pause
+        }
+        continue
+      }
       let allocation = parameters.userMemory * parameters.userLevels.values[Int(user.level)]
       let hasItem = user.downloadItem != UserState.noItem
       var downloading = hasItem && !user.downloadPaused
@@ -151,7 +160,7 @@ extension InstanceDynamics {
     Int8, Double, Int32, Int32, Int8
   ) {
     let user = state.users[Int(reference.user)]
-    let slot = user.subtasks[Int(reference.subtask)]
+    let slot = state.subtask(Int(reference.subtask), of: Int(reference.user))
     let memory = subtaskMemory[Int(user.request)][Int(reference.subtask)]
     return (slot.phase.rawValue, -memory, slot.age, reference.user, reference.subtask)
   }

@@ -640,6 +640,12 @@ private struct CalendarSimulator {
         bits &= bits - 1
       }
       if downloadItem[user] >= 0 {
+        // The executor saw the user offline at t with allocation 0 (spec G4.1, G6.1): a
+        // download holding mx > 0 was paused, and the pause applies now that the user is back.
+        if !downloadPaused[user], parameters.downloadMemory > resourceTolerance {
+          downloadPaused[user] = true
+          held[user] -= parameters.downloadMemory
+        }
         if !downloadPaused[user] { downloading.insert(user) } else { executorCheck.insert(user) }
       } else {
         downloadCandidates.insert(user)

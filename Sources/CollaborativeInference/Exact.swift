@@ -186,7 +186,7 @@ public enum ExactAnalysis {
     let enumerated: EnumeratedChain<InferenceState>
     do {
       enumerated = try StateEnumeration.chain(
-        from: .initial(userCount: parameters.userCount),
+        from: parameters.initialState,
         log10StateBound: parameters.log10StateBound, limits: limits
       ) { state in
         var expected = [Double](repeating: 0, count: 5)
@@ -229,7 +229,7 @@ public enum ExactAnalysis {
       let weight = stationary.probabilities[index]
       guard weight > 0 else { continue }
       for k in 0..<5 { metrics[k] += weight * stepMetrics[index][k] }
-      for user in state.users {
+      for (i, user) in state.users.enumerated() {
         let availabilityModel = user.online ? parameters.online : parameters.offline
         let switchProbability = availabilityModel.hazard(age: Int(user.availabilityAge))
         if !user.isActive {
@@ -241,7 +241,7 @@ public enum ExactAnalysis {
         let type = Int(user.request)
         let latency = Int(user.requestAge) + 1
         drops += weight * switchProbability
-        if user.allSubtasksDone {
+        if state.allSubtasksDone(of: i) {
           byType[type][latency] += weight * (1 - switchProbability)
         } else {
           abandonByType[type] +=

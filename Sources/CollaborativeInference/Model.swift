@@ -5,21 +5,60 @@ import MarkovSolvers
 /// every step (actions u, consumption c), cleared by `finish` (spec G1.3, G4.1).
 public struct StepWork: Sendable, Hashable {
   public var state: InferenceState
-  /// An action fixed from outside (the MDP of Def. 3.1); nil: the scheduler decides.
-  var presetDecision: SchedulerDecision?
-  var executor: ExecutorActions?
-  var decision: SchedulerDecision?
-  /// CPU share of every node during the step (users, then the server).
-  var shares: [Double] = []
-  /// Server CPU used (cores) and memory held (GB) during the step, from ŷ (spec G5.7).
-  var serverCpuUsed = 0.0
-  var serverMemoryHeld = 0.0
+  /// The auxiliary variables; nil once the step is finished. Each branch of the expansion
+  /// sets them once and never mutates them, so partial states share them by reference.
+  var auxiliary: StepAuxiliary?
 
   public init(state: InferenceState) { self.init(state: state, presetDecision: nil) }
 
   init(state: InferenceState, presetDecision: SchedulerDecision?) {
     self.state = state
+    self.auxiliary = presetDecision.map { StepAuxiliary(presetDecision: $0) }
+  }
+
+  /// An action fixed from outside (the MDP of Def. 3.1); nil: the scheduler decides.
+  var presetDecision: SchedulerDecision? { auxiliary?.presetDecision }
+  var executor: ExecutorActions? { auxiliary?.executor }
+  var decision: SchedulerDecision? { auxiliary?.decision }
+  /// CPU share of every node during the step (users, then the server).
+  var shares: [Double] { auxiliary?.shares ?? [] }
+  /// Server CPU used (cores) and memory held (GB) during the step, from ŷ (spec G5.7).
+  var serverCpuUsed: Double { auxiliary?.serverCpuUsed ?? 0 }
+  var serverMemoryHeld: Double { auxiliary?.serverMemoryHeld ?? 0 }
+
+  /// Hashes the stored state only: the auxiliary variables are functions of the branch
+  /// taken, and `==` still compares every field.
+  public func hash(into hasher: inout Hasher) { hasher.combine(state.digest) }
+}
+
+/// The auxiliary variables of one step (u and c), immutable once set: one reference per
+/// partial state instead of one per array when partial states are copied.
+final class StepAuxiliary: Sendable, Equatable {
+  let presetDecision: SchedulerDecision?
+  let executor: ExecutorActions?
+  let decision: SchedulerDecision?
+  let shares: [Double]
+  let serverCpuUsed: Double
+  let serverMemoryHeld: Double
+
+  init(
+    presetDecision: SchedulerDecision? = nil, executor: ExecutorActions? = nil,
+    decision: SchedulerDecision? = nil, shares: [Double] = [], serverCpuUsed: Double = 0,
+    serverMemoryHeld: Double = 0
+  ) {
     self.presetDecision = presetDecision
+    self.executor = executor
+    self.decision = decision
+    self.shares = shares
+    self.serverCpuUsed = serverCpuUsed
+    self.serverMemoryHeld = serverMemoryHeld
+  }
+
+  static func == (lhs: StepAuxiliary, rhs: StepAuxiliary) -> Bool {
+    lhs === rhs
+      || (lhs.presetDecision == rhs.presetDecision && lhs.executor == rhs.executor
+        && lhs.decision == rhs.decision && lhs.shares == rhs.shares
+        && lhs.serverCpuUsed == rhs.serverCpuUsed && lhs.serverMemoryHeld == rhs.serverMemoryHeld)
   }
 }
 
@@ -61,14 +100,7 @@ public struct InferenceModel: Sendable {
   /// The names of the variables in evaluation order.
   public var variableOrder: [String] { factored.order.map { factored.factors[$0].name } }
 
-  private static func finish(_ work: inout StepWork) {
-    work.presetDecision = nil
-    work.executor = nil
-    work.decision = nil
-    work.shares = []
-    work.serverCpuUsed = 0
-    work.serverMemoryHeld = 0
-  }
+  private static func finish(_ work: inout StepWork) { work.auxiliary = nil }
 
   static func observation(_ work: StepWork) -> StepObservation {
     let n = Int32(work.state.users.count)
@@ -141,6 +173,8 @@ struct InstanceDynamics: Sendable {
   let itemSize: [Double]
   let itemDownload: [DurationModel]
   let itemOffsets: [Int]
+  /// The type law p of new requests.
+  let typeProbabilities: [Double]
 
   init(parameters: InferenceParameters, rule: DecisionRule) {
     self.parameters = parameters
@@ -150,6 +184,7 @@ struct InstanceDynamics: Sendable {
     itemSize = parameters.types.flatMap { $0.subtasks.map(\.size) }
     itemDownload = parameters.types.flatMap { $0.subtasks.map(\.dataDownload) }
     itemOffsets = parameters.itemOffsets
+    typeProbabilities = parameters.types.map(\.probability)
   }
 
   // MARK: - Factors (spec G5)
@@ -220,10 +255,10 @@ struct InstanceDynamics: Sendable {
   /// Stage 0: executor then scheduler (or the preset MDP action) on s_t.
   private func decide(_ previous: StepWork, _ next: inout StepWork, _ source: inout OutcomeSource) {
     let (executor, view) = executorActions(previous.state)
-    next.executor = executor
-    next.decision =
+    let decision =
       previous.presetDecision
       ?? schedule(previous.state, view: view, executor: executor, rule: rule, source: &source)
+    next.auxiliary = StepAuxiliary(executor: executor, decision: decision)
   }
 
   /// Stage 1: switch availability w.p. h_on(d^o) or h_off(d^o), else age.
@@ -233,12 +268,14 @@ struct InstanceDynamics: Sendable {
   ) {
     let user = previous.users[i]
     let model = user.online ? parameters.online : parameters.offline
+    var now = next.users[i]
     if source.bernoulli(model.hazard(age: Int(user.availabilityAge))) {
-      next.users[i].online = !user.online
-      next.users[i].availabilityAge = 0
+      now.online = !user.online
+      now.availabilityAge = 0
     } else {
-      next.users[i].availabilityAge = Int32(model.nextAge(Int(user.availabilityAge)))
+      now.availabilityAge = Int32(model.nextAge(Int(user.availabilityAge)))
     }
+    next.replaceUser(i, with: now)
   }
 
   /// Stage 2: users off / initial law on arrival / P_U; server P_S.
@@ -252,14 +289,15 @@ struct InstanceDynamics: Sendable {
       return
     }
     let was = previous.users[node]
-    if !next.users[node].online {
-      next.users[node].level = UserState.offLevel
+    var now = next.users[node]
+    if !now.online {
+      now.level = UserState.offLevel
     } else if !was.online {
-      next.users[node].level = Int8(source.categorical(parameters.userLevels.initial))
+      now.level = Int8(source.categorical(parameters.userLevels.initial))
     } else {
-      next.users[node].level = Int8(
-        source.categorical(parameters.userLevels.transition[Int(was.level)]))
+      now.level = Int8(source.categorical(parameters.userLevels.transition[Int(was.level)]))
     }
+    next.replaceUser(node, with: now)
   }
 
   /// Stage 3: drop > complete > abandon; idle users start w.p. h_think(d^q).
@@ -268,24 +306,26 @@ struct InstanceDynamics: Sendable {
     _ source: inout OutcomeSource
   ) {
     let user = previous.users[i]
-    if !next.users[i].online {
-      next.users[i].request = UserState.idle
-      next.users[i].requestAge = 0
+    var now = next.users[i]
+    if !now.online {
+      now.request = UserState.idle
+      now.requestAge = 0
     } else if !user.isActive {
       if source.bernoulli(parameters.think.hazard(age: Int(user.requestAge))) {
-        next.users[i].request = Int8(source.categorical(parameters.types.map(\.probability)))
-        next.users[i].requestAge = 0
+        now.request = Int8(source.categorical(typeProbabilities))
+        now.requestAge = 0
       } else {
-        next.users[i].requestAge = Int32(parameters.think.nextAge(Int(user.requestAge)))
+        now.requestAge = Int32(parameters.think.nextAge(Int(user.requestAge)))
       }
-    } else if user.allSubtasksDone
+    } else if previous.allSubtasksDone(of: i)
       || source.bernoulli(parameters.patience.hazard(age: Int(user.requestAge)))
     {
-      next.users[i].request = UserState.idle
-      next.users[i].requestAge = 0
+      now.request = UserState.idle
+      now.requestAge = 0
     } else {
-      next.users[i].requestAge = user.requestAge + 1
+      now.requestAge = user.requestAge + 1
     }
+    next.replaceUser(i, with: now)
   }
 
   /// Stage 4: offline users frozen (ready items evicted w.p. `evict`); online users apply
@@ -301,10 +341,10 @@ struct InstanceDynamics: Sendable {
         bits &= bits - 1
         if source.bernoulli(parameters.evictionProbability) { user.ready &= ~(1 << item) }
       }
-      next.state.users[v] = user
+      next.state.replaceUser(v, with: user)
       return
     }
-    if let executor = next.executor, previous.users[v].online {
+    if let executor = next.executor {
       let flags = executor.userFlags[v]
       if flags & ExecutorActions.dataAbort != 0 {
         user.downloadItem = UserState.noItem
@@ -331,7 +371,7 @@ struct InstanceDynamics: Sendable {
         user.downloadAge = Int32(model.nextAge(Int(user.downloadAge)))
       }
     }
-    next.state.users[v] = user
+    next.state.replaceUser(v, with: user)
   }
 
   /// Stage 5, ŷ: clear ended requests, open new ones, unplace subtasks of nodes that went
@@ -342,21 +382,21 @@ struct InstanceDynamics: Sendable {
       let was = previous.users[i]
       let now = next.state.users[i]
       if !now.isActive {
-        next.state.users[i].subtasks = []
+        if was.subtaskCount != 0 { next.state.resetSubtasks(of: i, count: 0) }
       } else if !was.isActive {
-        next.state.users[i].subtasks = Array(
-          repeating: .unplaced, count: parameters.types[Int(now.request)].subtasks.count)
+        next.state.resetSubtasks(
+          of: i, count: parameters.types[Int(now.request)].subtasks.count)
       } else {
-        for (p, slot) in was.subtasks.enumerated()
+        for (p, slot) in previous.subtasks(of: i).enumerated()
         where slot.isPlaced && Int(slot.node) < n && !next.state.users[Int(slot.node)].online {
-          next.state.users[i].subtasks[p] = .unplaced
+          next.state.setSubtask(p, of: i, to: .unplaced)
         }
       }
     }
     for victim in next.executor?.aborted ?? [] {
       let i = Int(victim.user)
       if next.state.users[i].isActive, previous.users[i].isActive {
-        next.state.users[i].subtasks[Int(victim.subtask)] = .unplaced
+        next.state.setSubtask(Int(victim.subtask), of: i, to: .unplaced)
       }
     }
     for assignment in next.decision?.assignments ?? [] {
@@ -364,11 +404,13 @@ struct InstanceDynamics: Sendable {
       guard next.state.users[i].isActive, previous.users[i].isActive else { continue }
       let node = Int(assignment.node)
       if node == n {
-        next.state.users[i].subtasks[Int(assignment.subtask)] = SubtaskSlot(
-          node: Int32(n), phase: .execution, age: 0)
+        next.state.setSubtask(
+          Int(assignment.subtask), of: i, to: SubtaskSlot(node: Int32(n), phase: .execution, age: 0)
+        )
       } else if next.state.users[node].online {
-        next.state.users[i].subtasks[Int(assignment.subtask)] = SubtaskSlot(
-          node: Int32(node), phase: parameters.userPipeline[0], age: 0)
+        next.state.setSubtask(
+          Int(assignment.subtask), of: i,
+          to: SubtaskSlot(node: Int32(node), phase: parameters.userPipeline[0], age: 0))
       }
     }
   }
@@ -379,9 +421,9 @@ struct InstanceDynamics: Sendable {
     let n = parameters.userCount
     var load = [Double](repeating: 0, count: n + 1)
     var serverMemory = 0.0
-    for user in next.state.users where user.isActive {
+    for (i, user) in next.state.users.enumerated() where user.isActive {
       let type = Int(user.request)
-      for (p, slot) in user.subtasks.enumerated() where slot.isPlaced {
+      for (p, slot) in next.state.subtasks(of: i).enumerated() where slot.isPlaced {
         if slot.phase == .execution { load[Int(slot.node)] += subtaskCpu[type][p] }
         if Int(slot.node) == n { serverMemory += subtaskMemory[type][p] }
       }
@@ -390,9 +432,9 @@ struct InstanceDynamics: Sendable {
     for v in 0...n where load[v] > 0 {
       shares[v] = min(1, capacity(of: v, next.state) / load[v])
     }
-    next.shares = shares
-    next.serverCpuUsed = min(capacity(of: n, next.state), load[n])
-    next.serverMemoryHeld = serverMemory
+    next.auxiliary = StepAuxiliary(
+      executor: next.executor, decision: next.decision, shares: shares,
+      serverCpuUsed: min(capacity(of: n, next.state), load[n]), serverMemoryHeld: serverMemory)
   }
 
   /// C_v(t+1) = nominal CPU × λ_ℓ'(v).
@@ -411,8 +453,7 @@ struct InstanceDynamics: Sendable {
     let n = parameters.userCount
     guard next.state.users[i].isActive else { return }
     let type = Int(next.state.users[i].request)
-    var slots = next.state.users[i].subtasks
-    for (p, slot) in slots.enumerated() where slot.isPlaced {
+    for (p, slot) in next.state.subtasks(of: i).enumerated() where slot.isPlaced {
       let node = Int(slot.node)
       let duration: DurationModel
       let pace: Double
@@ -425,17 +466,19 @@ struct InstanceDynamics: Sendable {
         let level = next.state.users[node].level
         pace = parameters.userBandwidth * parameters.userLevels.values[Int(max(level, 0))]
       }
+      var moved = slot
       if source.bernoulli(duration.hazard(age: Int(slot.age), pace: pace)) {
-        let pipeline = node == n ? [SubtaskPhase.execution] : parameters.userPipeline
-        if let position = pipeline.firstIndex(of: slot.phase), position + 1 < pipeline.count {
-          slots[p] = SubtaskSlot(node: slot.node, phase: pipeline[position + 1], age: 0)
+        // The server's pipeline is execution only; a user's is `userPipeline`.
+        let position = node == n ? nil : parameters.userPipeline.firstIndex(of: slot.phase)
+        if let position, position + 1 < parameters.userPipeline.count {
+          moved = SubtaskSlot(node: slot.node, phase: parameters.userPipeline[position + 1], age: 0)
         } else {
-          slots[p] = .done
+          moved = .done
         }
       } else {
-        slots[p].age = Int32(duration.nextAge(Int(slot.age)))
+        moved.age = Int32(duration.nextAge(Int(slot.age)))
       }
+      next.state.setSubtask(p, of: i, to: moved)
     }
-    next.state.users[i].subtasks = slots
   }
 }

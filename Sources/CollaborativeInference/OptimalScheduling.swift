@@ -44,7 +44,7 @@ public enum OptimalScheduler {
     let mdp: EnumeratedDecisionProcess<InferenceState, SchedulerDecision>
     do {
       mdp = try StateEnumeration.decisionProcess(
-        from: .initial(userCount: parameters.userCount),
+        from: parameters.initialState,
         log10StateBound: parameters.log10StateBound, limits: limits,
         actions: { model.admissibleDecisions(of: $0) },
         successors: { model.successors(of: $0, decision: $1) },

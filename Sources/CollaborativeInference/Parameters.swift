@@ -249,6 +249,15 @@ public struct InferenceParameters: Sendable, Equatable {
   /// J = Σ_k |P_k|: one data item per (type, subtask).
   public var itemCount: Int { types.reduce(0) { $0 + $1.subtasks.count } }
 
+  /// The largest subtask count of any type (the slot stride of `InferenceState`).
+  public var maximumSubtasks: Int { types.map(\.subtasks.count).max() ?? 0 }
+
+  /// The initial state of exact enumeration (spec G4.3): every user offline with age 0,
+  /// idle, empty storage, server level 0.
+  public var initialState: InferenceState {
+    .initial(userCount: userCount, maximumSubtasks: maximumSubtasks)
+  }
+
   /// Item index of subtask p of type k.
   func item(type: Int, subtask: Int) -> Int { itemOffsets[type] + subtask }
 

@@ -206,14 +206,14 @@ public enum InferenceSimulation {
       if recorder.isRecording(time) {
         recorder.recordStep(
           time, activeRequests: state.activeRequestCount, observation: observation)
-        for (before, after) in zip(state.users, next.users) {
+        for (i, (before, after)) in zip(state.users, next.users).enumerated() {
           if !before.isActive {
             if after.isActive { recorder.recordStart(time) }
             continue
           }
           guard !after.isActive else { continue }
           let outcome: RequestOutcome =
-            !after.online ? .dropped : before.allSubtasksDone ? .completed : .abandoned
+            !after.online ? .dropped : state.allSubtasksDone(of: i) ? .completed : .abandoned
           recorder.recordEnd(
             time, outcome: outcome, type: Int(before.request),
             latency: Int(before.requestAge) + 1)
@@ -308,7 +308,7 @@ public enum InferenceSimulation {
     -> InferenceState
   {
     let law = AvailabilityLaw(online: parameters.online, offline: parameters.offline)
-    var state = InferenceState.initial(userCount: parameters.userCount)
+    var state = parameters.initialState
     for i in 0..<parameters.userCount {
       var generator = streams.generator(kind: 1000, element: UInt64(i), counter: 0)
       let (online, age) = law.draw(generator.nextUnitInterval())

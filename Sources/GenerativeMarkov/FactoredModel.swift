@@ -207,40 +207,37 @@ public struct FactoredModel<State: Hashable>: Sendable {
   }
 
   /// The exact successor distribution of `state`, expanded element by element in the
-  /// same order as `sampleStep`, merging equal partial states after every element (spec
-  /// G7.1). `observe` sees every completed successor before `finish` with its probability
-  /// (for expectations of auxiliary variables over the step, spec G8.3).
-  /// - Complexity: O(Σ_elements partial states × branch leaves).
+  /// same order as `sampleStep` (spec G7.1). Partial states are not merged while the step
+  /// is expanded (they still carry the step's auxiliary variables, which almost always
+  /// differ); equal successors are merged once, after `finish`. `observe` sees every
+  /// completed partial state before `finish` with its probability (for expectations of
+  /// auxiliary variables over the step, spec G8.3).
+  /// - Complexity: O(branch leaves × Σ_elements cost of a factor), plus one hash per leaf.
+  @inlinable
   public func transitionDistribution(
     from state: State, observe: ((State, Double) -> Void)? = nil
   ) -> [(state: State, probability: Double)] {
     var partials: [(state: State, probability: Double)] = [(state, 1)]
+    var expanded: [(state: State, probability: Double)] = []
     for variable in order {
-      let factor = factors[variable]
-      for element in 0..<factor.elementCount {
-        var merged: [(state: State, probability: Double)] = []
-        var slot: [State: Int] = [:]
+      let update = factors[variable].update
+      for element in 0..<factors[variable].elementCount {
+        expanded.removeAll(keepingCapacity: true)
         for (partial, probability) in partials {
-          let outcomes = OutcomeSource.enumerate { source in
+          OutcomeSource.forEachOutcome { source in
             var next = partial
-            factor.update(element, state, &next, &source)
+            update(element, state, &next, &source)
             return next
-          }
-          for (next, branchProbability) in outcomes {
-            let mass = probability * branchProbability
-            if let position = slot[next] {
-              merged[position].probability += mass
-            } else {
-              slot[next] = merged.count
-              merged.append((next, mass))
-            }
+          } _: { next, branchProbability in
+            expanded.append((next, probability * branchProbability))
           }
         }
-        partials = merged
+        swap(&partials, &expanded)
       }
     }
     var result: [(state: State, probability: Double)] = []
     var slot: [State: Int] = [:]
+    slot.reserveCapacity(partials.count)
     for (partial, probability) in partials {
       observe?(partial, probability)
       var stored = partial

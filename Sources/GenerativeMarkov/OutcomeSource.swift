@@ -12,18 +12,30 @@ import MarkovSolvers
 /// that agree by construction: the sampler picks branch b with the probability the
 /// enumerator attaches to b.
 public struct OutcomeSource {
-  private enum Mode {
+  @usableFromInline
+  enum Mode {
     case sampling
     case enumerating
   }
 
-  private let mode: Mode
-  private var generator: SplitMix64
-  /// Enumeration: the branch taken at each draw of the current path, with the options
-  /// (nonzero branch indices and probabilities) available there.
-  private var path: [(taken: Int, options: [(index: Int, probability: Double)])] = []
-  private var position = 0
-  private var pathProbability = 1.0
+  /// One branch point of the current enumeration path: the option taken and the number of
+  /// options (nonzero-probability branches). The body is deterministic, so a replay reads
+  /// the options' probabilities again from its own draw; nothing else is stored.
+  @usableFromInline
+  struct BranchPoint {
+    @usableFromInline var taken = 0
+    @usableFromInline let count: Int
+
+    @inlinable
+    init(count: Int) { self.count = count }
+  }
+
+  @usableFromInline let mode: Mode
+  @usableFromInline var generator: SplitMix64
+  /// Enumeration: the branch points of the current path, replayed in order.
+  @usableFromInline var path: [BranchPoint] = []
+  @usableFromInline var position = 0
+  @usableFromInline var pathProbability = 1.0
 
   /// A sampling source drawing from `generator`.
   public init(sampling generator: SplitMix64) {
@@ -31,11 +43,10 @@ public struct OutcomeSource {
     self.generator = generator
   }
 
-  private init(enumeratingAlong path: [(taken: Int, options: [(index: Int, probability: Double)])])
-  {
+  @inlinable
+  init(enumerating: Void) {
     self.mode = .enumerating
     self.generator = SplitMix64(seed: 0)
-    self.path = path
   }
 
   /// A uniform draw in `[0, 1)` (sampling mode only: continuous draws cannot be enumerated).
@@ -45,6 +56,7 @@ public struct OutcomeSource {
   }
 
   /// `true` with probability `p` (p ≤ 0: never, p ≥ 1: always, no branch point).
+  @inlinable
   public mutating func bernoulli(_ p: Double) -> Bool {
     if p <= 0 { return false }
     if p >= 1 { return true }
@@ -52,11 +64,14 @@ public struct OutcomeSource {
     case .sampling:
       return generator.nextUnitInterval() < p
     case .enumerating:
-      return branch([(0, p), (1, 1 - p)]) == 0
+      let taken = branch(BranchPoint(count: 2))
+      pathProbability *= taken == 0 ? p : 1 - p
+      return taken == 0
     }
   }
 
   /// A uniform index in `0..<count` (count ≥ 1; count 1 is not a branch point).
+  @inlinable
   public mutating func uniformIndex(_ count: Int) -> Int {
     precondition(count >= 1, "uniformIndex needs count >= 1, got \(count)")
     if count == 1 { return 0 }
@@ -64,23 +79,37 @@ public struct OutcomeSource {
     case .sampling:
       return min(Int(generator.nextUnitInterval() * Double(count)), count - 1)
     case .enumerating:
-      let p = 1 / Double(count)
-      return branch((0..<count).map { ($0, p) })
+      let taken = branch(BranchPoint(count: count))
+      pathProbability /= Double(count)
+      return taken
     }
   }
 
   /// An index drawn from `probabilities` (non-negative, summing to 1; zero entries are
   /// never drawn).
+  @inlinable
   public mutating func categorical(_ probabilities: [Double]) -> Int {
     switch mode {
     case .sampling:
       return Self.categoricalIndex(probabilities, uniform: generator.nextUnitInterval())
     case .enumerating:
-      let options = probabilities.enumerated().filter { $0.element > 0 }.map {
-        (index: $0.offset, probability: $0.element)
+      var positive = 0
+      var only = 0
+      for (index, weight) in probabilities.enumerated() where weight > 0 {
+        positive += 1
+        only = index
       }
-      precondition(!options.isEmpty, "categorical draw without a positive probability")
-      return options.count == 1 ? options[0].index : branch(options)
+      precondition(positive > 0, "categorical draw without a positive probability")
+      if positive == 1 { return only }
+      var rank = branch(BranchPoint(count: positive))
+      for (index, weight) in probabilities.enumerated() where weight > 0 {
+        if rank == 0 {
+          pathProbability *= weight
+          return index
+        }
+        rank -= 1
+      }
+      preconditionFailure("branch rank beyond the positive weights")
     }
   }
 
@@ -98,13 +127,36 @@ public struct OutcomeSource {
     return last
   }
 
-  private mutating func branch(_ options: [(index: Int, probability: Double)]) -> Int {
-    if position == path.count { path.append((0, options)) }
-    let taken = path[position].taken
+  /// The option taken at the next branch point of the path (a new point takes option 0).
+  @inlinable
+  mutating func branch(_ point: BranchPoint) -> Int {
+    if position == path.count { path.append(point) }
     position += 1
-    let option = path[position - 1].options[taken]
-    pathProbability *= option.probability
-    return option.index
+    return path[position - 1].taken
+  }
+
+  /// Every leaf of `body`'s branch tree with its probability, in depth-first order,
+  /// without merging equal values (the caller merges where it needs to).
+  ///
+  /// - Complexity: O(leaves × cost of `body`); the body must be a deterministic function
+  ///   of its draws. No allocation besides the path (one entry per branch depth).
+  @inlinable
+  public static func forEachOutcome<Value>(
+    _ body: (inout OutcomeSource) -> Value, _ visit: (Value, Double) -> Void
+  ) {
+    var source = OutcomeSource(enumerating: ())
+    while true {
+      source.position = 0
+      source.pathProbability = 1
+      let value = body(&source)
+      visit(value, source.pathProbability)
+      // Backtrack to the deepest branch point with an untried option.
+      while let last = source.path.last, last.taken + 1 == last.count {
+        source.path.removeLast()
+      }
+      guard !source.path.isEmpty else { return }
+      source.path[source.path.count - 1].taken += 1
+    }
   }
 
   /// Every outcome of `body` with its probability, by depth-first replay of its branch
@@ -113,26 +165,20 @@ public struct OutcomeSource {
   ///
   /// - Complexity: O(leaves × cost of `body`); the body must be a deterministic function
   ///   of its draws.
+  @inlinable
   public static func enumerate<Value: Hashable>(_ body: (inout OutcomeSource) -> Value)
     -> [(value: Value, probability: Double)]
   {
     var outcomes: [(value: Value, probability: Double)] = []
     var slot: [Value: Int] = [:]
-    var path: [(taken: Int, options: [(index: Int, probability: Double)])] = []
-    while true {
-      var source = OutcomeSource(enumeratingAlong: path)
-      let value = body(&source)
+    forEachOutcome(body) { value, probability in
       if let index = slot[value] {
-        outcomes[index].probability += source.pathProbability
+        outcomes[index].probability += probability
       } else {
         slot[value] = outcomes.count
-        outcomes.append((value, source.pathProbability))
+        outcomes.append((value, probability))
       }
-      path = source.path
-      // Backtrack to the deepest branch point with an untried option.
-      while let last = path.last, last.taken + 1 == last.options.count { path.removeLast() }
-      guard !path.isEmpty else { return outcomes }
-      path[path.count - 1].taken += 1
     }
+    return outcomes
   }
 }

@@ -45,6 +45,12 @@ public struct EnumeratedChain<State: Hashable>: Sendable where State: Sendable {
   public let states: [State]
   public let chain: DiscreteTimeMarkovChain
   public var transitionCount: Int { chain.transitions.nonzeroCount }
+
+  @usableFromInline
+  init(states: [State], chain: DiscreteTimeMarkovChain) {
+    self.states = states
+    self.chain = chain
+  }
 }
 
 /// The reachable part of a controlled generative model as a choice-form decision process.
@@ -55,6 +61,13 @@ where State: Sendable, Action: Sendable {
   public let actions: [[Action]]
   public let process: DecisionProcess
   public var transitionCount: Int { process.transitions.nonzeroCount }
+
+  @usableFromInline
+  init(states: [State], actions: [[Action]], process: DecisionProcess) {
+    self.states = states
+    self.actions = actions
+    self.process = process
+  }
 }
 
 /// Breadth-first enumeration of the states reachable from an initial state, assembled into
@@ -69,6 +82,7 @@ public enum StateEnumeration {
   /// - Throws: `EnumerationError` if the bound or the state cap is exceeded, or a row is not
   ///   stochastic within 1e-12.
   /// - Complexity: O(states × cost of `successors` + transitions · log(row length)).
+  @inlinable
   public static func chain<State: Hashable & Sendable>(
     from initial: State, log10StateBound: Double, limits: EnumerationLimits = .init(),
     successors: (State) -> [(state: State, probability: Double)]
@@ -93,6 +107,7 @@ public enum StateEnumeration {
   /// The reachable choice-form decision process: the states reachable under any action
   /// sequence, one row per (state, action) with cost `cost(state)` (spec G9).
   /// - Throws: as `chain`, plus `invalidModel` for a state without action.
+  @inlinable
   public static func decisionProcess<State: Hashable & Sendable, Action: Sendable>(
     from initial: State, log10StateBound: Double, limits: EnumerationLimits = .init(),
     actions: (State) -> [Action],
@@ -132,23 +147,27 @@ public enum StateEnumeration {
 }
 
 /// Discovers states and appends CSR rows whose columns are state indices.
-private struct RowBuilder<State: Hashable> {
-  var states: [State]
-  var index: [State: Int32]
-  let cap: Int
-  var rowStart = [0]
-  var columns: [Int32] = []
-  var values: [Double] = []
+@usableFromInline
+struct RowBuilder<State: Hashable> {
+  @usableFromInline var states: [State]
+  @usableFromInline var index: [State: Int32]
+  @usableFromInline let cap: Int
+  @usableFromInline var rowStart = [0]
+  @usableFromInline var columns: [Int32] = []
+  @usableFromInline var values: [Double] = []
+  /// Reused between rows.
+  @usableFromInline var entries: [(column: Int32, value: Double)] = []
 
+  @inlinable
   init(initial: State, cap: Int) {
     states = [initial]
     index = [initial: 0]
     self.cap = cap
   }
 
+  @inlinable
   mutating func appendRow(_ row: [(state: State, probability: Double)]) throws(EnumerationError) {
-    var entries: [(column: Int32, value: Double)] = []
-    entries.reserveCapacity(row.count)
+    entries.removeAll(keepingCapacity: true)
     for (state, probability) in row where probability > 0 {
       let column: Int32
       if let known = index[state] {
@@ -162,10 +181,9 @@ private struct RowBuilder<State: Hashable> {
       entries.append((column, probability))
     }
     entries.sort { $0.column < $1.column }
+    let rowBegin = values.count
     for entry in entries {
-      if let last = columns.last, columns.count > rowStart[rowStart.count - 1],
-        last == entry.column
-      {
+      if values.count > rowBegin, columns[columns.count - 1] == entry.column {
         values[values.count - 1] += entry.value
       } else {
         columns.append(entry.column)
@@ -175,6 +193,7 @@ private struct RowBuilder<State: Hashable> {
     rowStart.append(values.count)
   }
 
+  @inlinable
   func matrix(rowCount: Int) -> CSRMatrix {
     CSRMatrix(
       rowCount: rowCount, columnCount: states.count, rowStart: rowStart, columnIndex: columns,

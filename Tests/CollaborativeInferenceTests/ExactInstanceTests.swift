@@ -22,6 +22,56 @@ import Testing
     #expect(result.status == .converged)
   }
 
+  /// The larger reference counts of spec G7.2. The specification gives these transition
+  /// counts in millions to three digits (`granularity` 10 000), the others exactly.
+  @Test(
+    .enabled(if: LongTests.enabled),
+    arguments: [
+      (InferenceInstance.t1, SchedulingPolicy.uniform, 15_730, 377_798, 1),
+      (.t1, .adaptive, 14_505, 331_145, 1),
+      (.t2, .uniform, 76_404, 4_260_000, 10_000),
+      (.t3, .uniform, 36_265, 2_330_000, 10_000),
+      (.t4, .uniform, 46_572, 2_100_000, 10_000),
+    ])
+  func largerChainsMatchTheReferenceCounts(
+    instance: InferenceInstance, policy: SchedulingPolicy, states: Int, transitions: Int,
+    granularity: Int
+  ) throws {
+    let result = try ExactAnalysis.performance(instance.parameters(), policy: policy)
+    #expect(result.states == states)
+    #expect((result.transitions + granularity / 2) / granularity == transitions / granularity)
+    #expect(result.stationaryResidual <= 1e-12)
+    #expect(result.status == .converged)
+  }
+
+  /// The executor runs on every node (spec G5 stage 0) and an offline user's allocation is
+  /// 0 (G4.1), so the memory rule (G6.1) pauses a download holding mx > 0 (T2: mx = 0.5).
+  /// The pause is void while the user stays offline and applies in the step the user comes
+  /// back (stage 4): no completion draw, age kept. Worked by hand from those rules.
+  @Test func offlineUsersDownloadIsPausedWhenTheUserReturns() throws {
+    let model = InferenceModel(parameters: try InferenceInstance.t2.parameters(), policy: .uniform)
+    var state = try InferenceInstance.t2.parameters().initialState
+    state.users[0].downloadItem = 0
+    state.users[0].downloadAge = 1
+    let successors = model.successors(of: state)
+    var returned = 0.0
+    var stayed = 0.0
+    for (next, probability) in successors {
+      let user = next.users[0]
+      #expect(user.downloadItem == 0 && user.downloadAge == 1)
+      if user.online {
+        #expect(user.downloadPaused)
+        returned += probability
+      } else {
+        #expect(!user.downloadPaused)
+        stayed += probability
+      }
+    }
+    // Offline table (0.3, 0.5) at age 0: the user returns w.p. 0.3.
+    #expect(isClose(returned, 0.3, absolute: 1e-12))
+    #expect(isClose(stayed, 0.7, absolute: 1e-12))
+  }
+
   @Test func flowBalanceAndMinimumLatencyHold() throws {
     let result = try ExactAnalysis.performance(
       InferenceInstance.t1.parameters(), policy: .centralized)

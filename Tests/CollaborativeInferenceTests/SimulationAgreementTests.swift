@@ -64,7 +64,7 @@ import Testing
   @Test func everyElementFactorSamplesItsDistribution() throws {
     let model = InferenceModel(parameters: try InferenceInstance.t2.parameters(), policy: .uniform)
     let streams = RandomStreams(seed: 99)
-    var state = InferenceState.initial(userCount: 2)
+    var state = try InferenceInstance.t2.parameters().initialState
     var checked = 0
     for time in 0..<400 {
       if time % 40 == 39 {
