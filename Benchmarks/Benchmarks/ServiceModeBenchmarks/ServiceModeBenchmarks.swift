@@ -59,9 +59,10 @@ let benchmarks: @Sendable () -> Void = {
       ) { (benchmark: Benchmark, grid: ServiceModeGridOperator) in
         var solver = try ServiceModeSolver(tolerance: 1e-8)
         solver.toleranceMode = .absolute
-        let iteration = solver.valueIteration(stateCount: grid.stateCount)
+        let contract = solver.contract(
+          stateCount: grid.stateCount, discountFactor: grid.discountFactor)
         for _ in benchmark.scaledIterations {
-          blackHole(iteration.solve(operator: grid))
+          blackHole(try contract.solve(operator: grid))
         }
       } setup: {
         var grid = try ServiceModeGridOperator(
