@@ -112,6 +112,39 @@ struct ModesHonestyTests {
     }
   }
 
+  /// The same point in a sweep (with a second, ordinary load): the table says `undefined`,
+  /// the CSV cell is empty, JSON has null with the reason, and no format prints a
+  /// non-finite number (the fuzz oracle's pattern).
+  @Test func sweepPointAdmittingNoJobIsUndefinedInEveryFormat() throws {
+    let arguments = [
+      "modes", "sweep", "--load", "0.3,0.9", "--cloud-speedup", "0.5", "--local-fraction", "0.1",
+      "--buffer", "2", "--jobs", "1",
+    ]
+    var outputs: [String: String] = [:]
+    for format in ["table", "csv", "json"] {
+      let result = try runOffload(arguments + ["--format", format])
+      #expect(result.exitCode == 0, "\(result.standardError)")
+      #expect(result.standardError.contains("warning: optimal at load = 0.9: assumption jobs"))
+      let output = result.standardOutput
+      #expect(
+        FuzzOracle.nonFinite?.firstMatch(
+          in: output, range: NSRange(output.startIndex..., in: output))
+          == nil)
+      outputs[format] = output
+    }
+    let rows = try #require(outputs["table"]).split(separator: "\n")
+    #expect(rows.contains { $0.contains("0.9") && $0.contains("optimal   undefined") })
+    let csv = try #require(outputs["csv"]).split(separator: "\n")
+    #expect(csv.contains { $0.hasPrefix("0.9,optimal,,") })
+    let json = try #require(outputs["json"])
+    let document = try #require(
+      try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+    let points = try #require(document["points"] as? [[String: Any]])
+    let policies = try #require(points.last?["policies"] as? [[String: Any]])
+    #expect(policies[0]["meanDelay"] is NSNull)
+    #expect(policies[0]["meanDelayUndefined"] as? String != nil)
+  }
+
   /// A result that cannot be written (a full disk: /dev/full accepts no byte) exits with
   /// code 1 and says so, and the output path is written in place, never replaced: the
   /// device stays a device. (Runs only where /dev/full is the device: a program that

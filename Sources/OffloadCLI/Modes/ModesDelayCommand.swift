@@ -90,13 +90,17 @@ enum ModesDelayTable {
     return table
   }
 
-  /// Notes on figures that depend on the truncation.
+  /// Notes on figures that depend on the truncation (each policy named once, also when
+  /// `rows` holds every point of a sweep).
   static func notes(_ rows: [PolicyDelay]) -> [String] {
-    let dependent = rows.filter { $0.figures.blockingProbability > truncationDependent }
+    var dependent: [String] = []
+    for row in rows where row.figures.blockingProbability > truncationDependent {
+      if !dependent.contains(row.name) { dependent.append(row.name) }
+    }
     guard !dependent.isEmpty else { return [] }
     return [
       "note: blocking probability > \(formatNumber(truncationDependent)) for "
-        + dependent.map(\.name).joined(separator: ", ")
+        + dependent.joined(separator: ", ")
         + ": those figures are the truncated system's and depend on B"
     ]
   }
