@@ -4,8 +4,9 @@ import Testing
 @Suite("offload modes: loud about what it cannot determine")
 struct ModesHonestyTests {
   /// With ε = 0.5 relative to values near 1e2 the certified bound may be tens, and the tie
-  /// tolerance (10 bounds, spec S4.3) far above every decision margin of configuration (a)
-  /// (spec S4.3: about 1e-2): the command must say that decisions are not determined.
+  /// tolerance (10 bounds, docs/service-modes.md §S4.3) far above every decision margin of
+  /// configuration (a) (docs/service-modes.md §S4.3: about 1e-2): the command must say that
+  /// decisions are not determined.
   @Test func looseToleranceWarnsAboutTiedDecisions() throws {
     let result = try runOffload(["modes", "solve", "--tolerance", "0.5"])
     #expect(result.exitCode == 0)
@@ -82,12 +83,12 @@ struct ModesHonestyTests {
     #expect(result.standardError.contains("the truncation check"))
   }
 
-  /// ρ = 0.9, K = 0.5, f = 0.1, B = 2 is far outside the stability region (λ = 1.35 against
-  /// a maximal throughput of K μ0/(1 − f) ≈ 0.56, spec S8.1). Lost jobs cost nothing, so the
-  /// optimum of this small truncation idles with a full base buffer (spec S2.3): nothing is
-  /// admitted in the long run. The delay must say so on stderr and print no NaN or inf: an
-  /// undefined T (L > 0 jobs that never leave: an empty CSV cell, JSON null with a reason)
-  /// and SM1/SM2 shares of 0.
+  /// ρ = 0.9, K = 0.5, f = 0.1, B = 2 is far outside the stability region (λ = 1.35 against a
+  /// maximal throughput of K μ0/(1 − f) ≈ 0.56, docs/service-modes.md §S8.1). Lost jobs cost
+  /// nothing, so the optimum of this small truncation idles with a full base buffer
+  /// (docs/service-modes.md §S2.3): nothing is admitted in the long run. The delay must say so on
+  /// stderr and print no NaN or inf: an undefined T (L > 0 jobs that never leave: an empty CSV
+  /// cell, JSON null with a reason) and SM1/SM2 shares of 0.
   @Test func policyAdmittingNoJobWarnsInsteadOfPrintingNaN() throws {
     let arguments = [
       "modes", "delay", "--load", "0.9", "--cloud-speedup", "0.5", "--local-fraction", "0.1",

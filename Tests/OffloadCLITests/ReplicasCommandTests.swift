@@ -11,7 +11,7 @@ struct ReplicasCommandTests {
   }
 
   /// `pjf --format json` has `pjf`, `copies` and `m`; the value is the 1 <= r < 2 form of
-  /// spec §2, `1 - (1-p)^m (1+p)^(M-m)`, evaluated here.
+  /// docs/replication.md §2, `1 - (1-p)^m (1+p)^(M-m)`, evaluated here.
   @Test func pjfJSONContract() throws {
     let report = try json([
       "pjf", "--tasks", "10000", "--replication", "1.9985", "--fault-probability", "0.0005",

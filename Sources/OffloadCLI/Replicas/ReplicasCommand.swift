@@ -1,7 +1,7 @@
 import ArgumentParser
 import OffloadLab
 
-/// `offload replicas`: task replication on an unreliable grid (spec: replication.md).
+/// `offload replicas`: task replication on an unreliable grid (docs/replication.md).
 struct ReplicasCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "replicas",
@@ -30,7 +30,9 @@ struct ReplicasJointFailureCommand: ParsableCommand {
   @OptionGroup var job: ReplicasJobOptions
   @OptionGroup var poolOptions: ReplicasPoolOptions
 
-  @Option(help: "Assignment rule: paper (spec §2), outer-in (M <= 2m, optimal) or lpt.")
+  @Option(
+    help:
+      "Assignment rule: paper (docs/replication.md §2), outer-in (M <= 2m, optimal) or lpt.")
   var rule: AssignmentRule = .paper
 
   @OptionGroup var output: OutputOptions
