@@ -17,6 +17,7 @@ import argparse
 import csv
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -60,17 +61,25 @@ class Run:
     choice_rows: np.ndarray | None = field(default=None, repr=False)
 
 
-def run_measured(command: list[str], timeout: float, env: dict | None = None):
+def run_measured(command: list[str], timeout: float, env: dict | None = None,
+                 stderr=None, memory_limit: int | None = None):
     """Run `command` in its own process; (exit code, stdout, wall seconds, peak RSS bytes).
 
     The peak is the largest VmHWM of /proc/PID/status seen while polling (every 20 ms):
     the high-water mark of the program's own address space. wait4's ru_maxrss is not used:
     it carries over the RSS of the forked harness (hundreds of MiB once a model is loaded)
-    across exec. A run past `timeout` is killed and reported with exit code None.
+    across exec. A run past `timeout` is killed and reported with exit code None (its peak
+    so far is still returned). `stderr` is an open file for the process's stderr (default:
+    inherited); `memory_limit` caps its data segment (RLIMIT_DATA, bytes), so that a peer
+    that would exhaust the machine fails with an allocation error instead.
     """
+    def limit_memory():
+        resource.setrlimit(resource.RLIMIT_DATA, (memory_limit, memory_limit))
+
     start = time.perf_counter()
     with tempfile.TemporaryFile(mode="w+") as output:
-        process = subprocess.Popen(command, stdout=output, env=env, text=True)
+        process = subprocess.Popen(command, stdout=output, stderr=stderr, env=env, text=True,
+                                   preexec_fn=limit_memory if memory_limit else None)
         peak = 0
         while True:
             peak = max(peak, high_water_mark(process.pid))
@@ -81,7 +90,7 @@ def run_measured(command: list[str], timeout: float, env: dict | None = None):
                 process.kill()
                 os.wait4(process.pid, 0)
                 process.returncode = -9
-                return None, "", time.perf_counter() - start, None
+                return None, "", time.perf_counter() - start, peak
             time.sleep(0.02)
         process.returncode = os.waitstatus_to_exitcode(status)
         output.seek(0)

@@ -2,7 +2,8 @@
 
     python peers.py PEER --model MODEL_DIR --output RESULT_DIR
 
-PEER is one of quantecon-mpi, stormpy-vi, stormpy-lra, numpy-vi, mdpsolver-mpi. The model is read
+PEER is one of quantecon-mpi, stormpy-vi, stormpy-lra, mdptoolbox-rvi,
+mdptoolbox-rvi-patched, numpy-vi, mdpsolver-mpi. The model is read
 from MODEL_DIR (offloadlab-mdp-v1, see README.md); RESULT_DIR receives
 
 - `result.json`: peer, settings, load/build/solve seconds, iterations, certified bound;
@@ -10,9 +11,11 @@ from MODEL_DIR (offloadlab-mdp-v1, see README.md); RESULT_DIR receives
 - `choice_rows.int32`: the post-decision row chosen at each state.
 
 Only the solve call is timed as "solve"; reading the files is "load" and the conversion
-into the peer's own data structures (plus any JIT warm-up) is "build". Every peer stops
-with a certified sup-norm error at most the model's `tolerance` (1e-8) on the values;
-each rule is explained next to the peer below and in README.md. The process's peak
+into the peer's own data structures (plus any JIT warm-up) is "build". Every discounted
+peer stops with a certified sup-norm error at most the model's `tolerance` (1e-8) on the
+values; the average-cost peers (stormpy-lra, mdptoolbox-rvi, mdptoolbox-rvi-patched)
+write their gain as every state's value. Each rule is explained next to the peer below
+and in README.md. The process's peak
 memory is measured by the caller (run_harness.py).
 """
 
@@ -184,6 +187,90 @@ class StormpyLRA(StormpyVI):
         self.stormpy = stormpy
 
 
+class MdpToolboxRVI(Peer):
+    """pymdptoolbox (pure numpy/scipy), RelativeValueIteration, rewards -cost, the
+    long-run average-cost criterion (docs/average-cost.md) without discounting.
+
+    mdptoolbox takes one S x S matrix per action, so action a of state x is x's candidate
+    at position a; a state with fewer candidates repeats its first one (idle in this
+    format) in the missing positions: an exact copy of an existing choice, which leaves
+    the MDP and its gain unchanged without a prohibitive cost. Its RVI stops when
+    span(T v - v) < epsilon and returns min(T v - v), the lower end of the Odoni bracket
+    of the reward gain: the cost gain written (-average_reward) is within epsilon of g*.
+    epsilon = gain_tolerance (absolute; average.py sets it to 1e-9 times the gain, i.e.
+    1e-9 relative). The "values" written are the gain per state, as for stormpy-lra.
+    """
+
+    name = "mdptoolbox-rvi"
+    gain_tolerance = 1e-8
+
+    def build(self):
+        import mdptoolbox.mdp
+
+        m = self.model
+        rows = self.action_rows()
+        self.settings = (f"RelativeValueIteration(list of {rows.shape[1]} csr S x S, R S x "
+                         f"{rows.shape[1]}), epsilon={self.gain_tolerance:g}, "
+                         f"max_iter={MAX_ITERATIONS}")
+        self.stopping_rule = "span(Tv - v) < epsilon, min(Tv - v) returned; |gain error| < eps"
+        self.rvi = mdptoolbox.mdp.RelativeValueIteration(
+            [m.transitions[rows[:, a]] for a in range(rows.shape[1])], -m.costs[rows],
+            epsilon=self.gain_tolerance, max_iter=MAX_ITERATIONS)
+
+    def action_rows(self) -> np.ndarray:
+        """states x actions: the candidate row at each position of the state's list, its
+        first candidate where the list is shorter (actions = the longest list)."""
+        m = self.model
+        counts = np.diff(m.candidate_start)
+        positions = np.arange(counts.max())[None, :]
+        positions = np.where(positions < counts[:, None], positions, 0)
+        return m.candidate_rows[m.candidate_start[:-1, None] + positions]
+
+    def solve(self):
+        self.rvi.run()
+        self.iterations = int(self.rvi.iter)
+        if self.iterations >= MAX_ITERATIONS:
+            raise RuntimeError(f"mdptoolbox RVI: no convergence in {MAX_ITERATIONS} iterations")
+        self.error_bound = self.gain_tolerance
+
+    def results(self):
+        gain = -float(self.rvi.average_reward)
+        rows = self.action_rows()
+        chosen = rows[np.arange(self.model.state_count), np.array(self.rvi.policy)]
+        return np.full(self.model.state_count, gain), chosen
+
+
+class MdpToolboxRVIPatched(MdpToolboxRVI):
+    """mdptoolbox-rvi with the library's input validation (mdptoolbox.util.check) replaced
+    by the same checks on the stored entries only: square, entries >= 0, row sums within
+    10 machine epsilons of 1 (the library's own tolerance).
+
+    With scipy 1.17, pymdptoolbox 4.0b3's check evaluates `P >= 0` on each sparse P,
+    which scipy computes through a dense S x S array (about 26 bytes per state pair: 2.8
+    GB at 10,404 states, 43 GB at 40,804), so the documented call cannot build large
+    models. The solver itself is untouched.
+    """
+
+    name = "mdptoolbox-rvi-patched"
+
+    def build(self):
+        import mdptoolbox.util
+
+        mdptoolbox.util.check = check_sparse_mdp
+        super().build()
+        self.settings += "; util.check replaced by a check of the stored entries"
+
+
+def check_sparse_mdp(transitions, rewards) -> None:
+    """mdptoolbox.util.check's conditions on a list of sparse matrices in O(entries)."""
+    for a, P in enumerate(transitions):
+        row_sums = np.asarray(P.sum(axis=1)).ravel()
+        if P.shape[0] != P.shape[1] or P.shape[0] != rewards.shape[0]:
+            raise ValueError(f"action {a}: P is {P.shape}, rewards {rewards.shape}")
+        if (P.data < 0).any() or np.abs(row_sums - 1).max() > 10 * np.spacing(1.0):
+            raise ValueError(f"action {a}: P is not row-stochastic")
+
+
 class NumpyVI(Peer):
     """Matrix-free Jacobi VI on the (xb, xl, x1, x2) grid (numpy_vi.py), from S3.4.
 
@@ -275,21 +362,33 @@ class MdpSolverMPI(Peer):
         return values, self.rows_from_positions(np.array(self.solver.getPolicy()))
 
 
-PEERS = {peer.name: peer for peer in (QuantEconMPI, StormpyVI, StormpyLRA, NumpyVI,
-                                       MdpSolverMPI)}
+PEERS = {peer.name: peer for peer in (QuantEconMPI, StormpyVI, StormpyLRA, MdpToolboxRVI,
+                                       MdpToolboxRVIPatched, NumpyVI, MdpSolverMPI)}
 
 
-def run(peer_name: str, model_dir: Path, output: Path) -> None:
-    """Load, build, solve and write the results of one peer."""
+def run(peer_name: str, model_dir: Path, output: Path,
+        gain_tolerance: float | None = None) -> None:
+    """Load, build, solve and write the results of one peer. `built.json` is written
+    once the build is done, so that a caller can tell a build from a solve that failed.
+    `gain_tolerance` sets the absolute gain tolerance of an average-cost peer that has one."""
     start = time.perf_counter()
     peer = PEERS[peer_name](model_dir)
+    if gain_tolerance is not None:
+        if getattr(peer, "gain_tolerance", None) is None:
+            raise ValueError(f"--gain-tolerance: {peer_name} has no gain tolerance")
+        if not 0 < gain_tolerance < float("inf"):
+            raise ValueError(f"--gain-tolerance {gain_tolerance}: must be positive and finite")
+        peer.gain_tolerance = gain_tolerance
     loaded = time.perf_counter()
     peer.build()
     built = time.perf_counter()
+    output.mkdir(parents=True, exist_ok=True)
+    (output / "built.json").write_text(json.dumps(
+        {"loadSeconds": loaded - start, "buildSeconds": built - loaded}) + "\n")
+    solve_start = time.perf_counter()
     peer.solve()
     solved = time.perf_counter()
     values, choice_rows = peer.results()
-    output.mkdir(parents=True, exist_ok=True)
     np.ascontiguousarray(values, dtype="<f8").tofile(output / "values.float64")
     np.ascontiguousarray(choice_rows, dtype="<i4").tofile(output / "choice_rows.int32")
     summary = {
@@ -298,7 +397,7 @@ def run(peer_name: str, model_dir: Path, output: Path) -> None:
         "stoppingRule": peer.stopping_rule,
         "loadSeconds": loaded - start,
         "buildSeconds": built - loaded,
-        "solveSeconds": solved - built,
+        "solveSeconds": solved - solve_start,
         "iterations": peer.iterations,
         "errorBound": peer.error_bound,
     }
@@ -311,8 +410,10 @@ def main() -> None:
     parser.add_argument("peer", choices=sorted(PEERS))
     parser.add_argument("--model", type=Path, required=True, help="exported model directory")
     parser.add_argument("--output", type=Path, required=True, help="result directory")
+    parser.add_argument("--gain-tolerance", type=float,
+                        help="absolute gain tolerance of mdptoolbox-rvi(-patched)")
     args = parser.parse_args()
-    run(args.peer, args.model, args.output)
+    run(args.peer, args.model, args.output, args.gain_tolerance)
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ import numpy_vi
 import peers
 
 TOLERANCE = 1e-8
+AVERAGE_COST_PEERS = ("stormpy-lra", "mdptoolbox-rvi", "mdptoolbox-rvi-patched")
 
 
 def small_parameters(buffer=4, cloud_buffer=3):
@@ -133,7 +134,7 @@ class SolverTest(unittest.TestCase):
         with tempfile.TemporaryDirectory() as directory:
             model_dir = Path(directory) / "model"
             mdp_format.write_model(model_dir, exported.meta, mdp_format.model_arrays(exported))
-            for name in (name for name in peers.PEERS if name != "stormpy-lra"):
+            for name in (name for name in peers.PEERS if name not in AVERAGE_COST_PEERS):
                 with self.subTest(peer=name):
                     output = Path(directory) / name
                     peers.run(name, model_dir, output)
@@ -145,31 +146,70 @@ class SolverTest(unittest.TestCase):
 
 
     def test_storm_lra_gain(self):
-        """Storm's LRA gain against average-cost policy iteration written here with scipy
-        (evaluation: (I - P) h + g 1 = c with h(0) = 0, column 0 replaced by ones)."""
-        model, n = self.model, self.model.state_count
-        positions = np.zeros(n, dtype=np.int64)
-        for _ in range(100):
-            rows = model.candidate_rows[model.candidate_start[:-1] + positions]
-            system = (sp.identity(n, format="csr") - model.transitions[rows]).tolil()
-            system[:, 0] = 1.0
-            solution = spla.spsolve(system.tocsc(), model.costs[rows])
-            gain, h = solution[0], np.concatenate([[0.0], solution[1:]])
-            W = model.costs + model.transitions @ h
-            improved = positions.copy()
-            for x, candidates in enumerate(candidate_lists(model)):
-                if W[candidates].min() < W[candidates][positions[x]] - 1e-12:
-                    improved[x] = int(np.argmin(W[candidates]))
-            if np.array_equal(improved, positions):
-                break
-            positions = improved
+        """Storm's LRA gain against average-cost policy iteration written here with scipy."""
+        gain, _ = exact_average_cost(self.model)
         with tempfile.TemporaryDirectory() as directory:
             model_dir = Path(directory) / "model"
-            mdp_format.write_model(model_dir, model.meta, mdp_format.model_arrays(model))
+            mdp_format.write_model(model_dir, self.model.meta, mdp_format.model_arrays(self.model))
             peers.run("stormpy-lra", model_dir, Path(directory) / "lra")
             values = np.fromfile(Path(directory) / "lra" / "values.float64")
         # Storm stops on its default LRA criterion (about 1e-6 relative).
         np.testing.assert_allclose(values, gain, rtol=1e-5)
+
+    def test_mdptoolbox_rvi_on_a_permuted_export(self):
+        """Both mdptoolbox peers: the gain within their epsilon of policy iteration's, and
+        every chosen row optimal in the average-cost Bellman equation (ties within 1e-6)."""
+        gain, W = exact_average_cost(self.model)
+        exported = permuted(self.model, seed=11)
+        row_map = build_reference_model.flat_index(exported.row_coordinates,
+                                                   small_parameters().shape)
+        epsilon = 1e-9
+        with tempfile.TemporaryDirectory() as directory:
+            model_dir = Path(directory) / "model"
+            mdp_format.write_model(model_dir, exported.meta, mdp_format.model_arrays(exported))
+            for name in ("mdptoolbox-rvi", "mdptoolbox-rvi-patched"):
+                with self.subTest(peer=name):
+                    output = Path(directory) / name
+                    peers.run(name, model_dir, output, gain_tolerance=epsilon)
+                    values = np.fromfile(output / "values.float64")
+                    rows = np.fromfile(output / "choice_rows.int32", dtype="<i4")
+                    self.assertLessEqual(np.abs(values - gain).max(), epsilon)
+                    best = [W[row_map[c]].min() for c in candidate_lists(exported)]
+                    np.testing.assert_allclose(W[row_map[rows]], best, rtol=0, atol=1e-6)
+
+    def test_mdptoolbox_action_rows_repeat_the_first_candidate(self):
+        with tempfile.TemporaryDirectory() as directory:
+            model_dir = Path(directory) / "model"
+            mdp_format.write_model(model_dir, self.model.meta, mdp_format.model_arrays(self.model))
+            rows = peers.MdpToolboxRVI(model_dir).action_rows()
+        lists = candidate_lists(self.model)
+        self.assertEqual(rows.shape, (self.model.state_count, 4))
+        for x, candidates in enumerate(lists):
+            padding = [candidates[0]] * (4 - len(candidates))
+            self.assertEqual(rows[x].tolist(), candidates.tolist() + padding)
+        self.assertEqual(min(len(c) for c in lists), 1)  # states with padding exist
+
+
+def exact_average_cost(model: mdp_format.Model):
+    """(g*, W) by average-cost policy iteration with exact (LU) evaluation:
+    (I - P) h + g 1 = c with h(0) = 0 (column 0 replaced by ones); W = c + P h."""
+    n = model.state_count
+    positions = np.zeros(n, dtype=np.int64)
+    for _ in range(100):
+        rows = model.candidate_rows[model.candidate_start[:-1] + positions]
+        system = (sp.identity(n, format="csr") - model.transitions[rows]).tolil()
+        system[:, 0] = 1.0
+        solution = spla.spsolve(system.tocsc(), model.costs[rows])
+        gain, h = solution[0], np.concatenate([[0.0], solution[1:]])
+        W = model.costs + model.transitions @ h
+        improved = positions.copy()
+        for x, candidates in enumerate(candidate_lists(model)):
+            if W[candidates].min() < W[candidates][positions[x]] - 1e-12:
+                improved[x] = int(np.argmin(W[candidates]))
+        if np.array_equal(improved, positions):
+            return gain, W
+        positions = improved
+    raise AssertionError("average-cost policy iteration did not converge")
 
 
 class HarnessTest(unittest.TestCase):

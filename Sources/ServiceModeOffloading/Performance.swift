@@ -39,6 +39,20 @@ public struct DelayFigures: Sendable, Equatable {
   public let status: SolverStatus
   /// Why a figure is not a finite delay (empty for an ordinary policy).
   public let warnings: [AssumptionWarning]
+  /// Bounds on the error of L, P_block and T from the computed stationary law (sparse-LU
+  /// method only, nil otherwise; docs/average-cost.md §4).
+  public let errorBounds: DelayErrorBounds?
+}
+
+/// First-order bounds on the error of the exact delay figures from the stationary solve:
+/// `|L̃ − L| <= meanJobs`, `|P̃_block − P_block| <= blockingProbability`, and for
+/// T = L / (λ (1 − P_block)) the largest change of T over those two intervals
+/// (`meanDelay`; +∞ when the interval of P_block reaches 1, where T is unbounded). Docs:
+/// docs/average-cost.md §4.
+public struct DelayErrorBounds: Sendable, Equatable {
+  public let meanJobs: Double
+  public let blockingProbability: Double
+  public let meanDelay: Double
 }
 
 extension ServiceModeModel {
@@ -47,16 +61,29 @@ extension ServiceModeModel {
   /// The process lives on post-decision states; its uniformized transition matrix is
   /// `M = P R_π` (event, then the policy's immediate assignments), built only on the states
   /// reachable from the empty state and solved for `π M = π, Σ π = 1` by the core
-  /// (`method`: by default one sparse LU, whose residual `‖π M − π‖₁` is reported;
+  /// (`method`: by default one sparse LU, whose residual `‖π M − π‖₁` is reported, with
+  /// first-order bounds on the errors of L, P_block and T, `errorBounds`;
   /// docs/average-cost.md §4).
   /// - Throws: `ChainError` if the reachable chain has several recurrent classes.
-  /// - Complexity: O(states) to build the chain, plus the stationary solve.
+  /// - Complexity: O(states) to build the chain, plus the stationary solve (and, for the
+  ///   bounds, two more solves with its factors).
   public func delay(of policy: ServiceModePolicy, method: StationaryMethod = .sparseLU)
     throws(ChainError) -> DelayFigures
   {
     precondition(policy.stateSpace == stateSpace, "the policy belongs to another state space")
     let (chain, states) = postDecisionChain(of: policy)
-    let stationary = try chain.stationaryDistribution(method: method)
+    let stationary: StationaryDistribution
+    var errorBounds: DelayErrorBounds?
+    if method == .sparseLU {
+      let jobs = states.map { Double(stateSpace.state(at: Int($0)).jobCount) }
+      let full = states.map { stateSpace.state(at: Int($0)).baseQueue == stateSpace.bufferLimit }
+      let (law, averages) = try chain.longRunAverages(of: [jobs, full.map { $0 ? 1 : 0 }])
+      stationary = law
+      errorBounds = Self.delayErrorBounds(
+        meanJobs: averages[0], blocking: averages[1], arrivalRate: parameters.arrivalRate)
+    } else {
+      stationary = try chain.stationaryDistribution(method: method)
+    }
     var meanJobs = 0.0
     var blocked = 0.0
     var sm1Busy = 0.0
@@ -83,14 +110,39 @@ extension ServiceModeModel {
       return DelayFigures(
         meanDelay: .infinity, meanJobs: meanJobs, blockingProbability: blocked,
         effectiveArrivalRate: 0, sm1Share: 0, sm2Share: 0, reachableStates: states.count,
-        residual: stationary.residual, status: stationary.status, warnings: [warning])
+        residual: stationary.residual, status: stationary.status, warnings: [warning],
+        errorBounds: errorBounds)
     }
     return DelayFigures(
       meanDelay: meanJobs / admitted, meanJobs: meanJobs, blockingProbability: blocked,
       effectiveArrivalRate: admitted, sm1Share: parameters.sm1CloudRate * sm1Busy / admitted,
       sm2Share: parameters.sm2LocalRate * sm2Moving / admitted,
       reachableStates: states.count, residual: stationary.residual, status: stationary.status,
-      warnings: [])
+      warnings: [], errorBounds: errorBounds)
+  }
+
+  /// `DelayErrorBounds` from the averages L and P_block with their bounds: T over the box
+  /// `[L ± b_L] × [P_block ± b_B]` is monotone in each coordinate, so its extremes are at
+  /// corners.
+  static func delayErrorBounds(
+    meanJobs: (value: Double, errorBound: Double),
+    blocking: (value: Double, errorBound: Double), arrivalRate: Double
+  ) -> DelayErrorBounds {
+    let delay = { (jobs: Double, blocked: Double) in jobs / (arrivalRate * (1 - blocked)) }
+    let center = delay(meanJobs.value, blocking.value)
+    let highBlocking = blocking.value + blocking.errorBound
+    let worst =
+      highBlocking >= 1
+      ? Double.infinity
+      : max(
+        abs(delay(meanJobs.value + meanJobs.errorBound, highBlocking) - center),
+        abs(
+          center
+            - delay(
+              max(0, meanJobs.value - meanJobs.errorBound),
+              max(0, blocking.value - blocking.errorBound))))
+    return DelayErrorBounds(
+      meanJobs: meanJobs.errorBound, blockingProbability: blocking.errorBound, meanDelay: worst)
   }
 
   /// `M = P R_π` on the post-decision states reachable from the empty state, renumbered in

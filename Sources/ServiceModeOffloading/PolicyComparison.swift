@@ -34,20 +34,41 @@ public enum PolicyComparison {
 
   /// The figures of, in order: the optimal policy under each of `criteria` (named by
   /// `optimalName`), Offload-Only, Non-Idling, then `extra`.
+  ///
+  /// The rows are independent (each optimal solve starts from its own criterion's start),
+  /// so up to `threads` of them are computed at once, in row order; the result does not
+  /// depend on `threads`.
   /// - Parameters:
   ///   - solver: its iteration limit, and its tolerance if set explicitly, are used for
   ///     every criterion (otherwise each criterion's default tolerance).
   ///   - criteria: default both, discounted first.
-  /// - Throws: `ChainError` if a policy's reachable chain has several recurrent classes.
+  ///   - threads: rows computed in parallel (>= 1).
+  /// - Throws: the first (in row order) `ChainError`: a policy's reachable chain has
+  ///   several recurrent classes.
   /// - Complexity: `criteria.count` solves and `criteria.count + 2 + extra.count`
   ///   stationary solves.
   public static func evaluate(
     _ model: ServiceModeModel, solver: ServiceModeSolver,
     criteria: [OptimalityCriterion] = [.discounted, .average],
-    extra: [(name: String, policy: ServiceModePolicy)] = []
+    extra: [(name: String, policy: ServiceModePolicy)] = [], threads: Int = 1
   ) throws(ChainError) -> [PolicyDelay] {
-    let solutions = criteria.map { solve(model, solver: solver, criterion: $0, from: nil) }
-    return try rows(model, solutions: solutions, extra: extra)
+    let fixed = fixedPolicies(model.stateSpace) + extra
+    let results = concurrentMap(criteria.count + fixed.count, threads: threads) {
+      index -> Result<PolicyDelay, ChainError> in
+      do throws(ChainError) {
+        if index < criteria.count {
+          let solution = solve(model, solver: solver, criterion: criteria[index], from: nil)
+          return .success(try row(model, solution: solution))
+        }
+        let (name, policy) = fixed[index - criteria.count]
+        return .success(try row(model, name: name, policy: policy))
+      } catch {
+        return .failure(error)
+      }
+    }
+    var rows: [PolicyDelay] = []
+    for result in results { rows.append(try result.get()) }
+    return rows
   }
 
   /// `evaluate` for every model on up to `threads` threads, warm-starting the optimal-policy
@@ -135,23 +156,35 @@ public enum PolicyComparison {
     extra: [(name: String, policy: ServiceModePolicy)]
   ) throws(ChainError) -> [PolicyDelay] {
     var rows: [PolicyDelay] = []
-    for solution in solutions {
-      rows.append(
-        PolicyDelay(
-          name: optimalName(solution.criterion), figures: try model.delay(of: solution.policy),
-          solverStatus: solution.status, solverIterations: solution.iterations,
-          thresholds: solution.policy.thresholds))
-    }
-    let space = model.stateSpace
-    let fixed: [(name: String, policy: ServiceModePolicy)] = [
-      ("offload-only", .offloadOnly(space)), ("non-idling", .nonIdling(space)),
-    ]
-    for (name, policy) in fixed + extra {
-      rows.append(
-        PolicyDelay(
-          name: name, figures: try model.delay(of: policy), solverStatus: nil,
-          solverIterations: nil))
+    for solution in solutions { rows.append(try row(model, solution: solution)) }
+    for (name, policy) in fixedPolicies(model.stateSpace) + extra {
+      rows.append(try row(model, name: name, policy: policy))
     }
     return rows
+  }
+
+  /// The baselines every comparison reports, after the optimal policies.
+  private static func fixedPolicies(_ space: ServiceModeStateSpace)
+    -> [(name: String, policy: ServiceModePolicy)]
+  {
+    [("offload-only", .offloadOnly(space)), ("non-idling", .nonIdling(space))]
+  }
+
+  /// The row of an optimal solution.
+  private static func row(_ model: ServiceModeModel, solution: ServiceModeSolution)
+    throws(ChainError) -> PolicyDelay
+  {
+    PolicyDelay(
+      name: optimalName(solution.criterion), figures: try model.delay(of: solution.policy),
+      solverStatus: solution.status, solverIterations: solution.iterations,
+      thresholds: solution.policy.thresholds)
+  }
+
+  /// The row of a fixed policy.
+  private static func row(_ model: ServiceModeModel, name: String, policy: ServiceModePolicy)
+    throws(ChainError) -> PolicyDelay
+  {
+    PolicyDelay(
+      name: name, figures: try model.delay(of: policy), solverStatus: nil, solverIterations: nil)
   }
 }

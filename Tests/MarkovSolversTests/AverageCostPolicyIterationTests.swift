@@ -35,6 +35,22 @@ struct AverageCostPolicyIterationTests {
     #expect(abs(solution.bias[1] - 1) <= 1e-15)
   }
 
+  /// State 0 transient (0 → 1 → 2, 2 → 1 or 2 with probability 1/2 each), costs (4, 1, 3).
+  /// By hand: g = 7/3; with h(0) = 0, row 0 gives h(1) = g − 4 = −5/3 and row 1 gives
+  /// h(2) = h(1) + g − 1 = −1/3. The solver pins a recurrent state internally and still
+  /// reports h(referenceState = 0) = 0.
+  @Test func transientReferenceState() throws {
+    let successors: [[(Int, Double)]] = [[(1, 1)], [(2, 1)], [(1, 0.5), (2, 0.5)]]
+    let costs: [Double] = [4, 1, 3]
+    let process = try DecisionProcess(stateCount: 3) { state in
+      [Choice(cost: costs[state], transitions: successors[state])]
+    }
+    let solution = AverageCostPolicyIteration(tolerance: .absolute(1e-13)).solve(process)
+    #expect(solution.status == .converged)
+    #expect(abs(solution.gain - 7.0 / 3) <= 1e-13)
+    #expect(maxAbsDifference(solution.bias, [0, -5.0 / 3, -1.0 / 3]) <= 1e-14)
+  }
+
   /// Two absorbing states with costs 1 and 3 (a multichain model: g* is 1 from state 0 and
   /// 3 from state 1). Policy iteration must say so; its bracket still holds in every state.
   @Test func multichainModelIsReported() throws {

@@ -166,7 +166,10 @@ struct BatchCommandTests {
     (["--method", "roots", "--rate-rule", "frozen"], "use the truncated solver"),
     (["--method", "roots", "--capacity", "20"], "use the truncated solver"),
     (["--max-terms", "0"], "--max-terms: invalid value 0"),
-    (["--distribution-csv", "/nonexistent-folder/x.csv"], "--distribution-csv: cannot write"),
+    (
+      ["--distribution-csv", "/nonexistent-folder/x.csv"],
+      "invalid value '/nonexistent-folder/x.csv' for --distribution-csv: the folder"
+    ),
   ])
   func solveErrors(arguments: [String], message: String) throws {
     let result = try runOffload(["batch", "solve"] + arguments)

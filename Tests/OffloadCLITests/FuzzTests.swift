@@ -116,13 +116,11 @@ struct FuzzTests {
     }
   }
 
-  /// Findings in the CLI layer that issue 14 lists and the CLI's output rework fixes; they
-  /// are recorded as known issues (listed in the test report, not failing it) until then.
-  /// Remove an entry when its fix lands, so that the finding fails the test again.
-  static let knownCLIFindings: [(command: String, problem: String)] = [
-    // Results printed with print(): a failed write (a full disk) is not detected.
-    ("offload ", "could not be written")
-  ]
+  /// Findings in the CLI layer that are known and being fixed, as (command prefix, symptom);
+  /// they are recorded as known issues (listed in the test report, not failing it) until
+  /// then. Remove an entry when its fix lands, so that the finding fails the test again.
+  /// None at present: the findings of issue 14 are fixed.
+  static let knownCLIFindings: [(command: String, problem: String)] = []
 
   /// The fuzz finding under `ulimit -v`: the memory guard compared with physical memory, so
   /// a model too large for the process's address space aborted on a failed allocation. It

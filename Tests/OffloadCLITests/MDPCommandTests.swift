@@ -5,22 +5,7 @@ import Testing
 @Suite("offload mdp solve, evaluate and stationary")
 struct MDPCommandTests {
   /// A scratch folder for one test.
-  private final class Folder {
-    let url: URL
-    init() throws {
-      url = FileManager.default.temporaryDirectory.appendingPathComponent(
-        "mdp-\(UUID().uuidString)")
-      try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    }
-    deinit { try? FileManager.default.removeItem(at: url) }
-    func path(_ name: String) -> String { url.appendingPathComponent(name).path }
-    func write(_ text: String, _ name: String) throws {
-      try Data(text.utf8).write(to: url.appendingPathComponent(name))
-    }
-    func write<T>(_ values: [T], _ name: String) throws {
-      try values.withUnsafeBytes { Data($0) }.write(to: url.appendingPathComponent(name))
-    }
-  }
+  private typealias Folder = ScratchFolder
 
   /// The three-state MDP of docs/model-format.md §2.2 with costs (by Storm's rule)
   /// c(0,0) = 1, c(0,1) = 1 + 0.5 · 10 = 6, c(1,0) = 0, c(2,0) = 4 + 0.75 · 2 = 5.5.
@@ -44,7 +29,7 @@ struct MDPCommandTests {
   /// V2 = (5.5 + 0.9 · 0.75 · 10)/(1 − 0.9 · 0.25) = 12.25/0.775.
   @Test(arguments: [false, true])
   func solveMatchesHandWorkedValues(storm: Bool) throws {
-    let folder = try Folder()
+    let folder = try Folder(prefix: "mdp")
     let document = try json([
       "mdp", "solve", "--prism", try threeState(folder, storm: storm), "--discount", "0.9",
       "--tolerance", "1e-10", "--tolerance-mode", "absolute", "--format", "json",
@@ -73,7 +58,7 @@ struct MDPCommandTests {
     ("automatic", "policy-iteration"), ("relative-value-iteration", "relative-value-iteration"),
   ])
   func averageCriterionBracketsTheGain(method: String, resolved: String) throws {
-    let folder = try Folder()
+    let folder = try Folder(prefix: "mdp")
     let document = try json([
       "mdp", "solve", "--prism", try threeState(folder), "--criterion", "average", "--method",
       method, "--format", "json",
@@ -90,7 +75,7 @@ struct MDPCommandTests {
   /// no single gain exists. The solve exits 2 with status `multichain`, the error line
   /// says so, and the printed bracket still holds in both states.
   @Test func multichainModelExitsTwoNamingIt() throws {
-    let folder = try Folder()
+    let folder = try Folder(prefix: "mdp")
     try folder.write("2 2 2\n0 0 0 1\n1 0 1 1\n", "m.tra")
     try folder.write("2 2\n0 1\n1 3\n", "m.srew")
     let result = try runOffload([
@@ -109,7 +94,7 @@ struct MDPCommandTests {
   /// Policy "go" in state 0, by hand: V1 = 0.9 V0, V2 = (5.5 + 0.675 V0)/0.775,
   /// V0 = 6 + 0.45 V1 + 0.45 V2, so V0 (1 − 0.405 − 0.45 · 0.675/0.775) = 6 + 0.45 · 5.5/0.775.
   @Test func evaluateReadsAPolicyFile() throws {
-    let folder = try Folder()
+    let folder = try Folder(prefix: "mdp")
     try folder.write("state,action\n0,1\n1,0\n2,0\n", "policy.csv")
     let document = try json([
       "mdp", "evaluate", "--prism", try threeState(folder), "--policy", folder.path("policy.csv"),
@@ -130,7 +115,7 @@ struct MDPCommandTests {
   /// (1/2 each), 1 → 0, 2 → {2: 1/4, 0: 3/4} has π = (6, 3, 4)/13, so with costs
   /// (6, 0, 5.5) the gain is (36 + 22)/13 = 58/13.
   @Test func evaluateUnderTheAverageCriterion() throws {
-    let folder = try Folder()
+    let folder = try Folder(prefix: "mdp")
     try folder.write("state,action\n0,1\n1,0\n2,0\n", "policy.csv")
     let document = try json([
       "mdp", "evaluate", "--prism", try threeState(folder), "--policy", folder.path("policy.csv"),
@@ -145,7 +130,7 @@ struct MDPCommandTests {
   }
 
   @Test func chainWithTwoRecurrentClassesExits64() throws {
-    let folder = try Folder()
+    let folder = try Folder(prefix: "mdp")
     try folder.write("dtmc\n0 0 1\n1 1 1\n", "two.tra")
     let result = try runOffload(["mdp", "stationary", "--prism", folder.path("two")])
     #expect(result.exitCode == 64)
@@ -153,7 +138,7 @@ struct MDPCommandTests {
   }
 
   @Test func badPolicyFileExits64() throws {
-    let folder = try Folder()
+    let folder = try Folder(prefix: "mdp")
     try folder.write("state,action\n0,5\n1,0\n2,0\n", "policy.csv")
     let result = try runOffload([
       "mdp", "evaluate", "--prism", try threeState(folder), "--policy", folder.path("policy.csv"),
@@ -168,7 +153,7 @@ struct MDPCommandTests {
   /// π of P = [[0.5, 0.5], [0.2, 0.8]] is (2/7, 5/7); with costs (1, 3) the long-run
   /// average cost is 2/7 + 15/7 = 17/7.
   @Test func stationaryOfADTMCWithCosts() throws {
-    let folder = try Folder()
+    let folder = try Folder(prefix: "mdp")
     try folder.write("dtmc\n0 0 0.5\n0 1 0.5\n1 0 0.2\n1 1 0.8\n", "c.tra")
     try folder.write("0 1\n1 3\n", "c.srew")
     let document = try json(["mdp", "stationary", "--prism", folder.path("c"), "--format", "json"])
@@ -180,7 +165,7 @@ struct MDPCommandTests {
 
   /// A CTMC with rates 0 → 1: 2 and 1 → 0: 3 has π = (3/5, 2/5) (balance 2 π0 = 3 π1).
   @Test func stationaryOfACTMCInPrismsVariant() throws {
-    let folder = try Folder()
+    let folder = try Folder(prefix: "mdp")
     try folder.write("2 2\n0 1 2\n1 0 3\n", "c.tra")
     let document = try json([
       "mdp", "stationary", "--prism", folder.path("c"), "--prism-type", "ctmc", "--format", "json",
@@ -192,7 +177,7 @@ struct MDPCommandTests {
   /// A continuous-time choice-form model directory: V(x) = (c(x) + Σ q V(x'))/(β + q(x));
   /// with β = 1: V0 = (2 + V1)/2, V1 = 3 V0/4, so V0 = 1.6 and V1 = 1.2.
   @Test func continuousTimeModelDirectory() throws {
-    let folder = try Folder()
+    let folder = try Folder(prefix: "mdp")
     try folder.write(
       """
       {"format": "offloadlab-mdp-v2", "kind": "mdp", "form": "choice", "time": "continuous",
@@ -214,7 +199,7 @@ struct MDPCommandTests {
   }
 
   @Test func badFileExits64NamingFileLineAndValue() throws {
-    let folder = try Folder()
+    let folder = try Folder(prefix: "mdp")
     try folder.write("mdp\n0 0 0 0.5\n0 0 1 0.4\n1 0 0 1\n", "bad.tra")
     let result = try runOffload([
       "mdp", "solve", "--prism", folder.path("bad"), "--discount", "0.9",
@@ -226,7 +211,7 @@ struct MDPCommandTests {
   }
 
   @Test func missingOrMisplacedDiscountExits64() throws {
-    let folder = try Folder()
+    let folder = try Folder(prefix: "mdp")
     let prefix = try threeState(folder)
     let missing = try runOffload(["mdp", "solve", "--prism", prefix])
     #expect(missing.exitCode == 64)
@@ -241,7 +226,7 @@ struct MDPCommandTests {
   }
 
   @Test func notConvergedExits2WithTheResult() throws {
-    let folder = try Folder()
+    let folder = try Folder(prefix: "mdp")
     let result = try runOffload([
       "mdp", "solve", "--prism", try threeState(folder), "--discount", "0.9", "--method",
       "value-iteration", "--max-iterations", "2", "--format", "json",

@@ -32,6 +32,31 @@ struct ExactDelayTests {
     }
   }
 
+  /// The error bounds of the sparse-LU figures hold against GTH (dense, subtraction-free:
+  /// an independent method accurate to a few ulps), at a high load where the chain is
+  /// nearly decomposable, and they are small.
+  @Test(arguments: [0.6, 0.95])
+  func errorBoundsHoldAgainstGTH(load: Double) throws {
+    let model = try ServiceModeModel(
+      parameters: ServiceModeParameters(load: load, cloudSpeedup: 5, localFraction: 0.6),
+      bufferLimit: 14)
+    for (name, policy) in try policies(model) {
+      let lu = try model.delay(of: policy)
+      let gth = try model.delay(of: policy, method: .gth)
+      let bounds = try #require(lu.errorBounds, "\(name)")
+      #expect(gth.errorBounds == nil)
+      // GTH's own error: a few ulps of each figure.
+      let slack = 64 * Double.ulpOfOne
+      #expect(abs(lu.meanJobs - gth.meanJobs) <= bounds.meanJobs + slack * gth.meanJobs, "\(name)")
+      #expect(
+        abs(lu.blockingProbability - gth.blockingProbability)
+          <= bounds.blockingProbability + slack * gth.blockingProbability, "\(name)")
+      let delayBound = bounds.meanDelay
+      #expect(abs(lu.meanDelay - gth.meanDelay) <= delayBound + slack * gth.meanDelay, "\(name)")
+      #expect(bounds.meanJobs <= 1e-10 * max(1, lu.meanJobs) && delayBound <= 1e-10 * lu.meanDelay)
+    }
+  }
+
   @Test func exactDelayLiesInsideTheSimulationConfidenceInterval() throws {
     // (b) at B = 8, B2 = 6: rho = 0.8, so arrivals are lost and SM2 completions blocked
     // often enough to exercise the truncation.

@@ -15,10 +15,13 @@ struct PolicyComparisonTests {
     let parallel = try PolicyComparison.sweep(models, solver: .default, threads: 3)
     #expect(serial.map { $0.map(\.figures) } == parallel.map { $0.map(\.figures) })
     #expect(serial[0].map(\.name) == ["optimal", "optimal-average", "offload-only", "non-idling"])
-    // Row by row the same as evaluating each model alone, in model order.
+    // Row by row the same as evaluating each model alone, with its rows in parallel or not.
     for (model, rows) in zip(models, parallel) {
-      let alone = try PolicyComparison.evaluate(model, solver: .default)
-      #expect(alone.map(\.figures) == rows.map(\.figures))
+      for threads in [1, 4] {
+        let alone = try PolicyComparison.evaluate(model, solver: .default, threads: threads)
+        #expect(alone.map(\.figures) == rows.map(\.figures))
+        #expect(alone.map(\.name) == rows.map(\.name))
+      }
     }
   }
 

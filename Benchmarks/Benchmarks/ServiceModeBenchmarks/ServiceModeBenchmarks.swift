@@ -94,22 +94,65 @@ let benchmarks: @Sendable () -> Void = {
     }
   }
 
-  // Relative value iteration with its default tolerance 1e-9 (S7.2).
-  for bufferLimit in [50, 100] {
-    Benchmark("ServiceModes.solve average B=\(bufferLimit)") { benchmark, model in
+  // Issue 13: the delay-optimal (average-cost) solve alone, as `offload modes bench
+  // --criterion average`: policy iteration with a sparse LU per policy, certified bracket
+  // 1e-9 relative (docs/average-cost.md §2), configuration (a) at rho = 0.95, the peer
+  // table's load (Benchmarks/peers/average.py).
+  for bufferLimit in [50, 100, 200] {
+    Benchmark(
+      "ServiceModes.solve average rho=0.95 B=\(bufferLimit)",
+      configuration: .init(maxIterations: bufferLimit >= 200 ? 2 : 10)
+    ) { benchmark, model in
       let solver = try ServiceModeSolver(criterion: .average)
       for _ in benchmark.scaledIterations {
         blackHole(solver.solve(model))
       }
     } setup: {
-      try configurationA(bufferLimit: bufferLimit)
+      try configurationA(bufferLimit: bufferLimit, load: 0.95)
+    }
+  }
+
+  // Issue 13's two wall-clock goals on two threads: `offload modes delay --buffer 200
+  // --load 0.9` (both optimal solves and four exact delays, goal 5 s) and the
+  // average-criterion Fig. 5 sweep (19 loads, B = 50, warm-start chains of 3, goal 2 s).
+  Benchmark(
+    "ServiceModes.delay all policies rho=0.9 B=200 jobs=2",
+    configuration: .init(maxDuration: .seconds(60), maxIterations: 2)
+  ) { (benchmark: Benchmark, model: ServiceModeModel) in
+    let solver = try ServiceModeSolver()
+    for _ in benchmark.scaledIterations {
+      blackHole(try PolicyComparison.evaluate(model, solver: solver, threads: 2))
+    }
+  } setup: {
+    try configurationA(bufferLimit: 200, load: 0.9)
+  }
+  Benchmark("ServiceModes.fig5 sweep average B=50 jobs=2 chain=3") {
+    (benchmark: Benchmark, models: [ServiceModeModel]) in
+    let solver = try ServiceModeSolver(criterion: .average)
+    for _ in benchmark.scaledIterations {
+      blackHole(
+        try PolicyComparison.sweep(
+          models, solver: solver, threads: 2, criteria: [.average], warmStartChain: 3))
+    }
+  } setup: {
+    try (1...19).map { step in
+      try ServiceModeModel(
+        parameters: ServiceModeParameters(
+          load: 0.05 * Double(step), cloudSpeedup: 5, localFraction: 0.6),
+        bufferLimit: 50)
     }
   }
 }
 
-/// Configuration (a) of spec S9 (placeholder values) truncated at B = B2 = `bufferLimit`.
-private func configurationA(bufferLimit: Int) throws -> ServiceModeModel {
-  try ServiceModeModel(parameters: PaperConfiguration.a.parameters, bufferLimit: bufferLimit)
+/// Configuration (a) of spec S9 (placeholder values) truncated at B = B2 = `bufferLimit`,
+/// at its own load (0.5) or `load`.
+private func configurationA(bufferLimit: Int, load: Double? = nil) throws -> ServiceModeModel {
+  var parameters = PaperConfiguration.a.parameters
+  if let load {
+    parameters = try ServiceModeParameters(
+      load: load, cloudSpeedup: parameters.cloudSpeedup, localFraction: parameters.localFraction)
+  }
+  return try ServiceModeModel(parameters: parameters, bufferLimit: bufferLimit)
 }
 
 /// `configurationA(bufferLimit:)` with its Non-Idling policy (spec S6).

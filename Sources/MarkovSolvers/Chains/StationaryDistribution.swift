@@ -26,11 +26,11 @@ public enum StationaryMethod: Sendable, Equatable {
   case gaussSeidel(tolerance: Double = 1e-12, maxIterations: Int = 100_000)
   /// GTH up to `denseLimit` recurrent states, Gauss–Seidel with default settings above.
   case automatic(denseLimit: Int = 1500)
-  /// A direct sparse solve: `π A = e_r` with A = `(I − P)` whose column r is replaced by
-  /// ones (the normalisation `Σ π = 1` in place of the r-th balance equation, which is
-  /// redundant), factored by `SparseLU` (KLU). Accurate to a residual of a few ulps per
-  /// state; cost that of the LU fill (about O(n^1.5) on 2-D queueing grids).
-  /// docs/average-cost.md §4.
+  /// A direct sparse solve on the recurrent class: `x (I − P̃) = e_r` with P̃ = P without
+  /// its column r (x(r) = 1 in place of the r-th balance equation, which is redundant), then
+  /// π = x / Σ x (`PinnedChainFactorization`, factored by `SparseLU`). Accurate to a
+  /// residual of a few ulps per state; cost that of the LU fill (about O(n^1.5) on 2-D
+  /// queueing grids). docs/average-cost.md §4.
   case sparseLU
 }
 
@@ -79,16 +79,7 @@ extension DiscreteTimeMarkovChain {
   public func stationaryDistribution(method: StationaryMethod = .automatic())
     throws(ChainError) -> StationaryDistribution
   {
-    guard stateCount > 0 else { throw .invalidModel(.dimensionMismatch("the chain has no states")) }
-    let classes = Reachability.bottomComponents(of: Array(0..<stateCount), in: transitions)
-    guard classes.count == 1 else {
-      throw .multipleRecurrentClasses(count: classes.count, representatives: classes.map { $0[0] })
-    }
-    let recurrent = classes[0]
-    let chain: DiscreteTimeMarkovChain
-    do {
-      chain = recurrent.count == stateCount ? self : try restricted(to: recurrent)
-    } catch { throw .invalidModel(error) }
+    let (chain, recurrent) = try onlyRecurrentClass()
     let resolved: StationaryMethod
     switch method {
     case .automatic(let denseLimit):
@@ -117,6 +108,87 @@ extension DiscreteTimeMarkovChain {
       probabilities: probabilities,
       residual: StationarySolvers.residual(probabilities, transitions),
       status: status, iterations: iterations, method: resolved)
+  }
+}
+
+extension DiscreteTimeMarkovChain {
+  /// The chain restricted to its only recurrent class, and that class's states in the
+  /// restricted chain's order (the chain itself when every state is recurrent).
+  /// - Throws: `ChainError` as `stationaryDistribution(method:)`.
+  /// - Complexity: O(n + nnz).
+  func onlyRecurrentClass() throws(ChainError) -> (chain: DiscreteTimeMarkovChain, states: [Int]) {
+    guard stateCount > 0 else { throw .invalidModel(.dimensionMismatch("the chain has no states")) }
+    let classes = Reachability.bottomComponents(of: Array(0..<stateCount), in: transitions)
+    guard classes.count == 1 else {
+      throw .multipleRecurrentClasses(count: classes.count, representatives: classes.map { $0[0] })
+    }
+    let recurrent = classes[0]
+    do {
+      return (recurrent.count == stateCount ? self : try restricted(to: recurrent), recurrent)
+    } catch { throw .invalidModel(error) }
+  }
+
+  /// Long-run averages `π f` of `functions` (each one value per state) with a bound on the
+  /// error of each, from one sparse LU of the recurrent class (`PinnedChainFactorization`).
+  ///
+  /// For the computed π̃ with residual row vector `r = π̃ (I − P)` and the relative values
+  /// h_f of f (`(I − P) h_f = f − π f`), `π̃ f − π f = r h_f` exactly, and `r 1 = 0`, so
+  ///
+  /// ```
+  /// |π̃ f − π f| <= ‖r‖₁ span(h_f) / 2  +  n ε Σ π̃ |f|
+  /// ```
+  ///
+  /// where the second term covers the round-off of the sum π̃ f. h_f is the computed
+  /// solution of its own system (residual at round-off level), so the bound holds to first
+  /// order in the (tiny) error of h_f. docs/average-cost.md §4.
+  /// - Throws: `ChainError` as `stationaryDistribution(method:)`; `.invalidModel` if the
+  ///   factorisation fails or a function has the wrong length or a non-finite entry.
+  /// - Complexity: one sparse LU of the recurrent class, then O(factor entries) per
+  ///   function.
+  public func longRunAverages(of functions: [[Double]]) throws(ChainError) -> (
+    stationary: StationaryDistribution, averages: [(value: Double, errorBound: Double)]
+  ) {
+    for (index, f) in functions.enumerated() {
+      guard f.count == stateCount, f.allSatisfy(\.isFinite) else {
+        throw .invalidModel(
+          .dimensionMismatch(
+            "function \(index) needs \(stateCount) finite values, got \(f.count) "
+              + "(\(f.filter { !$0.isFinite }.count) non-finite)"))
+      }
+    }
+    let (chain, recurrent) = try onlyRecurrentClass()
+    let pinned: PinnedChainFactorization
+    let restrictedLaw: (probabilities: [Double], residual: Double)
+    do {
+      pinned = try PinnedChainFactorization(chain.transitions, reference: 0)
+      restrictedLaw = try pinned.stationaryDistribution()
+    } catch {
+      throw .invalidModel(.dimensionMismatch("sparse LU of the recurrent class failed: \(error)"))
+    }
+    let pi = restrictedLaw.probabilities
+    let next = chain.transitions.transposedMultiply(pi)
+    let residualNorm = zip(pi, next).reduce(0) { $0 + abs($1.0 - $1.1) }
+    let n = Double(recurrent.count)
+    var averages: [(value: Double, errorBound: Double)] = []
+    for f in functions {
+      let local = recurrent.map { f[$0] }
+      let h: [Double]
+      do { h = try pinned.evaluate(costs: local).bias } catch {
+        throw .invalidModel(.dimensionMismatch("relative values of a function failed: \(error)"))
+      }
+      let span = (h.max() ?? 0) - (h.min() ?? 0)
+      let value = zip(pi, local).reduce(0) { $0 + $1.0 * $1.1 }
+      let magnitude = zip(pi, local).reduce(0) { $0 + $1.0 * abs($1.1) }
+      averages.append(
+        (value, residualNorm * span / 2 + n * Double.ulpOfOne * magnitude))
+    }
+    var probabilities = [Double](repeating: 0, count: stateCount)
+    for (position, state) in recurrent.enumerated() { probabilities[state] = pi[position] }
+    let stationary = StationaryDistribution(
+      probabilities: probabilities,
+      residual: StationarySolvers.residual(probabilities, transitions),
+      status: .converged, iterations: 0, method: .sparseLU)
+    return (stationary, averages)
   }
 }
 
@@ -223,15 +295,10 @@ enum StationarySolvers {
   /// the uniform vector so that the residual shows the failure.
   static func sparseLU(_ transitions: CSRMatrix) -> ([Double], SolverStatus) {
     let n = transitions.rowCount
-    var unit = [Double](repeating: 0, count: n)
-    unit[0] = 1
     do {
-      let system = AverageCostPolicyIteration.evaluationSystem(transitions, reference: 0)
-      var pi = try SparseLU(factoring: system).solveTransposed(unit).values
-      // Round-off may leave tiny negative entries on rarely visited states.
-      for j in 0..<n where pi[j] < 0 { pi[j] = 0 }
-      let total = pi.reduce(0, +)
-      return (pi.map { $0 / total }, .converged)
+      let (pi, _) = try PinnedChainFactorization(transitions, reference: 0)
+        .stationaryDistribution()
+      return (pi, .converged)
     } catch {
       return ([Double](repeating: 1 / Double(n), count: n), .iterationLimitReached)
     }

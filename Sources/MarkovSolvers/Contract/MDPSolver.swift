@@ -51,7 +51,7 @@ public struct MDPSolver: Sendable {
     /// Symmetric Gauss–Seidel pairs relaxing each evaluated h before an improvement step
     /// of average-cost policy iteration (0: classical policy iteration; 0...100;
     /// docs/average-cost.md §2).
-    public var relaxationSweeps = 2
+    public var relaxationSweeps = 60
 
     public init() {}
 

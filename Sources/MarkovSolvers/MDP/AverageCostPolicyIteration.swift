@@ -1,20 +1,23 @@
 import LinearKernels
 
 /// Policy iteration for the average-cost criterion of unichain models (Howard 1960;
-/// Puterman 2005, §8.6), each policy evaluated exactly by a sparse LU (`SparseLU`, KLU).
+/// Puterman 2005, §8.6), each policy evaluated exactly by a sparse LU
+/// (`PinnedChainFactorization`).
 ///
 /// ```
 /// evaluate:  (I − P_π) h + g 1 = c_π,  h(reference) = 0      (one sparse LU solve)
 /// improve:   π'(x) = argmin_{y∈R(x)} [ c(y) + Σ P(y,x') h(x') ]
 /// ```
 ///
-/// The evaluation system is `(I − P_π)` with its reference column replaced by ones (the
-/// unknown g takes the place of h(reference)); it is nonsingular exactly when P_π has one
-/// recurrent class. Each policy's recurrent classes are counted first (Tarjan, O(n + nnz)),
-/// so a policy with several classes is reported as `.multichain`, never answered silently.
+/// The evaluation system has a unique solution exactly when P_π has one recurrent class.
+/// Each policy's recurrent classes are counted first (Tarjan, O(n + nnz)), so a policy with
+/// several classes is reported as `.multichain`, never answered silently; otherwise the
+/// system is factored pinned at a recurrent state (the taboo matrix `I − P̃` and one
+/// Sherman–Morrison correction, no dense column) and h shifted to h(reference) = 0.
 ///
 /// When few actions changed, a policy is re-evaluated by GMRES on the previous factors
-/// (`SparseLU.solve(_:nearby:tolerance:maxSteps:)`) to a residual of 1/8 of the tolerance.
+/// (`PinnedChainFactorization.evaluate(costs:nearby:tolerance:maxSteps:)`) to a residual of
+/// 1/8 of the tolerance.
 /// Improvement runs `relaxationSweeps` symmetric Gauss–Seidel pairs on the evaluated h
 /// first (which carries a change of action along chains of rarely visited states in one
 /// iteration instead of one state per iteration), then keeps the current action unless
@@ -37,9 +40,9 @@ import LinearKernels
 /// `bias` is the last unichain evaluation (or 0) and the bracket is its Odoni bracket,
 /// still valid for every state.
 /// - Complexity: per iteration one sparse LU of an n × n matrix with `nnz(P_π) + n`
-///   entries (for 2-D queueing grids about O(n^1.5)), plus O(transitions + candidates) for
-///   the improvement; 3–5 iterations on the service-mode model from its discounted-optimal
-///   policy. See docs/average-cost.md §2.
+///   entries (for 2-D queueing grids about O(n^1.5)), plus O(relaxationSweeps ·
+///   transitions + candidates) for the improvement; 2–3 iterations on the service-mode model
+///   from its discounted-optimal policy. See docs/average-cost.md §2.
 public struct AverageCostPolicyIteration: Sendable {
   /// Stop condition on the certified bracket width `gainUpperBound − gainLowerBound`
   /// (precondition: > 0).
@@ -56,7 +59,7 @@ public struct AverageCostPolicyIteration: Sendable {
 
   public init(
     tolerance: Tolerance = .relative(1e-10), maxIterations: Int = 1_000,
-    referenceState: Int = 0, tieRule: TieRule = TieRule(), relaxationSweeps: Int = 2
+    referenceState: Int = 0, tieRule: TieRule = TieRule(), relaxationSweeps: Int = 60
   ) {
     self.tolerance = tolerance
     self.maxIterations = maxIterations
@@ -105,7 +108,7 @@ public struct AverageCostPolicyIteration: Sendable {
     var bias = [Double](repeating: 0, count: n)
     var image = bias
     var bracket = (lower: 0.0, upper: Double.infinity)
-    var factors: SparseLU?
+    var factors: PinnedChainFactorization?
     var iterations = 0
     var status = SolverStatus.iterationLimitReached
     while iterations < maxIterations {
@@ -204,85 +207,49 @@ public struct AverageCostPolicyIteration: Sendable {
   }
 
   /// h and g of `policy` by one sparse LU solve, or nil when P_π has several recurrent
-  /// classes (or the system is singular to working precision). When `factors` holds the
-  /// previous policy's LU, the system is first solved by GMRES preconditioned with it
-  /// (exact in m + 1 steps when m states changed action), to a residual of
-  /// `residualTarget`; otherwise, or if 20 steps do not reach it, it is factored anew and
-  /// `factors` replaced.
+  /// classes (or the system is singular to working precision). The system is pinned at a
+  /// recurrent state (`PinnedChainFactorization`: the previous pinned state if it is still
+  /// recurrent, else `referenceState` if recurrent, else the lowest recurrent state) and h
+  /// is then shifted to h(referenceState) = 0. When `factors` holds the previous policy's
+  /// LU, the system is first solved by GMRES preconditioned with it (exact in m + 1 steps
+  /// when m states changed action), to a residual of `residualTarget`; otherwise, or if
+  /// `krylovSteps` steps do not reach it, it is factored anew and `factors` replaced.
   private func evaluate(
-    _ process: DecisionProcess, policy: [Int], factors: inout SparseLU?, residualTarget: Double
+    _ process: DecisionProcess, policy: [Int], factors: inout PinnedChainFactorization?,
+    residualTarget: Double
   ) -> (bias: [Double], gain: Double, residual: Double)? {
     let chain = process.inducedChain(policy: policy).transitions
     let n = process.stateCount
-    guard Reachability.bottomComponents(of: Array(0..<n), in: chain).count == 1 else {
-      return nil
-    }
-    let system = Self.evaluationSystem(chain, reference: referenceState)
+    let classes = Reachability.bottomComponents(of: Array(0..<n), in: chain)
+    guard classes.count == 1 else { return nil }
+    var recurrent = [Bool](repeating: false, count: n)
+    for state in classes[0] { recurrent[state] = true }
     let costs = process.costs(policy: policy)
-    var solution = factors?.solve(
-      costs, nearby: system, tolerance: residualTarget, maxSteps: Self.krylovSteps)
-    if solution == nil {
+    var evaluation: (bias: [Double], gain: Double, residual: Double)?
+    if let previous = factors, recurrent[previous.reference] {
+      evaluation = previous.evaluate(
+        costs: costs, nearby: chain, tolerance: residualTarget, maxSteps: Self.krylovSteps)
+    }
+    if evaluation == nil {
+      let pinned =
+        factors.map(\.reference).flatMap { recurrent[$0] ? $0 : nil }
+        ?? (recurrent[referenceState] ? referenceState : classes[0].min() ?? referenceState)
       do {
-        let factored = try SparseLU(factoring: system)
-        solution = try factored.solve(costs)
+        let factored = try PinnedChainFactorization(chain, reference: pinned)
+        evaluation = try factored.evaluate(costs: costs)
         factors = factored
       } catch {
         return nil
       }
     }
-    guard let solution else { return nil }
-    var bias = solution.values
-    let gain = bias[referenceState]
-    bias[referenceState] = 0
-    return (bias, gain, solution.residual)
+    guard var (bias, gain, residual) = evaluation else { return nil }
+    let shift = bias[referenceState]
+    if shift != 0 { bias = bias.map { $0 - shift } }
+    return (bias, gain, residual)
   }
 
   /// Most GMRES steps of a re-evaluation on the previous factors before factoring anew.
   static let krylovSteps = 20
-
-  /// `(I − P)` with column `reference` replaced by ones, in CSR form: row x reads
-  /// `h(x) − Σ_{x'≠ref} P(x,x') h(x') + g = c(x)` with g in the place of h(ref).
-  /// - Complexity: O(n + nnz(P)).
-  static func evaluationSystem(_ p: CSRMatrix, reference: Int) -> CSRMatrix {
-    let n = p.rowCount
-    var rowStart = [0]
-    var columns: [Int32] = []
-    var values: [Double] = []
-    rowStart.reserveCapacity(n + 1)
-    columns.reserveCapacity(p.nonzeroCount + 2 * n)
-    values.reserveCapacity(p.nonzeroCount + 2 * n)
-    for state in 0..<n {
-      // The identity and the ones column, in column order, merged with the sorted row of P.
-      var extra: [(column: Int, value: Double)] =
-        state == reference ? [(reference, 1)] : [(state, 1), (reference, 1)]
-      if extra.count == 2 && extra[1].column < extra[0].column { extra.swapAt(0, 1) }
-      var next = 0
-      for k in p.rowStart[state]..<p.rowStart[state + 1] {
-        let column = Int(p.columnIndex[k])
-        if column == reference { continue }
-        while next < extra.count && extra[next].column < column {
-          columns.append(Int32(extra[next].column))
-          values.append(extra[next].value)
-          next += 1
-        }
-        if next < extra.count && extra[next].column == column {
-          columns.append(Int32(column))
-          values.append(extra[next].value - p.values[k])
-          next += 1
-        } else {
-          columns.append(Int32(column))
-          values.append(-p.values[k])
-        }
-      }
-      for entry in extra[next...] {
-        columns.append(Int32(entry.column))
-        values.append(entry.value)
-      }
-      rowStart.append(values.count)
-    }
-    return CSRMatrix(
-      rowCount: n, columnCount: n, rowStart: rowStart, columnIndex: columns, values: values)
-  }
 }
 
 extension DecisionProcess {

@@ -154,31 +154,6 @@ func batchValidating<T>(_ body: () throws -> T) throws -> T {
   }
 }
 
-/// Fails with exit 64 unless `path` can be written (its folder exists and is writable and
-/// it is not a folder), so that a long run never ends on an unwritable output.
-func checkWritable(_ path: String?, flag: String) throws {
-  guard let path else { return }
-  let url = URL(fileURLWithPath: path)
-  var isFolder: ObjCBool = false
-  let manager = FileManager.default
-  if manager.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
-    throw ValidationError("\(flag): cannot write '\(path)': it is a folder")
-  }
-  let folder = url.deletingLastPathComponent().path
-  guard manager.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue,
-    manager.isWritableFile(atPath: folder)
-  else {
-    throw ValidationError(
-      "\(flag): cannot write '\(path)': folder '\(folder)' is missing or read-only")
-  }
-}
-
-/// Prints warnings on stderr and returns them for the JSON `warnings` array.
-func emitWarnings(_ warnings: [String]) -> [String] {
-  for warning in warnings { printToStandardError("warning: \(warning)") }
-  return warnings
-}
-
 /// The warnings a solution carries to the user.
 func solutionWarnings(_ solution: BatchQueueSolution) -> [String] {
   var warnings: [String] = []
@@ -195,4 +170,14 @@ func solutionWarnings(_ solution: BatchQueueSolution) -> [String] {
         + "\((solution.stateCount ?? 0)) states; its tail estimate is not a certificate (Q2.7)")
   }
   return warnings
+}
+
+/// The error line of the exit policy (exit 2) when a solution's checks failed, empty
+/// otherwise.
+func batchNotConverged(_ solution: BatchQueueSolution) -> [String] {
+  guard solution.status != .converged else { return [] }
+  return [
+    "status \(solution.status.rawValue): the checks of Q3.1.5/Q4.3 exceed "
+      + "\(formatNumber(BatchQueueChecks.tolerance)) (see the warning above)"
+  ]
 }

@@ -31,10 +31,10 @@ struct BatchSimulateCommand: ParsableCommand {
   @Option(parsing: .unconditional, help: "Two-sided confidence level, in (0, 1).")
   var confidence = 0.95
 
-  @Option(help: "Output format: table, csv or json.")
-  var format: OutputFormat = .table
+  @OptionGroup var output: OutputOptions
 
   func run() throws {
+    try output.checkPaths()
     let parameters = try model.parameters()
     let settings = try batchValidating {
       try BatchQueueSimulationSettings(
@@ -48,7 +48,8 @@ struct BatchSimulateCommand: ParsableCommand {
         "pareto shape \(formatNumber(shape)) <= 2 has infinite variance: the confidence "
           + "intervals are unreliable (Q9)")
     }
-    warnings = emitWarnings(warnings)
+    let diagnostics = Diagnostics()
+    diagnostics.warn(all: warnings)
     let progress = ProgressReporter("batch simulate")
     let result = BatchQueueSimulator.run(parameters, settings: settings) { done, total in
       progress.report("replication \(done)/\(total)")
@@ -80,19 +81,13 @@ struct BatchSimulateCommand: ParsableCommand {
         formatNumber(row.halfWidth), row.inside ? "yes" : "no",
       ])
     }
-    switch format {
-    case .table:
-      print(provenance.caption)
-      print(table.renderText())
-    case .csv: print(table.describing(provenance).renderCSV())
-    case .json:
-      print(
-        try renderJSON(
-          BatchSimulationReport(
-            rows: rows, method: solution.method.rawValue, status: solution.status.rawValue,
-            provenance: provenance, warnings: warnings)))
-    }
-    if solution.status != .converged { throw notConvergedExitCode }
+    try output.emit(
+      CommandResult(
+        document: BatchSimulationReport(
+          rows: rows, method: solution.method.rawValue, status: solution.status.rawValue),
+        table: table),
+      provenance: provenance, diagnostics: diagnostics,
+      notConverged: batchNotConverged(solution))
   }
 }
 
@@ -104,10 +99,9 @@ struct BatchSimulationRow: Encodable {
   let inside: Bool
 }
 
+/// The JSON document of `batch simulate` (the output kit adds `provenance` and `warnings`).
 struct BatchSimulationReport: Encodable {
   let rows: [BatchSimulationRow]
   let method: String
   let status: String
-  let provenance: Provenance
-  let warnings: [String]
 }

@@ -33,8 +33,7 @@ struct BatchSolveCommand: ParsableCommand {
     help: "Most distribution terms listed, 1...\(maximumListedTerms).")
   var maxTerms = 100_000
 
-  @Option(help: "Output format: table, csv or json.")
-  var format: OutputFormat = .table
+  @OptionGroup var output: OutputOptions
 
   @Option(
     name: .customLong("distribution-csv"),
@@ -50,8 +49,9 @@ struct BatchSolveCommand: ParsableCommand {
   var batchSizeCSV: String?
 
   func run() throws {
-    try checkWritable(distributionCSV, flag: "--distribution-csv")
-    try checkWritable(batchSizeCSV, flag: "--batch-size-csv")
+    try output.checkPaths([
+      ("--distribution-csv", distributionCSV), ("--batch-size-csv", batchSizeCSV),
+    ])
     guard (1...Self.maximumListedTerms).contains(maxTerms) else {
       throw ValidationError(
         "--max-terms: invalid value \(maxTerms): must be an integer in 1...\(Self.maximumListedTerms)"
@@ -71,17 +71,10 @@ struct BatchSolveCommand: ParsableCommand {
         ("truncation_level", .text(truncationLevel.map(String.init) ?? "auto")),
         ("max_terms", .integer(maxTerms)),
       ])
-    let report = BatchSolveReport(solution, maxTerms: maxTerms, provenance: provenance)
-    let listsShown = format == .json || distributionCSV != nil
-    let warnings = emitWarnings(
-      solutionWarnings(solution) + (listsShown ? report.listingWarnings : []))
-    switch format {
-    case .json: print(try renderJSON(report.withWarnings(warnings)))
-    case .csv: print(report.measureTable.describing(provenance).renderCSV())
-    case .table:
-      print(provenance.caption)
-      print(report.measureColumn.renderText())
-    }
+    let report = BatchSolveReport(solution, maxTerms: maxTerms)
+    let listsShown = output.format() == .json || distributionCSV != nil
+    let diagnostics = Diagnostics()
+    diagnostics.warn(all: solutionWarnings(solution) + (listsShown ? report.listingWarnings : []))
     if let distributionCSV {
       try write(
         report.distributionTable.describing(provenance).renderCSV() + "\n",
@@ -92,7 +85,11 @@ struct BatchSolveCommand: ParsableCommand {
         report.batchSizeTable.describing(provenance).renderCSV() + "\n", toFile: batchSizeCSV,
         flag: "--batch-size-csv")
     }
-    if solution.status != .converged { throw notConvergedExitCode }
+    try output.emit(
+      CommandResult(
+        document: report, csv: report.measureTable, text: [report.measureColumn.renderText()]),
+      provenance: provenance, diagnostics: diagnostics,
+      notConverged: batchNotConverged(solution))
   }
 }
 
@@ -109,25 +106,17 @@ enum BatchMethodOption: String, ExpressibleByArgument, CaseIterable {
   }
 }
 
-/// The JSON document of `batch solve` and its tables.
+/// The JSON document of `batch solve` (the output kit adds `provenance` and `warnings`)
+/// and its tables.
 struct BatchSolveReport: Encodable {
   let solution: BatchQueueSolution
   let preArrival: [Double]
   let arbitrary: [Double]
-  let provenance: Provenance
-  var warnings: [String] = []
 
-  init(_ solution: BatchQueueSolution, maxTerms: Int, provenance: Provenance) {
+  init(_ solution: BatchQueueSolution, maxTerms: Int) {
     self.solution = solution
-    self.provenance = provenance
     preArrival = solution.preArrival.listed(untilTailBelow: 1e-15, limit: maxTerms)
     arbitrary = solution.arbitrary.listed(untilTailBelow: 1e-15, limit: maxTerms)
-  }
-
-  func withWarnings(_ warnings: [String]) -> BatchSolveReport {
-    var copy = self
-    copy.warnings = warnings
-    return copy
   }
 
   /// The mass beyond the listed terms, at each epoch.
@@ -244,7 +233,5 @@ struct BatchSolveReport: Encodable {
     try container.encode(solution.iterations, forKey: Key(stringValue: "iterations"))
     try container.encode(solution.stateCount, forKey: Key(stringValue: "stateCount"))
     try container.encode(solution.checks, forKey: Key(stringValue: "checks"))
-    try container.encode(provenance, forKey: Key(stringValue: "provenance"))
-    try container.encode(warnings, forKey: Key(stringValue: "warnings"))
   }
 }

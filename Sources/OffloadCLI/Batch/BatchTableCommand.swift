@@ -32,10 +32,10 @@ struct BatchTableCommand: ParsableCommand {
   @Option(help: ArgumentHelp("Comma-separated L:K pairs.", valueName: "L:K,..."))
   var pairs = defaultPairs
 
-  @Option(help: "Output format: table, csv or json.")
-  var format: OutputFormat = .table
+  @OptionGroup var output: OutputOptions
 
   func run() throws {
+    try output.checkPaths()
     let lawList = laws.split(separator: ",").map(String.init)
     let pairList = try parsedPairs()
     guard lawList.count * pairList.count <= Self.maximumRows, !lawList.isEmpty else {
@@ -70,27 +70,22 @@ struct BatchTableCommand: ParsableCommand {
         ("laws", .text(laws)), ("pairs", .text(pairs)), ("rate_rule", .text("switch")),
         ("capacity", .text("infinite")),
       ])
-    let warnings = emitWarnings(
-      rows.filter { $0.status != SolverStatus.converged.rawValue }.map {
-        "\($0.law) L=\($0.minBatch) K=\($0.maxBatch): checks above tolerance"
-      })
-    switch format {
-    case .table:
-      print(provenance.caption)
-      print(table.renderText())
-    case .csv:
-      var exact = TextTable(header: table.header)
-      for row in rows {
-        exact.append(
-          [row.law, String(row.minBatch), String(row.maxBatch)] + row.values.map(formatNumber)
-            + [row.status])
-      }
-      print(exact.describing(provenance).renderCSV())
-    case .json:
-      print(
-        try renderJSON(BatchTableReport(rows: rows, provenance: provenance, warnings: warnings)))
+    let failed = rows.filter { $0.status != SolverStatus.converged.rawValue }
+    let diagnostics = Diagnostics()
+    diagnostics.warn(
+      all: failed.map { "\($0.law) L=\($0.minBatch) K=\($0.maxBatch): checks above tolerance" })
+    var exact = TextTable(header: table.header)
+    for row in rows {
+      exact.append(
+        [row.law, String(row.minBatch), String(row.maxBatch)] + row.values.map(formatNumber)
+          + [row.status])
     }
-    if !warnings.isEmpty { throw notConvergedExitCode }
+    try output.emit(
+      CommandResult(
+        document: BatchTableReport(rows: rows), csv: exact, text: [table.renderText()]),
+      provenance: provenance, diagnostics: diagnostics,
+      notConverged: failed.isEmpty
+        ? [] : ["\(failed.count) of \(rows.count) rows failed their checks (warnings above)"])
   }
 
   private func parsedPairs() throws -> [(Int, Int)] {
@@ -146,8 +141,7 @@ struct BatchTableRow: Encodable {
   }
 }
 
+/// The JSON document of `batch table` (the output kit adds `provenance` and `warnings`).
 struct BatchTableReport: Encodable {
   let rows: [BatchTableRow]
-  let provenance: Provenance
-  let warnings: [String]
 }

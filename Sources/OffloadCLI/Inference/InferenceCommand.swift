@@ -110,42 +110,45 @@ struct InferenceEnumerationOptions: ParsableArguments {
   }
 }
 
-/// Output options shared by the `inference` subcommands.
-struct InferenceOutputOptions: ParsableArguments {
-  @Option(help: "Output format.")
-  var format = OutputFormat.table
-
-  @Option(help: "Also write an SVG chart to this file (figure1, figure2).")
+/// `--svg` of the figure sweeps (next to the shared `OutputOptions`).
+struct InferenceChartOption: ParsableArguments {
+  @Option(help: ArgumentHelp("Also write an SVG chart to this file.", valueName: "file"))
   var svg: String?
 }
 
-/// A JSON document of the family: provenance, warnings, placeholders and the results.
+/// A JSON document of the family: the placeholders and the results (the output kit adds
+/// `provenance` and `warnings`), and for one shard of a figure sweep its `i/n` and the
+/// run's parameter hash.
 struct InferenceDocument<Results: Encodable>: Encodable {
-  let provenance: Provenance
-  let warnings: [String]
   let placeholders: [String]
   let results: Results
+  var shard: [String: String]?
 }
 
-/// Prints a result as table / CSV / JSON with provenance, and the warnings on stderr.
+/// Writes a result through the output kit (table / CSV / JSON with provenance), the
+/// warnings on stderr and in JSON; exits with code 2 if `notConverged` lists anything or
+/// under `--strict` with warnings.
+/// - Parameter shard: for one shard of a figure sweep, its position and each row's 1-based
+///   point in the full sweep; the output is then CSV by default, with the shard columns
+///   that `offload merge` reads (docs/cli.md, "Shards and merge").
 func emitInference<Results: Encodable>(
   _ results: Results, table: TextTable, provenance: Provenance, warnings: [String],
-  placeholders: [String], format: OutputFormat
+  placeholders: [String], output: OutputOptions, notConverged: [String] = [],
+  shard: (position: ShardOption.Position, points: [Int])? = nil
 ) throws {
-  for warning in warnings { printToStandardError("warning: \(warning)") }
-  switch format {
-  case .json:
-    print(
-      try renderJSON(
-        InferenceDocument(
-          provenance: provenance, warnings: warnings, placeholders: placeholders,
-          results: results)))
-  case .csv:
-    print(table.describing(provenance).renderCSV())
-  case .table:
-    print(provenance.caption)
-    print(table.renderText())
-  }
+  let diagnostics = Diagnostics()
+  diagnostics.warn(all: warnings)
+  var result = CommandResult(
+    document: InferenceDocument(
+      placeholders: placeholders, results: results,
+      shard: shard.map {
+        ["shard": $0.position.label, "parameterHash": provenance.parameterHash]
+      }),
+    table: table)
+  result.shard = shard
+  try output.emit(
+    result, provenance: provenance, diagnostics: diagnostics,
+    defaultFormat: shard == nil ? .table : .csv, notConverged: notConverged)
 }
 
 /// The warning every paper-scale output carries (spec G0, G13).

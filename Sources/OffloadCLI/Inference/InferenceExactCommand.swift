@@ -24,7 +24,7 @@ struct InferenceExactCommand: ParsableCommand {
 
   @OptionGroup var enumeration: InferenceEnumerationOptions
 
-  @OptionGroup var output: InferenceOutputOptions
+  @OptionGroup var output: OutputOptions
 
   struct Row: Encodable {
     let policy: String
@@ -50,6 +50,7 @@ struct InferenceExactCommand: ParsableCommand {
   }
 
   func run() throws {
+    try output.checkPaths()
     let (instance, parameters) = try instanceOptions.resolve(default: .t1)
     try validatingParameters {
       guard (1...1_000_000).contains(tau) else {
@@ -103,11 +104,13 @@ struct InferenceExactCommand: ParsableCommand {
         ("policy", .text(policy?.rawValue ?? "all")), ("tau", .integer(tau)),
         ("maxStates", .integer(enumeration.maxStates)),
       ])
+    let failed = rows.filter { $0.status != SolverStatus.converged.rawValue }
     try emitInference(
       rows, table: table, provenance: provenance, warnings: [],
-      placeholders: parameters.placeholders, format: output.format)
-    if rows.contains(where: { $0.status != SolverStatus.converged.rawValue }) {
-      throw notConvergedExitCode
-    }
+      placeholders: parameters.placeholders, output: output,
+      notConverged: failed.map {
+        "\($0.policy): the stationary law stopped with status \($0.status) (residual "
+          + "\(formatNumber($0.stationaryResidual)) after \($0.iterations) iterations)"
+      })
   }
 }

@@ -20,25 +20,6 @@ func parseCounts(_ text: String, name: String, range: ClosedRange<Int>) throws -
   return counts
 }
 
-/// `--shard i/n` of the figure sweeps: point p is computed by shard (p mod n) + 1.
-struct InferenceShardOption: ParsableArguments {
-  @Option(
-    help: "Compute only shard i of n (1 <= i <= n <= 1000), e.g. 2/4; merge with `offload merge`.")
-  var shard: String?
-
-  func position() throws -> (index: Int, count: Int) {
-    guard let shard else { return (0, 1) }
-    let parts = shard.split(separator: "/", omittingEmptySubsequences: false)
-    guard parts.count == 2, let index = Int(parts[0]), let count = Int(parts[1]),
-      (1...1000).contains(count), (1...count).contains(index)
-    else {
-      throw ValidationError(
-        "invalid value '\(shard)' for --shard: expected i/n with integers 1 <= i <= n <= 1000")
-    }
-    return (index - 1, count)
-  }
-}
-
 /// The server capacities and schedulers of a figure sweep.
 struct InferenceSweepOptions: ParsableArguments {
   @Option(help: "Comma list of server capacity multiples m, each in (0, 10000].")
@@ -48,12 +29,12 @@ struct InferenceSweepOptions: ParsableArguments {
   var policy: SchedulingPolicy?
 
   var policies: [SchedulingPolicy] { policy.map { [$0] } ?? [.centralized, .uniform] }
-  /// The provenance of a sweep: instance, the user axis, capacities, policies, shard and
-  /// the simulation settings.
+  /// The provenance of a sweep: instance, the user axis, capacities, policies and the
+  /// simulation settings (not the shard: the shards of one run share it, docs/cli.md,
+  /// "Shards and merge").
   func provenance(
     command: String, users: (name: String, value: ParameterValue), capacities: [Double],
-    instance: InferenceInstanceOptions, shard: InferenceShardOption,
-    simulation: InferenceSimulationOptions
+    instance: InferenceInstanceOptions, simulation: InferenceSimulationOptions
   ) -> Provenance {
     Provenance(
       command: command,
@@ -62,7 +43,6 @@ struct InferenceSweepOptions: ParsableArguments {
         ("capacities", .numbers(capacities)),
         ("policy", .text(policy?.rawValue ?? "centralized,uniform")),
         ("userCapacity", .number(instance.userCapacity)), ("theta", .number(instance.theta)),
-        ("shard", .text(shard.shard ?? "1/1")),
       ] + simulation.provenance)
   }
 }
@@ -74,22 +54,32 @@ struct FigurePoint: Encodable {
   let simulation: SimulationRow
 }
 
-/// Runs the (users × capacity × policy) points of a sweep that belong to this shard.
+/// Runs the (users × capacity × policy) points of a sweep that belong to `shard` (all
+/// without one): point p (0-based, users slowest) goes to shard p mod n + 1.
+/// - Returns: the points, each one's 1-based place in the full sweep, and the placeholders.
+/// - Throws: `ValidationError` (exit 64) if the shard would hold no point.
 func runSweep(
   users: [Int], capacities: [Double], policies: [SchedulingPolicy],
   options: InferenceInstanceOptions, simulation: InferenceSimulationOptions,
-  shard: (index: Int, count: Int), label: String
-) throws -> (points: [FigurePoint], placeholders: [String]) {
+  shard: ShardOption.Position?, label: String
+) throws -> (points: [FigurePoint], numbers: [Int], placeholders: [String]) {
   var grid: [(Int, Double, SchedulingPolicy)] = []
   for count in users {
     for capacity in capacities {
       for policy in policies { grid.append((count, capacity, policy)) }
     }
   }
+  let mine = grid.indices.filter { index in
+    shard.map { index % $0.count == $0.index - 1 } ?? true
+  }
+  if let shard, mine.isEmpty {
+    throw ValidationError(
+      "invalid value '\(shard.label)' for --shard: this sweep has \(grid.count) points, so "
+        + "shard \(shard.index) would be empty; use at most \(grid.count) shards")
+  }
   var points: [FigurePoint] = []
   var placeholders: [String] = []
   let progress = ProgressReporter(label)
-  let mine = grid.indices.filter { $0 % shard.count == shard.index }
   for (done, index) in mine.enumerated() {
     let (count, capacity, policy) = grid[index]
     var pointOptions = options
@@ -106,7 +96,7 @@ func runSweep(
         users: count, serverCapacity: capacity,
         simulation: SimulationRow(result, parameters: parameters)))
   }
-  return (points, placeholders)
+  return (points, mine.map { $0 + 1 }, placeholders)
 }
 
 /// `offload inference figure1`: type-mean P99 latency against users (Fig. 1 of [BA]).
@@ -123,21 +113,24 @@ struct InferenceFigure1Command: ParsableCommand {
 
   @OptionGroup var instanceOptions: InferenceInstanceOptions
   @OptionGroup var simulation: InferenceSimulationOptions
-  @OptionGroup var shardOption: InferenceShardOption
+  @OptionGroup var shardOption: ShardOption
 
   @Option(name: .customLong("user-counts"), help: "Comma list of N, each in 1...1000000.")
   var userCounts = "100,300,1000"
 
   @OptionGroup var sweep: InferenceSweepOptions
-  @OptionGroup var output: InferenceOutputOptions
+  @OptionGroup var output: OutputOptions
+  @OptionGroup var chart: InferenceChartOption
 
   func run() throws {
+    try output.checkPaths([("--svg", chart.svg)])
+    let shard = try shardOption.position()
     let counts = try parseCounts(userCounts, name: "--user-counts", range: 1...1_000_000)
     let multiples = try parseRange(sweep.capacities, name: "--capacities")
     let policies = sweep.policies
-    let (points, placeholders) = try runSweep(
+    let (points, numbers, placeholders) = try runSweep(
       users: counts, capacities: multiples, policies: policies, options: instanceOptions,
-      simulation: simulation, shard: try shardOption.position(), label: "inference figure1")
+      simulation: simulation, shard: shard, label: "inference figure1")
     var table = TextTable(header: [
       "users", "serverCapacity", "policy", "typeMeanP99", "typeMeanP99Half", "p99Latency",
       "abandonRate", "dropRate", "serverCpu%", "serverMemory",
@@ -152,7 +145,7 @@ struct InferenceFigure1Command: ParsableCommand {
         cell(result.serverMemory.value),
       ])
     }
-    if let svg = output.svg {
+    if let svg = chart.svg {
       var series: [SVG.Series] = []
       for capacity in multiples {
         for policy in policies {
@@ -175,13 +168,12 @@ struct InferenceFigure1Command: ParsableCommand {
     }
     let provenance = sweep.provenance(
       command: "inference figure1", users: ("userCounts", .numbers(counts.map(Double.init))),
-      capacities: multiples, instance: instanceOptions, shard: shardOption,
-      simulation: simulation)
+      capacities: multiples, instance: instanceOptions, simulation: simulation)
     try emitInference(
       points, table: table, provenance: provenance,
       warnings: placeholderWarning(try instanceOptions.resolve(default: .paper).1)
         + points.flatMap(\.simulation.warnings),
-      placeholders: placeholders, format: output.format)
+      placeholders: placeholders, output: output, shard: shard.map { ($0, numbers) })
   }
 }
 
@@ -197,18 +189,21 @@ struct InferenceFigure2Command: ParsableCommand {
 
   @OptionGroup var instanceOptions: InferenceInstanceOptions
   @OptionGroup var simulation: InferenceSimulationOptions
-  @OptionGroup var shardOption: InferenceShardOption
+  @OptionGroup var shardOption: ShardOption
 
   @OptionGroup var sweep: InferenceSweepOptions
-  @OptionGroup var output: InferenceOutputOptions
+  @OptionGroup var output: OutputOptions
+  @OptionGroup var chart: InferenceChartOption
 
   func run() throws {
+    try output.checkPaths([("--svg", chart.svg)])
+    let shard = try shardOption.position()
     let users = instanceOptions.users ?? 1000
     let multiples = try parseRange(sweep.capacities, name: "--capacities")
     let policies = sweep.policies
-    let (points, placeholders) = try runSweep(
+    let (points, numbers, placeholders) = try runSweep(
       users: [users], capacities: multiples, policies: policies, options: instanceOptions,
-      simulation: simulation, shard: try shardOption.position(), label: "inference figure2")
+      simulation: simulation, shard: shard, label: "inference figure2")
     var table = TextTable(header: [
       "serverCapacity", "policy", "serverCpu%", "serverCpuSd", "serverCpuNominal%",
       "serverMemory", "serverMemorySd", "serverMemoryNominal",
@@ -222,7 +217,7 @@ struct InferenceFigure2Command: ParsableCommand {
         cell(row.serverMemoryNominal),
       ])
     }
-    if let svg = output.svg {
+    if let svg = chart.svg {
       var series: [SVG.Series] = []
       for policy in policies {
         let line = points.filter { $0.simulation.policy == policy.rawValue }
@@ -245,10 +240,10 @@ struct InferenceFigure2Command: ParsableCommand {
     }
     let provenance = sweep.provenance(
       command: "inference figure2", users: ("users", .integer(users)), capacities: multiples,
-      instance: instanceOptions, shard: shardOption, simulation: simulation)
+      instance: instanceOptions, simulation: simulation)
     try emitInference(
       points, table: table, provenance: provenance,
       warnings: placeholderWarning(try instanceOptions.resolve(default: .paper).1),
-      placeholders: placeholders, format: output.format)
+      placeholders: placeholders, output: output, shard: shard.map { ($0, numbers) })
   }
 }

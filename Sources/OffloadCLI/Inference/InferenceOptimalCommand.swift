@@ -16,7 +16,7 @@ struct InferenceOptimalCommand: ParsableCommand {
 
   @OptionGroup var enumeration: InferenceEnumerationOptions
 
-  @OptionGroup var output: InferenceOutputOptions
+  @OptionGroup var output: OutputOptions
 
   struct Result: Encodable {
     let states: Int
@@ -39,6 +39,7 @@ struct InferenceOptimalCommand: ParsableCommand {
   }
 
   func run() throws {
+    try output.checkPaths()
     let (instance, parameters) = try instanceOptions.resolve(default: .m1)
     let limits = try enumeration.limits()
     let solved: OptimalScheduling
@@ -76,7 +77,7 @@ struct InferenceOptimalCommand: ParsableCommand {
         ("maxStates", .integer(enumeration.maxStates)), ("criterion", .text("average cost")),
         ("tolerance", .number(1e-10)),
       ])
-    if output.format == .table {
+    if output.format() == .table {
       printToStandardError(
         "MDP: \(result.states) states, \(result.stateActionPairs) state-action pairs, "
           + "\(result.transitions) transitions; bracket [\(result.gainLowerBound), "
@@ -84,7 +85,12 @@ struct InferenceOptimalCommand: ParsableCommand {
     }
     try emitInference(
       result, table: table, provenance: provenance, warnings: warnings,
-      placeholders: parameters.placeholders, format: output.format)
-    if solved.solution.status != .converged { throw notConvergedExitCode }
+      placeholders: parameters.placeholders, output: output,
+      notConverged: solved.solution.status == .converged
+        ? []
+        : [
+          "the gain bracket [\(result.gainLowerBound), \(result.gainUpperBound)] stopped with "
+            + "status \(result.status) after \(result.iterations) iterations"
+        ])
   }
 }

@@ -83,9 +83,10 @@ struct InferenceSimulateCommand: ParsableCommand {
   @Option(help: "Scheduler; omitted: centralized, uniform and adaptive.")
   var policy: SchedulingPolicy?
 
-  @OptionGroup var output: InferenceOutputOptions
+  @OptionGroup var output: OutputOptions
 
   func run() throws {
+    try output.checkPaths()
     let (instance, parameters) = try instanceOptions.resolve(default: .paper)
     let settings = try simulation.settings(users: parameters.userCount)
     let policies = policy.map { [$0] } ?? SchedulingPolicy.allCases
@@ -105,7 +106,7 @@ struct InferenceSimulateCommand: ParsableCommand {
     try emitInference(
       rows, table: SimulationRow.table(rows), provenance: provenance,
       warnings: placeholderWarning(parameters) + rows.flatMap(\.warnings),
-      placeholders: parameters.placeholders, format: output.format)
+      placeholders: parameters.placeholders, output: output)
   }
 }
 

@@ -54,7 +54,7 @@ struct InferenceSizeServerCommand: ParsableCommand {
   @Option(help: "Weight of memory in the cost, >= 0.")
   var memoryWeight = 1.0
 
-  @OptionGroup var output: InferenceOutputOptions
+  @OptionGroup var output: OutputOptions
 
   struct Result: Encodable {
     let optimum: Point?
@@ -70,6 +70,7 @@ struct InferenceSizeServerCommand: ParsableCommand {
   }
 
   func run() throws {
+    try output.checkPaths()
     let (instance, parameters) = try instanceOptions.resolve(default: .t1)
     if instance == .paper { return try runSimulated(parameters) }
     let cpus = try parseRange(cpuGrid, name: "--cpu-grid")
@@ -125,7 +126,7 @@ struct InferenceSizeServerCommand: ParsableCommand {
     try emitInference(
       result, table: table, provenance: provenance,
       warnings: sized.optimum == nil ? ["no grid point meets every constraint"] : [],
-      placeholders: parameters.placeholders, format: output.format)
+      placeholders: parameters.placeholders, output: output)
   }
 
   /// The simulated search of G10.3 on the paper instance.
@@ -208,6 +209,6 @@ struct InferenceSizeServerCommand: ParsableCommand {
       ])
     try emitInference(
       document, table: table, provenance: provenance, warnings: warnings,
-      placeholders: parameters.placeholders, format: output.format)
+      placeholders: parameters.placeholders, output: output)
   }
 }

@@ -231,11 +231,8 @@ struct MDPSolverOptions: ParsableArguments {
   }
 }
 
-/// `--format` and `--output-values` of `solve` and `evaluate`.
-struct MDPOutputOptions: ParsableArguments {
-  @Option(help: "Output format: table, csv (one row per state) or json.")
-  var format = OutputFormat.table
-
+/// `--output-values` of `solve` and `evaluate` (next to the shared `OutputOptions`).
+struct MDPValuesFileOption: ParsableArguments {
   @Option(
     help: ArgumentHelp(
       "Also write state,value,action per state to this CSV file.", valueName: "FILE.csv"))

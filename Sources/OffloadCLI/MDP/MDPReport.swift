@@ -5,47 +5,23 @@ import OffloadLab
 /// Rendering of a certified solution of `mdp solve` and `mdp evaluate`
 /// (docs/mdp-command.md §3).
 enum MDPReport {
-  /// Prints the solution in `output.format`, writes `--output-values`, reports warnings
-  /// on stderr, and exits with code 2 unless the certificate met the tolerance.
+  /// Writes `--output-values`, then the solution through the output kit (table, CSV or
+  /// JSON with provenance and the model's warnings); exits with code 2 unless the
+  /// certificate met the tolerance.
   /// - Parameter evaluatedPolicy: for `evaluate`, the policy in the full model's action
   ///   indices (the solution is that of the one-action restricted model).
   static func emit(
     _ solution: CertifiedSolution, model: LoadedMDP, provenance: Provenance,
-    output: MDPOutputOptions, evaluatedPolicy: [Int]? = nil
+    output: OutputOptions, valuesFile: MDPValuesFileOption, evaluatedPolicy: [Int]? = nil
   ) throws {
-    let warnings = model.warnings
-    for warning in warnings { printToStandardError("warning: \(warning)") }
+    let diagnostics = Diagnostics()
+    diagnostics.warn(all: model.warnings)
     let policy = evaluatedPolicy ?? solution.policy
     var summary = solution.summary
     summary.policy = policy
     summary.choices = model.candidateStart.last ?? 0
     let labels = policyLabels(policy, model: model)
-    switch output.format {
-    case .json:
-      print(
-        try renderJSON(
-          MDPSolutionJSON(
-            summary: summary, source: model.source.description,
-            form: model.form == .choice ? "choice" : "post-decision", time: model.time.rawValue,
-            policyLabels: labels, provenance: provenance, warnings: warnings)))
-    case .csv:
-      print(
-        stateTable(solution, policy: policy, model: model, labels: labels, results: true)
-          .describing(provenance).renderCSV())
-    case .table:
-      print(provenance.caption)
-      print(summaryLines(solution, model: model).joined(separator: "\n"))
-      let shown = min(solution.stateCount, tableStateLimit)
-      var table = stateTable(solution, policy: policy, model: model, labels: labels, results: false)
-      table.rows = Array(table.rows.prefix(shown))
-      print(table.renderText())
-      if shown < solution.stateCount {
-        print(
-          "(first \(shown) of \(solution.stateCount) states; --format csv or --output-values for all)"
-        )
-      }
-    }
-    if let path = output.outputValues {
+    if let path = valuesFile.outputValues {
       var table = TextTable(header: ["state", "value", "action"])
       for state in 0..<solution.stateCount {
         table.append([
@@ -55,13 +31,31 @@ enum MDPReport {
       try write(
         table.describing(provenance).renderCSV() + "\n", toFile: path, flag: "--output-values")
     }
-    guard solution.converged else {
-      printToStandardError(
-        "error: not converged (status \(solution.status.rawValue) after \(solution.iterations) "
+    let shown = min(solution.stateCount, tableStateLimit)
+    var table = stateTable(solution, policy: policy, model: model, labels: labels, results: false)
+    table.rows = Array(table.rows.prefix(shown))
+    var text = summaryLines(solution, model: model) + [table.renderText()]
+    if shown < solution.stateCount {
+      text.append(
+        "(first \(shown) of \(solution.stateCount) states; --format csv or --output-values for all)"
+      )
+    }
+    var notConverged: [String] = []
+    if !solution.converged {
+      notConverged.append(
+        "not converged (status \(solution.status.rawValue) after \(solution.iterations) "
           + "iterations, bound \(formatNumber(solution.errorBound)) against tolerance "
           + "\(solution.tolerance)); \(notConvergedAdvice(solution.status))")
-      throw notConvergedExitCode
     }
+    try output.emit(
+      CommandResult(
+        document: MDPSolutionJSON(
+          summary: summary, source: model.source.description,
+          form: model.form == .choice ? "choice" : "post-decision", time: model.time.rawValue,
+          policyLabels: labels),
+        csv: stateTable(solution, policy: policy, model: model, labels: labels, results: true),
+        text: text),
+      provenance: provenance, diagnostics: diagnostics, notConverged: notConverged)
   }
 
   /// What a not-converged status means for the user, and what to change.
@@ -140,18 +134,17 @@ enum MDPReport {
 
 /// The JSON document: the contract's summary keys (`status`, `iterations`, `errorBound`,
 /// `gain`, `gainLower`, `gainUpper`, `values`, `policy`, `states`, `choices`,
-/// `toleranceKind`, …) plus the model's description, `provenance` and `warnings`.
+/// `toleranceKind`, …) plus the model's description; the output kit adds `provenance` and
+/// `warnings`.
 struct MDPSolutionJSON: Encodable {
   var summary: CertifiedSolution.Summary
   var source: String
   var form: String
   var time: String
   var policyLabels: [String]?
-  var provenance: Provenance
-  var warnings: [String]
 
   private enum Keys: String, CodingKey {
-    case source, form, time, policyLabels, provenance, warnings
+    case source, form, time, policyLabels
   }
 
   func encode(to encoder: Encoder) throws {
@@ -161,7 +154,5 @@ struct MDPSolutionJSON: Encodable {
     try container.encode(form, forKey: .form)
     try container.encode(time, forKey: .time)
     try container.encodeIfPresent(policyLabels, forKey: .policyLabels)
-    try container.encode(provenance, forKey: .provenance)
-    try container.encode(warnings, forKey: .warnings)
   }
 }

@@ -14,9 +14,11 @@ struct MDPSolveCommand: ParsableCommand {
 
   @OptionGroup var input: MDPInputOptions
   @OptionGroup var solverOptions: MDPSolverOptions
-  @OptionGroup var output: MDPOutputOptions
+  @OptionGroup var output: OutputOptions
+  @OptionGroup var valuesFile: MDPValuesFileOption
 
   func run() throws {
+    try output.checkPaths([("--output-values", valuesFile.outputValues)])
     let model = try input.loadMDP()
     let solver = try solverOptions.solver(for: model)
     let solution = try solverOptions.solve(model.dynamics, with: solver)
@@ -24,7 +26,8 @@ struct MDPSolveCommand: ParsableCommand {
       command: "mdp solve",
       parameters: input.provenance + [("source", .text(model.source.description))]
         + solverOptions.provenance(solution))
-    try MDPReport.emit(solution, model: model, provenance: provenance, output: output)
+    try MDPReport.emit(
+      solution, model: model, provenance: provenance, output: output, valuesFile: valuesFile)
   }
 }
 
@@ -46,9 +49,11 @@ struct MDPEvaluateCommand: ParsableCommand {
   var policy: String
 
   @OptionGroup var solverOptions: MDPSolverOptions
-  @OptionGroup var output: MDPOutputOptions
+  @OptionGroup var output: OutputOptions
+  @OptionGroup var valuesFile: MDPValuesFileOption
 
   func run() throws {
+    try output.checkPaths([("--output-values", valuesFile.outputValues)])
     let model = try input.loadMDP()
     let actions: [Int]
     do {
@@ -65,6 +70,7 @@ struct MDPEvaluateCommand: ParsableCommand {
         ("policy", .text(policy)), ("source", .text(model.source.description)),
       ] + solverOptions.provenance(solution))
     try MDPReport.emit(
-      solution, model: model, provenance: provenance, output: output, evaluatedPolicy: actions)
+      solution, model: model, provenance: provenance, output: output, valuesFile: valuesFile,
+      evaluatedPolicy: actions)
   }
 }

@@ -28,8 +28,7 @@ struct MDPStationaryCommand: ParsableCommand {
   @Option(parsing: .unconditional, help: "Gauss-Seidel sweep limit, 1...100000000.")
   var maxIterations = 100_000
 
-  @Option(help: "Output format: table, csv (one row per state) or json.")
-  var format = OutputFormat.table
+  @OptionGroup var output: OutputOptions
 
   func validate() throws {
     guard (1...10_000).contains(denseLimit) else {
@@ -46,11 +45,13 @@ struct MDPStationaryCommand: ParsableCommand {
   }
 
   func run() throws {
+    try output.checkPaths()
     guard case .chain(let chain) = try input.load() else {
       throw ValidationError(
         "\(input.path): the files hold an MDP; use 'offload mdp solve' (or evaluate a policy)")
     }
-    for warning in chain.warnings { printToStandardError("warning: \(warning)") }
+    let diagnostics = Diagnostics()
+    diagnostics.warn(all: chain.warnings)
     let discrete: DiscreteTimeMarkovChain
     switch chain.dynamics {
     case .discrete(let dtmc): discrete = dtmc
@@ -75,39 +76,37 @@ struct MDPStationaryCommand: ParsableCommand {
         ("source", .text(chain.source.description)), ("dense-limit", .integer(denseLimit)),
         ("tolerance", .number(tolerance)), ("max-iterations", .integer(maxIterations)),
       ])
-    switch format {
-    case .json:
-      print(
-        try renderJSON(
-          StationaryJSON(
-            status: distribution.status.rawValue, iterations: distribution.iterations,
-            residual: distribution.residual, method: methodName, states: chain.stateCount,
-            time: chain.time.rawValue, distribution: distribution.probabilities,
-            averageCost: averageCost, source: chain.source.description, provenance: provenance,
-            warnings: chain.warnings)))
-    case .csv:
-      print(stateTable(chain, distribution).describing(provenance).renderCSV())
-    case .table:
-      print(provenance.caption)
-      print(
-        "chain: \(chain.source), \(chain.stateCount) states; method \(methodName), "
-          + "\(distribution.iterations) iterations, residual \(formatNumber(distribution.residual)), "
-          + "status \(distribution.status.rawValue)")
-      if let averageCost {
-        print(
-          "long-run average cost: \(formatNumber(averageCost)) per "
-            + (chain.time == .discrete ? "stage" : "unit time"))
-      }
-      var table = stateTable(chain, distribution)
-      table.rows = Array(table.rows.prefix(MDPReport.tableStateLimit))
-      print(table.renderText())
+    var text = [
+      "chain: \(chain.source), \(chain.stateCount) states; method \(methodName), "
+        + "\(distribution.iterations) iterations, residual \(formatNumber(distribution.residual)), "
+        + "status \(distribution.status.rawValue)"
+    ]
+    if let averageCost {
+      text.append(
+        "long-run average cost: \(formatNumber(averageCost)) per "
+          + (chain.time == .discrete ? "stage" : "unit time"))
     }
-    guard distribution.status == .converged else {
-      printToStandardError(
-        "error: the stationary distribution did not reach --tolerance (residual "
+    var table = stateTable(chain, distribution)
+    table.rows = Array(table.rows.prefix(MDPReport.tableStateLimit))
+    text.append(table.renderText())
+    if table.rows.count < chain.stateCount {
+      text.append("(first \(table.rows.count) of \(chain.stateCount) states; --format csv for all)")
+    }
+    var notConverged: [String] = []
+    if distribution.status != .converged {
+      notConverged.append(
+        "the stationary distribution did not reach --tolerance (residual "
           + "\(formatNumber(distribution.residual)) after \(distribution.iterations) sweeps)")
-      throw notConvergedExitCode
     }
+    try output.emit(
+      CommandResult(
+        document: StationaryJSON(
+          status: distribution.status.rawValue, iterations: distribution.iterations,
+          residual: distribution.residual, method: methodName, states: chain.stateCount,
+          time: chain.time.rawValue, distribution: distribution.probabilities,
+          averageCost: averageCost, source: chain.source.description),
+        csv: stateTable(chain, distribution), text: text),
+      provenance: provenance, diagnostics: diagnostics, notConverged: notConverged)
   }
 
   private func stateTable(_ chain: LoadedChain, _ distribution: StationaryDistribution)
@@ -127,7 +126,7 @@ struct MDPStationaryCommand: ParsableCommand {
   }
 }
 
-/// JSON of `mdp stationary`.
+/// JSON of `mdp stationary` (the output kit adds `provenance` and `warnings`).
 struct StationaryJSON: Encodable {
   var status: String
   var iterations: Int
@@ -141,6 +140,4 @@ struct StationaryJSON: Encodable {
   /// `Σ π(x) c(x)` when the files carry costs.
   var averageCost: Double?
   var source: String
-  var provenance: Provenance
-  var warnings: [String]
 }

@@ -18,9 +18,18 @@ struct ModesDelayCommand: ParsableCommand {
 
   @OptionGroup var model: ModesModelOptions
   @OptionGroup var thresholdPolicy: ModesThresholdOptions
+
+  @Option(
+    parsing: .unconditional,
+    help:
+      "Policies evaluated in parallel, 1...\(maximumThreads) (default: all cores); results do not depend on it."
+  )
+  var jobs: Int?
+
   @OptionGroup var output: OutputOptions
 
   func run() throws {
+    let jobs = try threadCount(jobs, flag: "--jobs")
     try output.checkPaths()
     let input = try model.input()
     let specification = try input.single
@@ -30,7 +39,8 @@ struct ModesDelayCommand: ParsableCommand {
     let diagnostics = Diagnostics()
     diagnostics.warn(all: model.parameters.warnings)
     let extra = thresholds.map { [("threshold", ServiceModePolicy.thresholdPolicy($0, in: space))] }
-    let rows = try PolicyComparison.evaluate(model, solver: input.solver, extra: extra ?? [])
+    let rows = try PolicyComparison.evaluate(
+      model, solver: input.solver, extra: extra ?? [], threads: jobs)
     ModesDelayTable.warn(rows, diagnostics)
     let truncated = OffloadOnlyClosedForm.truncated(
       model.parameters, bufferLimit: model.stateSpace.bufferLimit)

@@ -2,31 +2,36 @@
   import Glibc
 #endif
 
-extension SparseLU {
-  /// Solves `B x = b` for a matrix B that differs from the factored A in a few rows, by
-  /// GMRES (Saad & Schultz 1986) right-preconditioned with A's factors: `B A⁻¹ y = b`,
-  /// `x = A⁻¹ y`. When B − A has rank m, B A⁻¹ = I + rank m, so GMRES ends in at most
-  /// m + 1 steps in exact arithmetic; each step costs one substitution and one product
-  /// with B instead of a new factorisation.
+/// GMRES (Saad & Schultz 1986) right-preconditioned, without restart, for a system whose
+/// preconditioner is an exact inverse of a nearby matrix.
+public enum GMRES {
+  /// Solves `B x = b` given the product with B and an approximate inverse M⁻¹ (e.g. the LU
+  /// factors of a matrix A that differs from B in a few rows): `B M⁻¹ y = b`, `x = M⁻¹ y`.
+  /// When M⁻¹ = A⁻¹ and B − A has rank m, B A⁻¹ = I + rank m, so GMRES ends in at most
+  /// m + 1 steps in exact arithmetic; each step costs one preconditioner application and one
+  /// product with B instead of a new factorisation.
   ///
   /// Stopping rule: the true residual `‖b − B x‖∞ <= tolerance`, checked on the returned
-  /// x. Returns nil when `maxSteps` steps (no restart) do not reach it, or as soon as the
-  /// geometric rate observed so far predicts they will not, so that the caller factors B
-  /// instead.
-  /// - Complexity: O(steps · (factor entries + nnz(B)) + steps² · n).
-  public func solve(_ b: [Double], nearby matrix: CSRMatrix, tolerance: Double, maxSteps: Int)
-    -> SparseSolution?
-  {
-    precondition(matrix.rowCount == dimension && matrix.columnCount == dimension)
-    precondition(b.count == dimension && maxSteps >= 1 && tolerance > 0)
-    let n = dimension
+  /// x. Returns nil when `maxSteps` steps do not reach it, or as soon as the geometric rate
+  /// observed so far predicts they will not (so that the caller factors B instead), or when
+  /// the preconditioner fails (returns nil).
+  /// - Parameters:
+  ///   - multiply: `v ↦ B v` (n entries in and out).
+  ///   - preconditioner: `v ↦ M⁻¹ v`, or nil on failure.
+  /// - Complexity: O(steps · (cost of M⁻¹ + cost of B) + steps² · n).
+  public static func solve(
+    _ b: [Double], multiply: ([Double]) -> [Double],
+    preconditioner: ([Double]) -> [Double]?, tolerance: Double, maxSteps: Int
+  ) -> SparseSolution? {
+    precondition(maxSteps >= 1 && tolerance > 0)
+    let n = b.count
     func norm2(_ v: [Double]) -> Double { v.reduce(0) { $0 + $1 * $1 }.squareRoot() }
     func residual(_ x: [Double]) -> [Double] {
-      let product = matrix.multiply(x)
+      let product = multiply(x)
       return (0..<n).map { b[$0] - product[$0] }
     }
     func supNorm(_ v: [Double]) -> Double { v.reduce(0) { max($0, abs($1)) } }
-    guard let x = try? applyInverse(b) else { return nil }
+    guard let x = preconditioner(b) else { return nil }
     let r = residual(x)
     let startNorm = supNorm(r)
     if startNorm <= tolerance { return SparseSolution(values: x, residual: startNorm) }
@@ -38,8 +43,8 @@ extension SparseLU {
     var sines: [Double] = []
     var rotated = [beta]
     for step in 0..<min(maxSteps, n) {
-      guard let z = try? applyInverse(basis[step]) else { return nil }
-      var w = matrix.multiply(z)
+      guard let z = preconditioner(basis[step]) else { return nil }
+      var w = multiply(z)
       var column = [Double](repeating: 0, count: step + 2)
       for i in 0...step {  // modified Gram–Schmidt
         var dot = 0.0
@@ -80,7 +85,7 @@ extension SparseLU {
       }
       var correction = [Double](repeating: 0, count: n)
       for i in 0...step { for k in 0..<n { correction[k] += y[i] * basis[i][k] } }
-      guard let update = try? applyInverse(correction) else { return nil }
+      guard let update = preconditioner(correction) else { return nil }
       let candidate = (0..<n).map { x[$0] + update[$0] }
       let candidateNorm = supNorm(residual(candidate))
       if candidateNorm <= tolerance {
