@@ -19,7 +19,8 @@ public struct ServiceModeAnalysis: Sendable {
   /// structure on the window.
   /// - Parameters:
   ///   - window: W, see `window(_:for:)`.
-  ///   - checkTruncation: whether to solve again with B and B2 doubled (spec S2.3).
+  ///   - checkTruncation: whether to solve again with B and B2 doubled
+  ///     (docs/service-modes.md §S2.3).
   ///   - progress: if given, replaces the solver's progress callback, telling the two solves
   ///     apart (`doubled` is true for the solve with B and B2 doubled).
   /// - Throws: `ParameterError` if the window is out of range or the doubled model is too
@@ -63,8 +64,8 @@ public struct ServiceModeAnalysis: Sendable {
     } catch {
       throw .outOfRange(
         "buffer limit (B)", space.bufferLimit,
-        valid: "small enough that the truncation check (spec S2.3) can also solve B = "
-          + "\(2 * space.bufferLimit), B2 = \(2 * space.cloudBufferLimit): "
+        valid: "small enough that the truncation check (docs/service-modes.md §S2.3) can also "
+          + "solve B = \(2 * space.bufferLimit), B2 = \(2 * space.cloudBufferLimit): "
           + "4(2B + 1)(2B2 + 1) <= \(ServiceModeStateSpace.maximumStateCount) states "
           + "(B = B2 <= 4095); or skip the check")
     }

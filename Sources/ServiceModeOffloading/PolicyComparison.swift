@@ -10,8 +10,8 @@ public struct PolicyDelay: Sendable {
   public let solverStatus: SolverStatus?
   /// The optimal policies' solver iterations (sweeps; nil for fixed policies).
   public let solverIterations: Int?
-  /// The optimal policies' thresholds T1(n), T0(n) over the whole grid (spec S5.4; nil
-  /// for fixed policies).
+  /// The optimal policies' thresholds T1(n), T0(n) over the whole grid
+  /// (docs/service-modes.md §S5.4; nil for fixed policies).
   public var thresholds: ServiceModeThresholds?
 
   /// Whether the solver (if any) and the stationary solve both met their tolerances.

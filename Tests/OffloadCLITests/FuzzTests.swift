@@ -116,15 +116,11 @@ struct FuzzTests {
     }
   }
 
-  /// Findings in the CLI layer that issue 14 lists and the CLI's output rework fixes; they
-  /// are recorded as known issues (listed in the test report, not failing it) until then.
-  /// Remove an entry when its fix lands, so that the finding fails the test again.
-  static let knownCLIFindings: [(command: String, problem: String)] = [
-    // The mean delay of a policy that admits no job in the long run is printed as inf.
-    ("offload modes delay", "stdout prints"), ("offload modes sweep", "stdout prints"),
-    // log(1 - PJF) = -inf is printed when PJF = 1.
-    ("offload replicas", "stdout prints"),
-  ]
+  /// Findings in the CLI layer that are known and being fixed, as (command prefix, symptom);
+  /// they are recorded as known issues (listed in the test report, not failing it) until
+  /// then. Remove an entry when its fix lands, so that the finding fails the test again.
+  /// None at present: the findings of issue 14 are fixed.
+  static let knownCLIFindings: [(command: String, problem: String)] = []
 
   /// The fuzz finding under `ulimit -v`: the memory guard compared with physical memory, so
   /// a model too large for the process's address space aborted on a failed allocation. It

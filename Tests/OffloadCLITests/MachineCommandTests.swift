@@ -23,12 +23,12 @@ struct MachineCommandTests {
     #expect(try #require(check["maxAbsDifference"] as? Double) <= 1e-10)
   }
 
-  /// `--slot-ordering` (spec A0, A2) on a hand-worked case: one user, one-slot jobs, μ = 1,
-  /// q = 1/4, s = 1. A2: the inter-completion time is the idle period I with E[I] = 2/μ − 1 +
-  /// s/q = 5 and E[I²] = 1 + s/q + 2s/q² = 37 (A3.2 at μ = 1), so Δ = 37/10 + 1/2 = 4.2.
-  /// Flip-first: the first sample sees s' = s(1 − q) + (1 − s)q = 3/4 busy, E[I] = 4,
-  /// E[I²] = 1 + 3 + 24 = 28, Δ = 28/8 + 1/2 = 4. Service in the next slot: X = I + 1,
-  /// E[X] = 6, E[X²] = 37 + 10 + 1 = 48, Δ = 48/12 + 1/2 = 4.5.
+  /// `--slot-ordering` (docs/markov-machine.md §A0, §A2) on a hand-worked case: one user,
+  /// one-slot jobs, μ = 1, q = 1/4, s = 1. A2: the inter-completion time is the idle period I
+  /// with E[I] = 2/μ − 1 + s/q = 5 and E[I²] = 1 + s/q + 2s/q² = 37 (A3.2 at μ = 1), so
+  /// Δ = 37/10 + 1/2 = 4.2. Flip-first: the first sample sees s' = s(1 − q) + (1 − s)q = 3/4
+  /// busy, E[I] = 4, E[I²] = 1 + 3 + 24 = 28, Δ = 28/8 + 1/2 = 4. Service in the next slot:
+  /// X = I + 1, E[X] = 6, E[X²] = 37 + 10 + 1 = 48, Δ = 48/12 + 1/2 = 4.5.
   @Test(arguments: [("a2", 4.2), ("flip-first", 4.0), ("service-next-slot", 4.5)])
   func slotOrderingChangesTheAgeAsWorkedByHand(_ ordering: String, _ age: Double) throws {
     let result = try runOffload([
@@ -43,9 +43,9 @@ struct MachineCommandTests {
     #expect(ages.count == 1 && abs(ages[0] - age) < 1e-12)
   }
 
-  /// `--empty-queue-sampling-probability` (spec A2.4): without arrivals every queue stays
-  /// empty, so the sampling cost per slot is 0 by default (no sampling) and exactly L = 5
-  /// with μ0 = 1 (a sample in every slot).
+  /// `--empty-queue-sampling-probability` (docs/markov-machine.md §A2.4): without arrivals
+  /// every queue stays empty, so the sampling cost per slot is 0 by default (no sampling) and
+  /// exactly L = 5 with μ0 = 1 (a sample in every slot).
   @Test(arguments: [([String](), 0.0), (["--empty-queue-sampling-probability", "1"], 5.0)])
   func emptyQueueSamplingCostsLPerSampledSlot(_ flag: [String], _ cost: Double) throws {
     let result = try runOffload(

@@ -4,8 +4,9 @@ import Testing
 @Suite("offload modes: loud about what it cannot determine")
 struct ModesHonestyTests {
   /// With ε = 0.5 relative to values near 1e2 the certified bound may be tens, and the tie
-  /// tolerance (10 bounds, spec S4.3) far above every decision margin of configuration (a)
-  /// (spec S4.3: about 1e-2): the command must say that decisions are not determined.
+  /// tolerance (10 bounds, docs/service-modes.md §S4.3) far above every decision margin of
+  /// configuration (a) (docs/service-modes.md §S4.3: about 1e-2): the command must say that
+  /// decisions are not determined.
   @Test func looseToleranceWarnsAboutTiedDecisions() throws {
     let result = try runOffload(["modes", "solve", "--tolerance", "0.5"])
     #expect(result.exitCode == 0)
@@ -82,12 +83,12 @@ struct ModesHonestyTests {
     #expect(result.standardError.contains("the truncation check"))
   }
 
-  /// ρ = 0.9, K = 0.5, f = 0.1, B = 2 is far outside the stability region (λ = 1.35 against
-  /// a maximal throughput of K μ0/(1 − f) ≈ 0.56, spec S8.1). Lost jobs cost nothing, so the
-  /// optimum of this small truncation idles with a full base buffer (spec S2.3): nothing is
-  /// admitted in the long run. The delay must say so on stderr and print no NaN or inf: an
-  /// undefined T (L > 0 jobs that never leave: an empty CSV cell, JSON null with a reason)
-  /// and SM1/SM2 shares of 0.
+  /// ρ = 0.9, K = 0.5, f = 0.1, B = 2 is far outside the stability region (λ = 1.35 against a
+  /// maximal throughput of K μ0/(1 − f) ≈ 0.56, docs/service-modes.md §S8.1). Lost jobs cost
+  /// nothing, so the optimum of this small truncation idles with a full base buffer
+  /// (docs/service-modes.md §S2.3): nothing is admitted in the long run. The delay must say so on
+  /// stderr and print no NaN or inf: an undefined T (L > 0 jobs that never leave: an empty CSV
+  /// cell, JSON null with a reason) and SM1/SM2 shares of 0.
   @Test func policyAdmittingNoJobWarnsInsteadOfPrintingNaN() throws {
     let arguments = [
       "modes", "delay", "--load", "0.9", "--cloud-speedup", "0.5", "--local-fraction", "0.1",
@@ -110,6 +111,39 @@ struct ModesHonestyTests {
     for token in [": inf", ": nan", "\"inf\"", "\"nan\"", ": -inf"] {
       #expect(!json.standardOutput.contains(token))
     }
+  }
+
+  /// The same point in a sweep (with a second, ordinary load): the table says `undefined`,
+  /// the CSV cell is empty, JSON has null with the reason, and no format prints a
+  /// non-finite number (the fuzz oracle's pattern).
+  @Test func sweepPointAdmittingNoJobIsUndefinedInEveryFormat() throws {
+    let arguments = [
+      "modes", "sweep", "--load", "0.3,0.9", "--cloud-speedup", "0.5", "--local-fraction", "0.1",
+      "--buffer", "2", "--jobs", "1",
+    ]
+    var outputs: [String: String] = [:]
+    for format in ["table", "csv", "json"] {
+      let result = try runOffload(arguments + ["--format", format])
+      #expect(result.exitCode == 0, "\(result.standardError)")
+      #expect(result.standardError.contains("warning: optimal at load = 0.9: assumption jobs"))
+      let output = result.standardOutput
+      #expect(
+        FuzzOracle.nonFinite?.firstMatch(
+          in: output, range: NSRange(output.startIndex..., in: output))
+          == nil)
+      outputs[format] = output
+    }
+    let rows = try #require(outputs["table"]).split(separator: "\n")
+    #expect(rows.contains { $0.contains("0.9") && $0.contains("optimal   undefined") })
+    let csv = try #require(outputs["csv"]).split(separator: "\n")
+    #expect(csv.contains { $0.hasPrefix("0.9,optimal,,") })
+    let json = try #require(outputs["json"])
+    let document = try #require(
+      try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+    let points = try #require(document["points"] as? [[String: Any]])
+    let policies = try #require(points.last?["policies"] as? [[String: Any]])
+    #expect(policies[0]["meanDelay"] is NSNull)
+    #expect(policies[0]["meanDelayUndefined"] as? String != nil)
   }
 
   /// A result that cannot be written (a full disk: /dev/full accepts no byte) exits with

@@ -1,11 +1,11 @@
-// The expected output of `offload modes solve` (configuration (a), B = 50, gamma = 0.99,
-// nu = sum of rates; placeholder values of spec S9). ModesGoldenTests checks the command
-// against it and checks its content against independent facts (hand values and a policy
-// iteration that does not share code with value iteration).
+// The expected output of `offload modes solve` (configuration (a), B = 50, gamma = 0.99, nu = sum
+// of rates; placeholder values of docs/service-modes.md §S9). ModesGoldenTests checks the command
+// against it and checks its content against independent facts (hand values and a policy iteration
+// that does not share code with value iteration).
 let modesSolveGolden = #"""
   # offload 0.7.0 modes solve: config=a load=0.5 cloud_speedup=5.0 local_fraction=0.6 local_rate=1.0 buffer=50 cloud_buffer=50 discount=0.99 uniformization=sum criterion=discounted method=gauss-seidel tolerance=1e-12 tolerance_mode=relative max_iterations=1000000 placeholders=load;cloud_speedup;local_fraction;buffer;cloud_buffer;discount window=25 truncation_check=true
   Service-mode offloading: optimal policy (discounted criterion)
-  configuration  (a) baseline; PLACEHOLDER values (the paper's were lost, spec S0/S9): load, cloud_speedup, local_fraction, buffer, cloud_buffer, discount
+  configuration  (a) baseline; PLACEHOLDER values (the paper's were lost, docs/service-modes.md §S0, §S9): load, cloud_speedup, local_fraction, buffer, cloud_buffer, discount
   parameters     rho = 0.5, K = 5, f = 0.6, mu0 = 1
   rates          lambda = 3, mu_c1 = 5, mu_l2 = 1.66667, mu_c2 = 12.5
   truncation     B = 50, B2 = 50, 10404 states

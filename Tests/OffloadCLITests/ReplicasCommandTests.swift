@@ -11,7 +11,7 @@ struct ReplicasCommandTests {
   }
 
   /// `pjf --format json` has `pjf`, `copies` and `m`; the value is the 1 <= r < 2 form of
-  /// spec §2, `1 - (1-p)^m (1+p)^(M-m)`, evaluated here.
+  /// docs/replication.md §2, `1 - (1-p)^m (1+p)^(M-m)`, evaluated here.
   @Test func pjfJSONContract() throws {
     let report = try json([
       "pjf", "--tasks", "10000", "--replication", "1.9985", "--fault-probability", "0.0005",
@@ -21,6 +21,33 @@ struct ReplicasCommandTests {
     let expected = -expm1(10_000 * log1p(-0.0005) + 9985 * log1p(0.0005))
     let pjf = try #require(report["pjf"] as? Double)
     #expect(abs(pjf - expected) <= 1e-13 * expected)
+  }
+
+  /// Devices that always fail (p = 1) give PJF = 1 by hand, so log(1 - PJF) = log 0 has no
+  /// value: the table says `undefined` with the reason, JSON has null next to
+  /// `logSuccessProbabilityUndefined`, a warning says so, and nothing reads as a number
+  /// `-inf` or `infinity` (docs/cli.md, "Undefined figures").
+  @Test func pjfOfOneLeavesTheLogUndefinedWithAReason() throws {
+    let arguments = [
+      "replicas", "pjf", "--tasks", "3", "--copies", "4", "--fault-probability", "1",
+    ]
+    let table = try runOffload(arguments)
+    #expect(table.exitCode == 0, "\(table.standardError)")
+    let line = table.standardOutput.split(separator: "\n").first { $0.contains("log(1 - PJF)") }
+    #expect(line?.hasSuffix("undefined (PJF = 1: log 0)") == true)
+    #expect(table.standardError.contains("warning: PJF = 1: the job never succeeds"))
+    let report = try json(Array(arguments.dropFirst()))
+    #expect(report["pjf"] as? Double == 1)
+    #expect(report["logSuccessProbability"] is NSNull)
+    #expect((report["logSuccessProbabilityUndefined"] as? String)?.contains("log 0") == true)
+    #expect((report["warnings"] as? [String])?.count == 1)
+    for output in [
+      table.standardOutput, try runOffload(arguments + ["--format", "json"]).standardOutput,
+    ] {
+      #expect(
+        FuzzOracle.nonFinite?.firstMatch(
+          in: output, range: NSRange(output.startIndex..., in: output)) == nil)
+    }
   }
 
   /// `--copies` instead of `--replication`: two devices of a CSV file on one task,

@@ -36,6 +36,27 @@ def test_offload_only_delay_is_the_mm1k_closed_form(offload):
     assert np.allclose(table.mean_delay, table.mean_jobs / table.effective_arrival_rate, rtol=1e-12)
 
 
+def test_a_policy_that_admits_no_job_has_an_undefined_delay_with_its_reason(offload):
+    # rho = 0.9, K = 0.5, f = 0.1, B = 2: far outside the stability region, so the optimum
+    # of this small truncation idles with a full base buffer (docs/service-modes.md §S2.3):
+    # by hand, the B = 2 queued jobs never leave and no job is admitted, so L = 2, the
+    # blocking probability is 1 and T = L / 0 has no value (JSON null with a reason).
+    options = dict(load=0.9, cloud_speedup=0.5, local_fraction=0.1, buffer=2)
+    with pytest.warns(ol.OffloadWarning) as caught:
+        result = ol.modes.delay(**options, offload=offload)
+    messages = [str(warning.message) for warning in caught]
+    assert any(text.startswith("optimal: assumption jobs admitted") for text in messages)
+    optimal = result.policies.loc["optimal"]
+    assert np.isnan(optimal["mean_delay"]) and result.policies.mean_delay.dtype == float
+    assert "admits no job" in optimal["mean_delay_undefined"]
+    assert optimal["mean_jobs"] == pytest.approx(2.0, abs=1e-12)
+    assert optimal["blocking_probability"] == pytest.approx(1.0, abs=1e-12)
+    assert optimal["effective_arrival_rate"] == pytest.approx(0.0, abs=1e-12)
+    # offload-only admits jobs: its delay is defined and has no reason attached
+    assert np.isfinite(result.policies.loc["offload-only", "mean_delay"])
+    assert pd.isna(result.policies.loc["offload-only", "mean_delay_undefined"])
+
+
 def test_sweep_rows_follow_the_closed_form_at_each_value(offload):
     arrivals = [1.0, 2.5, 4.5]
     rates = dict(RATES, arrival_rate=arrivals)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerates notebooks-data/markov-machine/ (spec markov-machine.md A10.5, A11).
+# Regenerates notebooks-data/markov-machine/ (docs/markov-machine.md §A10.5, §A11).
 # Usage: scripts/notebooks/markov-machine.sh PATH/TO/offload
 # Deterministic: every run with the same binary writes the same files.
 source "$(dirname "$0")/common.bash" "$@"

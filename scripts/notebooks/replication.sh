@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerates notebooks-data/replication/ (spec replication.md §4, §6).
+# Regenerates notebooks-data/replication/ (docs/replication.md §4, §6).
 # Usage: scripts/notebooks/replication.sh PATH/TO/offload
 # Deterministic: the ~sd classes are drawn with the fixed --seed 1.
 source "$(dirname "$0")/common.bash" "$@"

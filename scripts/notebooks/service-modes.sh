@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Regenerates notebooks-data/service-modes/ (spec service-modes.md S5, S7, S9).
+# Regenerates notebooks-data/service-modes/ (docs/service-modes.md §S5, §S7, §S9).
 # Usage: scripts/notebooks/service-modes.sh PATH/TO/offload
 # Deterministic: every run with the same binary writes the same files.
-# Configurations (a)-(d), B = 50 and gamma = 0.99 are PLACEHOLDERS (spec S0, S9).
+# Configurations (a)-(d), B = 50 and gamma = 0.99 are PLACEHOLDERS (docs/service-modes.md §S0, §S9).
 source "$(dirname "$0")/common.bash" "$@"
 out=$(notebook_folder service-modes)
 

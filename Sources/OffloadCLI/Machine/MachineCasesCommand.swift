@@ -1,7 +1,7 @@
 import ArgumentParser
 import OffloadLab
 
-/// `offload machine cases`: the paper's stability cases 1 and 2 (spec A11).
+/// `offload machine cases`: the paper's stability cases 1 and 2 (docs/markov-machine.md §A11).
 struct MachineCasesCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "cases",
@@ -10,9 +10,10 @@ struct MachineCasesCommand: ParsableCommand {
       N = 4, L = 5. Case 1: q = 0.35, s = 0.3, q_i = (0.55, 0.73, 0.84, 0.91), \
       p = (0.09, 0.09, 0.12, 0.14). Case 2: q = 0.5, s = 0.5, q_i = (0.4, 0.6, 0.8, 0.94), \
       p = (0.04, 0.05, 0.06, 0.06). For each case: the reconstructed sufficient conditions \
-      (A9) on the tables of (12)/(16), and the simulated queue verdict of both policies. \
-      The paper reports: case 1 conditions not met and queues unstable; case 2 conditions \
-      not met but queues stable. The verdicts depend on the age weight (A8.2, A13.6).
+      (docs/markov-machine.md §A9) on the tables of (12)/(16), and the simulated queue \
+      verdict of both policies. The paper reports: case 1 conditions not met and queues \
+      unstable; case 2 conditions not met but queues stable. The verdicts depend on the age \
+      weight (§A8.2, §A13 item 6).
       """)
 
   @OptionGroup var optimization: MachineOptimizerOptions

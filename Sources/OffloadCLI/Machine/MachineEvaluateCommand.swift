@@ -2,18 +2,18 @@ import ArgumentParser
 import OffloadLab
 
 /// `offload machine evaluate`: Theorems 1-4 for one policy and subset, checked against the
-/// exact chains of A6.
+/// exact chains of docs/markov-machine.md §A6.
 struct MachineEvaluateCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "evaluate",
     abstract:
       "Closed forms (Theorems 1-4) for a policy under permanent congestion of S, with an exact-chain check.",
     discussion: """
-      The closed forms (spec A5) are checked against the truncated Markov chains of A6.1 \
-      (age cap chosen from --accuracy) and the untruncated phase-type formula of A6.3. \
-      exactCheck.maxAbsDifference is the largest difference between them over the ages \
-      and the sampling cost. Max-age is evaluated as round robin (A5.3); --literal-cap adds \
-      the literal max-age joint chain (A6.2, |S| <= 3).
+      The closed forms (docs/markov-machine.md §A5) are checked against the truncated \
+      Markov chains of §A6.1 (age cap chosen from --accuracy) and the untruncated \
+      phase-type formula of §A6.3. exactCheck.maxAbsDifference is the largest difference \
+      between them over the ages and the sampling cost. Max-age is evaluated as round robin \
+      (§A5.3); --literal-cap adds the literal max-age joint chain (§A6.2, |S| <= 3).
       """)
 
   @OptionGroup var model: MachineModelOptions
@@ -49,7 +49,9 @@ struct MachineEvaluateCommand: ParsableCommand {
 
   @Option(
     parsing: .unconditional,
-    help: "Age cap of the literal max-age joint chain (A6.2); omitted: not run.")
+    help: ArgumentHelp(
+      "Age cap of the literal max-age joint chain (docs/markov-machine.md §A6.2); omitted: "
+        + "not run."))
   var literalCap: Int?
 
   @OptionGroup var output: OutputOptions
@@ -192,8 +194,10 @@ struct MachineEvaluation: Encodable {
     }
     exactCheck = ExactCheck(
       method: policy.rule == .randomized
-        ? "phase chain {B, F, J_j} x age (A6.1) and phase-type formula (A6.3)"
-        : "round-robin phase chain {(B,r), (F,r), J_j} x age (A6.1) and phase-type formula (A6.3)",
+        ? "phase chain {B, F, J_j} x age and phase-type formula (docs/markov-machine.md §A6.1, "
+          + "§A6.3)"
+        : "round-robin phase chain {(B,r), (F,r), J_j} x age and phase-type formula "
+          + "(docs/markov-machine.md §A6.1, §A6.3)",
       ages: exact.ages, untruncatedAges: exact.untruncatedAges, samplingCost: exact.samplingCost,
       ageCaps: exact.ageCaps, massAtCap: exact.massAtCap, status: exact.status,
       maxAbsDifference: difference, literalMaxAge: literal,

@@ -1,8 +1,9 @@
 import ArgumentParser
 import OffloadLab
 
-/// `offload machine export`: the average-cost MDP of `machine optimal` (spec A10) as PRISM
-/// explicit files, so that Storm or PRISM can check it (docs/mdp-command.md §5).
+/// `offload machine export`: the average-cost MDP of `machine optimal`
+/// (docs/markov-machine.md §A10) as PRISM explicit files, so that Storm or PRISM can check it
+/// (docs/mdp-command.md §5).
 struct MachineExportCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "export",
@@ -10,8 +11,8 @@ struct MachineExportCommand: ParsableCommand {
     discussion: """
       States (knowledge, v1..vN): knowledge 0..N-1 serves that user, N + b is idle belief \
       state b; ages capped at --age-cap. Choices in idle states: 0 wait, 1 + j sample and \
-      serve j (spec A10). Costs per slot; solve with 'offload mdp solve --prism PREFIX \
-      --criterion average'.
+      serve j (docs/markov-machine.md §A10). Costs per slot; solve with 'offload mdp solve \
+      --prism PREFIX --criterion average'.
       """)
 
   @OptionGroup var model: MachineModelOptions
@@ -21,7 +22,9 @@ struct MachineExportCommand: ParsableCommand {
 
   @Option(
     parsing: .unconditional,
-    help: "Belief error accepted where the idle belief chains are cut (A10.1), in (0, 0.5).")
+    help: ArgumentHelp(
+      "Belief error accepted where the idle belief chains are cut (docs/markov-machine.md "
+        + "§A10.1), in (0, 0.5)."))
   var beliefTolerance = 1e-6
 
   @OptionGroup var assumptionOptions: MachineAssumptionOptions

@@ -2,7 +2,8 @@ import ArgumentParser
 import OffloadLab
 
 /// `offload machine figure4`: the paper's Fig. 4, total cost against q for two arrival
-/// regimes and both policies, by simulation with the optimised tables (spec A11).
+/// regimes and both policies, by simulation with the optimised tables (docs/markov-machine.md
+/// §A11).
 struct MachineFigure4Command: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "figure4",
@@ -13,7 +14,7 @@ struct MachineFigure4Command: ParsableCommand {
       system with queues is simulated under both policies for the low (p) and high (p~) \
       arrival regimes. fullSetClosedForm is the permanent-congestion cost of S = all users \
       with the table's mu(N): the high-regime queues grow (load > 1) and the simulated cost \
-      tends to it (A11.1).
+      tends to it (docs/markov-machine.md §A11.1).
       """)
 
   @Option(

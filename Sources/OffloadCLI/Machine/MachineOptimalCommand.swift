@@ -3,19 +3,21 @@ import Foundation
 import OffloadLab
 
 /// `offload machine optimal`: the optimal sampling + scheduling policy under permanent
-/// congestion as an average-cost MDP, against both paper policies (spec A10).
+/// congestion as an average-cost MDP, against both paper policies (docs/markov-machine.md
+/// §A10).
 struct MachineOptimalCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "optimal",
     abstract:
       "Optimal sampling + scheduling under permanent congestion (MDP, N <= 3) vs both paper policies.",
     discussion: """
-      Beyond the paper (spec A10): states = server knowledge (serving j, or an idle belief \
-      state) x ages capped at A; actions in an idle slot = wait, or sample and serve j if \
-      free; cost (1/N) sum v_i + L 1{sample}. Relative value iteration brackets g*; the best \
-      phi1 and max-age pairs of (12)/(16) are evaluated in the same model; their gaps \
-      compare their exact closed forms with g* (JSON also has the in-model gaps). The default cap is the smallest whose truncation error on \
-      the best max-age policy's mean ages is <= --cap-accuracy (exact chains of A6).
+      Beyond the paper (docs/markov-machine.md §A10): states = server knowledge (serving j, \
+      or an idle belief state) x ages capped at A; actions in an idle slot = wait, or sample \
+      and serve j if free; cost (1/N) sum v_i + L 1{sample}. Relative value iteration \
+      brackets g*; the best phi1 and max-age pairs of (12)/(16) are evaluated in the same \
+      model; their gaps compare their exact closed forms with g* (JSON also has the \
+      in-model gaps). The default cap is the smallest whose truncation error on the best \
+      max-age policy's mean ages is <= --cap-accuracy (exact chains of §A6).
       """)
 
   @OptionGroup var model: MachineModelOptions
@@ -38,7 +40,9 @@ struct MachineOptimalCommand: ParsableCommand {
 
   @Option(
     parsing: .unconditional,
-    help: "Belief error accepted where the idle belief chains are cut (A10.1), in (0, 0.5).")
+    help: ArgumentHelp(
+      "Belief error accepted where the idle belief chains are cut (docs/markov-machine.md "
+        + "§A10.1), in (0, 0.5)."))
   var beliefTolerance = 1e-6
 
   @Option(
@@ -135,7 +139,8 @@ struct MachineOptimalCommand: ParsableCommand {
   }
 
   /// The smallest cap whose truncation error on the best max-age pair's mean ages is at
-  /// most `capAccuracy` (A6.1's automatic cap).
+  /// most `capAccuracy` (the automatic cap of
+  /// docs/markov-machine.md §A6.1).
   private func automaticCap(_ parameters: MachineParameters, _ optimizer: SubsetOptimizer) -> Int {
     var optimizer = optimizer
     optimizer.weighting = .perUser

@@ -1,7 +1,8 @@
 import ArgumentParser
 import OffloadLab
 
-/// `offload machine optimize`: the lookup tables of problems (12) and (16) (spec A8).
+/// `offload machine optimize`: the lookup tables of problems (12) and (16)
+/// (docs/markov-machine.md §A8).
 struct MachineOptimizeCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "optimize",
@@ -9,7 +10,8 @@ struct MachineOptimizeCommand: ParsableCommand {
     discussion: """
       (12): min over (mu, pi) of w * sum_{k in S} Delta_k + S for phi1 (Theorems 1-2); \
       (16): min over mu of w * |S| * Delta + S for max-age (Theorems 3-4); mu in [1e-3, 1]. \
-      The schedule is found by a seeded Nelder-Mead multistart, mu by grid + Brent (spec A8).
+      The schedule is found by a seeded Nelder-Mead multistart, mu by grid + Brent \
+      (docs/markov-machine.md §A8).
       """)
 
   @OptionGroup var model: MachineModelOptions

@@ -8,25 +8,29 @@ extension SamplingCostKind: ExpressibleByArgument {}
 extension MaxAgeTieRule: ExpressibleByArgument {}
 extension SlotOrdering: ExpressibleByArgument {}
 
-/// The modelling assumptions that spec A0 makes options (`ModelAssumptions`); the defaults
-/// are the choices of A2, under which the closed forms were derived.
+/// The modelling assumptions that docs/markov-machine.md §A0 makes options
+/// (`ModelAssumptions`); the defaults are the choices of §A2, under which the closed forms
+/// were derived.
 struct MachineAssumptionOptions: ParsableArguments {
   @Option(
-    help: "Max-age ties among users of S with the largest age: lowest (A2), highest or uniform.")
+    help: ArgumentHelp(
+      "Max-age ties among users of S with the largest age: lowest (docs/markov-machine.md "
+        + "§A2), highest or uniform."))
   var maxAgeTies = MaxAgeTieRule.lowestIndex
 
   @Option(
     parsing: .unconditional,
     help: ArgumentHelp(
       "Sample w.p. MU0 in (0, 1] in slots with every queue empty (default: no sampling, "
-        + "A2.4); matters only with queues (simulate, cases, figure4).",
+        + "docs/markov-machine.md §A2.4); matters only with queues (simulate, cases, "
+        + "figure4).",
       valueName: "MU0"))
   var emptyQueueSamplingProbability: Double?
 
   @Option(
     help: ArgumentHelp(
       "Order of events in a slot: a2 (sample, serve from this slot, then flip), flip-first "
-        + "or service-next-slot (the alternatives A2 rules out)."))
+        + "or service-next-slot (alternatives to the choice of docs/markov-machine.md §A2)."))
   var slotOrdering = SlotOrdering.sampleThenFlip
 
   /// The provenance entries of the assumptions.
@@ -53,8 +57,8 @@ struct MachineAssumptionOptions: ParsableArguments {
   }
 }
 
-/// The model flags shared by the `machine` subcommands (spec A1). Lists are comma
-/// separated; each subcommand supplies its own defaults for q_i and p_i.
+/// The model flags shared by the `machine` subcommands (docs/markov-machine.md §A1). Lists
+/// are comma separated; each subcommand supplies its own defaults for q_i and p_i.
 struct MachineModelOptions: ParsableArguments {
   @Option(
     parsing: .unconditional,
@@ -86,7 +90,8 @@ struct MachineModelOptions: ParsableArguments {
   var samplingCost = 5.0
 
   /// The validated parameters with the Fig. 4 defaults (service probabilities and the low
-  /// arrival regime, spec A11), their assumption warnings issued to `diagnostics`.
+  /// arrival regime, docs/markov-machine.md §A11), their assumption warnings issued to
+  /// `diagnostics`.
   func figure4Parameters(_ diagnostics: Diagnostics) throws -> MachineParameters {
     let parameters = try parameters(
       defaultService: MachineDefaults.service, defaultArrivals: MachineDefaults.lowArrivals)
@@ -128,7 +133,7 @@ struct MachineModelOptions: ParsableArguments {
   }
 }
 
-/// The flags of the subset problems (12) and (16) (spec A8).
+/// The flags of the subset problems (12) and (16) (docs/markov-machine.md §A8).
 struct MachineOptimizerOptions: ParsableArguments {
   @Option(help: "Age weight w in w * sum_{k in S} Delta_k + S: 1/N (default), sum or mean (1/|S|).")
   var weight = AgeWeighting.perUser
@@ -189,7 +194,7 @@ struct MachineOptimizerOptions: ParsableArguments {
   }
 }
 
-/// The flags of a simulation run (spec A7).
+/// The flags of a simulation run (docs/markov-machine.md §A7).
 struct MachineSimulationOptions: ParsableArguments {
   @Option(
     parsing: .unconditional,
@@ -211,7 +216,8 @@ struct MachineSimulationOptions: ParsableArguments {
   @Option(parsing: .unconditional, help: "Seed of the first replication.")
   var simulationSeed: UInt64 = 1
 
-  /// The fewest measured slots: the queue-growth test cuts a run into 100 windows (A9.5).
+  /// The fewest measured slots: the queue-growth test cuts a run into 100 windows
+  /// (docs/markov-machine.md §A9.5).
   static let minimumSlots = 100
   /// The most slots per replication (measured and warm-up each).
   static let maximumSlots = 1_000_000_000_000

@@ -1,19 +1,20 @@
 import ArgumentParser
 import OffloadLab
 
-/// `offload machine simulate`: slot-exact simulation of the system with queues (spec A7).
+/// `offload machine simulate`: slot-exact simulation of the system with queues
+/// (docs/markov-machine.md §A7).
 struct MachineSimulateCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "simulate",
-    abstract: "Slot-exact seeded simulation with queues under phi1 and/or max-age (A7).",
+    abstract: "Slot-exact seeded simulation with queues under phi1 and/or max-age.",
     discussion: """
-      Policies come from the tables of problems (12)/(16) (or --sampling-probability on \
-      every subset). Each estimate is a mean over independent replications with a 95% \
-      Student-t interval. The queue verdict is 'growing' when the interval of the slope of \
-      the total queue over the second half lies above 0 and the rise it implies over that \
-      half is at least 1 job and 10% of the mean total queue (A9.5). With \
-      --permanent-congestion the queues of --subset never empty and nothing arrives: the \
-      estimates are then compared with Theorems 1-4.
+      The system with queues of docs/markov-machine.md §A7. Policies come from the tables \
+      of problems (12)/(16) (or --sampling-probability on every subset). Each estimate is a \
+      mean over independent replications with a 95% Student-t interval. The queue verdict \
+      is 'growing' when the interval of the slope of the total queue over the second half \
+      lies above 0 and the rise it implies over that half is at least 1 job and 10% of the \
+      mean total queue (§A9.5). With --permanent-congestion the queues of --subset never \
+      empty and nothing arrives: the estimates are then compared with Theorems 1-4.
       """)
 
   @OptionGroup var model: MachineModelOptions

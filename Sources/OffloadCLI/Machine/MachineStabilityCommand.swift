@@ -1,17 +1,19 @@
 import ArgumentParser
 import OffloadLab
 
-/// `offload machine stability`: the reconstructed sufficient conditions of A9.
+/// `offload machine stability`: the reconstructed sufficient conditions of
+/// docs/markov-machine.md §A9.
 struct MachineStabilityCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "stability",
     abstract:
-      "Reconstructed sufficient stability conditions (A9) on the policy tables, with margins.",
+      "Reconstructed sufficient stability conditions on the policy tables, with margins.",
     discussion: """
       The paper's Propositions 1-2, Corollary 1 and chi(q,s) did not survive; the conditions \
-      reported here are our reconstructions of the same shape (provably sufficient), each \
-      with its margin min_i (bound_i - p_i): it holds iff the margin is > 0. The load and \
-      full-congestion rates are necessary-type diagnostics, not sufficient conditions.
+      reported here are our reconstructions of the same shape (provably sufficient, \
+      docs/markov-machine.md §A9), each with its margin min_i (bound_i - p_i): it holds iff \
+      the margin is > 0. The load and full-congestion rates are necessary-type diagnostics, \
+      not sufficient conditions.
       """)
 
   @OptionGroup var model: MachineModelOptions

@@ -1,6 +1,6 @@
 import ArgumentParser
 
-/// `offload modes`: the service-mode offloading model (SM1/SM2) of spec service-modes.md.
+/// `offload modes`: the service-mode offloading model (SM1/SM2) of docs/service-modes.md.
 struct ModesCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "modes",
@@ -12,7 +12,7 @@ struct ModesCommand: ParsableCommand {
       SM1 job, cloud SM2 queue. Action codes: 0 idle, 1 SM1, 2 SM2, 3 SM1 then SM2.
 
       The configurations (a)-(d), B = 50 and gamma = 0.99 are PLACEHOLDERS: the paper's \
-      values were lost (spec S0, S9).
+      values were lost (docs/service-modes.md §S0, §S9).
       """,
     subcommands: [
       ModesSolveCommand.self, ModesDelayCommand.self, ModesSweepCommand.self,

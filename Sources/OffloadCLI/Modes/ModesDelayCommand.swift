@@ -2,7 +2,7 @@ import ArgumentParser
 import OffloadLab
 
 /// `offload modes delay`: exact mean delay of the optimal policies and the baselines
-/// (spec S6, S7).
+/// (docs/service-modes.md §S6, §S7).
 struct ModesDelayCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "delay",
@@ -11,9 +11,9 @@ struct ModesDelayCommand: ParsableCommand {
     discussion: """
       Policies: optimal (discounted-optimal), optimal-average (average-optimal), \
       offload-only, non-idling, and a threshold policy if --cloud-busy-thresholds is given. \
-      Figures come from the stationary distribution and Little's law (spec S7.1); they are \
-      the truncated system's, so check the blocking probability. --criterion is not used: \
-      both criteria are reported.
+      Figures come from the stationary distribution and Little's law \
+      (docs/service-modes.md §S7.1); they are the truncated system's, so check the \
+      blocking probability. --criterion is not used: both criteria are reported.
       """)
 
   @OptionGroup var model: ModesModelOptions
@@ -54,7 +54,7 @@ struct ModesDelayCommand: ParsableCommand {
           ?? "unstable (rho >= K/(1+K)), no finite delay"),
     ]
     let text: [String] =
-      ["Service-mode offloading: exact long-run delay (spec S7)"]
+      ["Service-mode offloading: exact long-run delay (docs/service-modes.md §S7)"]
       + ModesReport.modelLines(model, provenance: input.description) + [""]
       + [ModesDelayTable.table(rows, format: .table).renderText(), ""] + closedForm
       + ModesDelayTable.notes(rows)
@@ -74,7 +74,8 @@ struct ModesDelayCommand: ParsableCommand {
 
 /// The policy table shared by `delay` and `sweep`.
 enum ModesDelayTable {
-  /// Blocking probability above which a figure depends on the truncation (spec S12).
+  /// Blocking probability above which a figure depends on the truncation
+  /// (docs/service-modes.md §S12).
   static let truncationDependent = 1e-6
 
   /// Header of the per-policy columns.
@@ -100,13 +101,17 @@ enum ModesDelayTable {
     return table
   }
 
-  /// Notes on figures that depend on the truncation.
+  /// Notes on figures that depend on the truncation (each policy named once, also when
+  /// `rows` holds every point of a sweep).
   static func notes(_ rows: [PolicyDelay]) -> [String] {
-    let dependent = rows.filter { $0.figures.blockingProbability > truncationDependent }
+    var dependent: [String] = []
+    for row in rows where row.figures.blockingProbability > truncationDependent {
+      if !dependent.contains(row.name) { dependent.append(row.name) }
+    }
     guard !dependent.isEmpty else { return [] }
     return [
       "note: blocking probability > \(formatNumber(truncationDependent)) for "
-        + dependent.map(\.name).joined(separator: ", ")
+        + dependent.joined(separator: ", ")
         + ": those figures are the truncated system's and depend on B"
     ]
   }

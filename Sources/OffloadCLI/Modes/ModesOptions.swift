@@ -15,8 +15,8 @@ struct ModesModelOptions: ParsableArguments {
   @Option(
     name: .customLong("config"),
     help: ArgumentHelp(
-      "Paper configuration a|b|c|d (PLACEHOLDER values, spec S9): a rho=0.5 K=5 f=0.6, "
-        + "b rho=0.8, c f=0.8, d K=10."))
+      "Paper configuration a|b|c|d (PLACEHOLDER values, docs/service-modes.md §S9): a rho=0.5 "
+        + "K=5 f=0.6, b rho=0.8, c f=0.8, d K=10."))
   var configuration: PaperConfiguration = .a
 
   @Option(parsing: .unconditional, help: "Load rho = lambda/((1+K) mu0), > 0.")
@@ -60,9 +60,9 @@ struct ModesModelOptions: ParsableArguments {
         + "--criterion discounted, 1e-9 for average); see --tolerance-mode."))
   var tolerance: Double?
   @Option(
-    help:
-      "Discounted solver: gauss-seidel (matrix-free symmetric sweeps) or jacobi (sparse, spec S4.1)."
-  )
+    help: ArgumentHelp(
+      "Discounted solver: gauss-seidel (matrix-free symmetric sweeps) or jacobi (sparse, "
+        + "docs/service-modes.md §S4.1)."))
   var method: ServiceModeSolver.DiscountedMethod = .gaussSeidel
   @Option(help: "Whether --tolerance is relative (times max(1, sup|V|)) or absolute.")
   var toleranceMode: ServiceModeSolver.ToleranceMode = .relative
@@ -126,7 +126,8 @@ struct ModesModelOptions: ParsableArguments {
     var solver: ServiceModeSolver
     /// Every model and solver parameter, defaults included (swept ones as lists).
     var parameters: [(name: String, value: ParameterValue)]
-    /// Which model values are the lost paper's placeholders (spec S0, S9), by name.
+    /// Which model values are the lost paper's placeholders, by name (docs/service-modes.md
+    /// §S0, §S9).
     var placeholders: [(name: String, isPlaceholder: Bool)]
     /// A one-line description of where the parameter values come from.
     var description: String
@@ -263,7 +264,8 @@ struct ModesModelOptions: ParsableArguments {
           ? "" : "; PLACEHOLDER values: " + placeholderNames.joined(separator: ", "))
       : placeholderNames.isEmpty
         ? "\(setting) with every value given by options"
-        : "\(setting); PLACEHOLDER values (the paper's were lost, spec S0/S9): "
+        : "\(setting); PLACEHOLDER values (the paper's were lost, "
+          + "docs/service-modes.md §S0, §S9): "
           + placeholderNames.joined(separator: ", ")
     return Input(
       swept: swept, points: points, solver: solver, parameters: parameters,
@@ -358,7 +360,7 @@ struct ModesModelOptions: ParsableArguments {
   }
 }
 
-/// An extra threshold policy for `delay` and `sweep` (spec S5.4).
+/// An extra threshold policy for `delay` and `sweep` (docs/service-modes.md §S5.4).
 struct ModesThresholdOptions: ParsableArguments {
   @Option(
     parsing: .unconditional,

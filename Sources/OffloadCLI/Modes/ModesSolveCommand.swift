@@ -2,7 +2,7 @@ import ArgumentParser
 import OffloadLab
 
 /// `offload modes solve`: the optimal policy as paper-style grids, its thresholds and its
-/// structure (spec S4, S5).
+/// structure (docs/service-modes.md §S4, §S5).
 struct ModesSolveCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "solve",
@@ -11,10 +11,10 @@ struct ModesSolveCommand: ParsableCommand {
       Solves the model by value iteration (discounted) or policy iteration with a sparse LU \
       per policy (average; JSON solver.gain, gainLower, gainUpper: the certified bracket on \
       the optimal mean number of jobs), then again with B and B2 doubled to check that the \
-      policy on the window xb, x2 <= W does not depend on the truncation (spec S2.3); \
-      --skip-truncation-check skips that second solve (the output then says the check was \
-      skipped). A failed check and decisions within the tie tolerance are warnings (exit 2 \
-      with --strict).
+      policy on the window xb, x2 <= W does not depend on the truncation \
+      (docs/service-modes.md §S2.3); --skip-truncation-check skips that second solve (the \
+      output then says the check was skipped). A failed check and decisions within the tie \
+      tolerance are warnings (exit 2 with --strict).
       --format csv prints one threshold table: by default n,T1,T0 (T1(n), T0(n) per SM2 \
       cloud-queue length n = 0...W), with --threshold-table xb the x2-direction thresholds \
       per base length xb = 1...W. 'never' means SM2 is never chosen on that line; T0(0) is \
@@ -28,7 +28,10 @@ struct ModesSolveCommand: ParsableCommand {
     help: "Window W of the structure checks and grids, 1...min(B, B2) (default B/2).")
   var window: Int?
 
-  @Flag(help: "Skip the second solve with B and B2 doubled (the truncation check of S2.3).")
+  @Flag(
+    help: ArgumentHelp(
+      "Skip the second solve with B and B2 doubled (the truncation check, "
+        + "docs/service-modes.md §S2.3)."))
   var skipTruncationCheck = false
 
   @Option(help: "Threshold table of --format csv: n (T1, T0 per n) or xb (x2 direction).")
@@ -89,7 +92,7 @@ struct ModesSolveCommand: ParsableCommand {
           + "\(state), is within the tie tolerance "
           + "\(ModesReport.short(analysis.solution.tieTolerance)): actions there count as tied, "
           + "so verdicts that depend on them are not determined; lower --tolerance "
-          + "(spec S4.3, S5.5)")
+          + "(docs/service-modes.md §S4.3, §S5.5)")
     }
     if let truncation = analysis.truncation, !truncation.stable {
       diagnostics.warn(
@@ -97,7 +100,7 @@ struct ModesSolveCommand: ParsableCommand {
           + "\(truncation.verdict.violationCount) of \(truncation.verdict.checkedStates) states "
           + "when B, B2 are doubled to \(truncation.doubledBufferLimit), "
           + "\(truncation.doubledCloudBufferLimit); the window policy depends on the "
-          + "truncation: raise --buffer or lower --window (spec S2.3)")
+          + "truncation: raise --buffer or lower --window (docs/service-modes.md §S2.3)")
     }
     if let path = heatmapCSV {
       try write(
@@ -258,7 +261,8 @@ struct ModesThresholds {
 struct ModesSolveJSON: Encodable {
   struct Configuration: Encodable {
     var label: String
-    /// Whether any model value is a placeholder of the lost paper (spec S0, S9).
+    /// Whether any model value is a placeholder of the lost paper (docs/service-modes.md §S0,
+    /// §S9).
     var placeholder: Bool
     /// Per parameter: whether its value is a placeholder.
     var placeholders: [String: Bool]

@@ -1,7 +1,7 @@
 import ArgumentParser
 import OffloadLab
 
-/// `offload replicas`: task replication on an unreliable grid (spec: replication.md).
+/// `offload replicas`: task replication on an unreliable grid (docs/replication.md).
 struct ReplicasCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "replicas",
@@ -30,7 +30,9 @@ struct ReplicasJointFailureCommand: ParsableCommand {
   @OptionGroup var job: ReplicasJobOptions
   @OptionGroup var poolOptions: ReplicasPoolOptions
 
-  @Option(help: "Assignment rule: paper (spec §2), outer-in (M <= 2m, optimal) or lpt.")
+  @Option(
+    help:
+      "Assignment rule: paper (docs/replication.md §2), outer-in (M <= 2m, optimal) or lpt.")
   var rule: AssignmentRule = .paper
 
   @OptionGroup var output: OutputOptions
@@ -46,13 +48,14 @@ struct ReplicasJointFailureCommand: ParsableCommand {
     }
     noteUnusedDevices(pool: problem.pool, copyCount: copies)
     let logSuccess = jointFailure.logSuccessProbability
+    let diagnostics = Diagnostics()
+    if !logSuccess.isFinite { diagnostics.warn(Self.logSuccessUndefined) }
     let report = Report(
       m: problem.taskCount, copies: copies,
       replicationFactor: Double(copies) / Double(problem.taskCount), rule: rule.rawValue,
       pjf: jointFailure.probability,
       logSuccessProbability: NullOr(logSuccess.isFinite ? logSuccess : nil),
-      logSuccessProbabilityUndefined: logSuccess.isFinite
-        ? nil : "PJF = 1: the job never succeeds, so log(1 - PJF) is minus infinity",
+      logSuccessProbabilityUndefined: logSuccess.isFinite ? nil : Self.logSuccessUndefined,
       jensenLowerBound: bound.probability, pjfWithoutReplication: simple.probability)
     var table = TextTable(header: ["quantity", "value"])
     table.append(["tasks m", String(report.m)])
@@ -62,7 +65,7 @@ struct ReplicasJointFailureCommand: ParsableCommand {
     table.append(["PJF", probabilityText(report.pjf)])
     table.append([
       "log(1 - PJF)",
-      report.logSuccessProbability.value.map(probabilityText) ?? "undefined (PJF = 1: -infinity)",
+      report.logSuccessProbability.value.map(probabilityText) ?? "undefined (PJF = 1: log 0)",
     ])
     table.append(["Jensen lower bound (any assignment)", probabilityText(report.jensenLowerBound)])
     table.append(["PJF without replication (P_S)", probabilityText(report.pjfWithoutReplication)])
@@ -70,8 +73,12 @@ struct ReplicasJointFailureCommand: ParsableCommand {
       CommandResult(document: report, table: table),
       provenance: replicasProvenance(
         "pjf", job.provenance + [("rule", .text(rule.rawValue))], pool: poolOptions),
-      diagnostics: Diagnostics())
+      diagnostics: diagnostics)
   }
+
+  /// Why log(1 - PJF) has no value when PJF = 1 (docs/cli.md, "Undefined figures").
+  static let logSuccessUndefined =
+    "PJF = 1: the job never succeeds, so log(1 - PJF) = log 0 is undefined"
 
   struct Report: Encodable {
     var m: Int

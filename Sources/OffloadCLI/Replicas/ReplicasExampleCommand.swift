@@ -7,13 +7,14 @@ import OffloadLab
 struct ReplicasExampleCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "example",
-    abstract: "The paper's Examples 1-3: published values next to the tool's (spec §6).",
+    abstract: "The paper's Examples 1-3: published values next to the tool's.",
     discussion: """
       1: p = 0.05 %, m = 10000, delta = 1 % (homogeneous). 2: 700 devices at 4 %, 6800 at \
       0.1 %, 1600 at 0.005 %, 900 at 30 % with std 13.4 %; m = 5000, r = 2. 3: the Example 2 \
       grid plus an unlimited stream at 35 % with std 12 %; m = 5000, delta = 1 %. Random \
       classes are drawn with --seed; Examples 2 and 3 also report the spread over \
-      --seed-count consecutive seeds.
+      --seed-count consecutive seeds. The examples and the paper's slips: \
+      docs/replication.md §5, §6.
       """)
 
   @Argument(help: "The example number: 1, 2 or 3.")
@@ -114,9 +115,10 @@ func paperExample1() throws -> PaperExample {
     1 + ceil((log(1 - delta) - Double(m) * log(1 - p)) / pow(1 + p, Double(m))) / Double(m)
   example.explanations = [
     "r agrees: the paper's printed formula divides by (1+p)^m, which would give r = "
-      + "\(formatNumber(printed)); the result 1.9985 needs log(1+p) and a ceiling (spec §5 slip 2).",
+      + "\(formatNumber(printed)); the result 1.9985 needs log(1+p) and a ceiling "
+      + "(docs/replication.md §5 slip 2).",
     "The floor 1 - (1-p^2)^m is reached only at r = 2 exactly; strictly inside 1 <= r < 2 the "
-      + "best is M = 2m - 1 (spec §3, §5 slip 5).",
+      + "best is M = 2m - 1 (docs/replication.md §3, §5 slip 5).",
   ]
   return example
 }
@@ -160,8 +162,8 @@ func paperExample2(seeds: [UInt64]) throws -> PaperExample {
     "delta = 1% reachable with r <= 2", paper: "no",
     tool: "no: floor \(percentText(paperRule)) (paper's rule), \(percentText(outerIn)) (outer-in)")
   example.explanations = [
-    "The paper's 26.40% (printed \"26,40%\", spec §5 slip 6) is one random draw of the 30% "
-      + "class; the tool's value moves with the seed within the range shown.",
+    "The paper's 26.40% (printed \"26,40%\", docs/replication.md §5 slip 6) is one random "
+      + "draw of the 30% class; the tool's value moves with the seed within the range shown.",
     "The paper's rule pairs the 900 worst devices with 0.1% devices; outer-in pairs them "
       + "with the 0.005% devices and lowers PJF by a factor of \(formatNumber(paperRule / outerIn, significantDigits: 3)).",
   ]
@@ -187,7 +189,8 @@ func paperExample3(seeds: [UInt64]) throws -> PaperExample {
     targetFailureProbability: delta, rule: .longestProcessingTime)
   let bound = try first.minimalCopiesLowerBound(targetFailureProbability: delta)
   // The apparent set-up behind 3.956822: the homogeneous formula at the grid's mean p,
-  // solved for a real r (the continuous relaxation of §3's closed form), stream ignored.
+  // solved for a real r (the continuous relaxation of the closed form of
+  // docs/replication.md §3), stream ignored.
   func meanProblem(_ problem: ReplicationProblem) throws -> ReplicationProblem {
     let grid = problem.pool.gridFaultProbabilities
     let mean = grid.reduce(0, +) / Double(grid.count)

@@ -18,7 +18,9 @@ struct ReplicasMinimumCommand: ParsableCommand {
   @OptionGroup var targetOption: ReplicasTargetOption
   @OptionGroup var poolOptions: ReplicasPoolOptions
 
-  @Option(help: "Assignment rule: paper (spec §2), outer-in (M <= 2m, optimal) or lpt.")
+  @Option(
+    help:
+      "Assignment rule: paper (docs/replication.md §2), outer-in (M <= 2m, optimal) or lpt.")
   var rule: AssignmentRule = .paper
 
   @Option(
