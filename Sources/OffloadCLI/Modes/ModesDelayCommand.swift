@@ -81,7 +81,7 @@ enum ModesDelayTable {
   /// Header of the per-policy columns.
   static let header = [
     "policy", "mean_delay", "mean_jobs", "blocking_probability", "sm1_share", "sm2_share",
-    "reachable_states", "converged",
+    "reachable_states", "converged", "mean_delay_error_bound",
   ]
 
   /// One row's cells: full precision for CSV, six digits for text.
@@ -91,8 +91,15 @@ enum ModesDelayTable {
     return [
       row.name, number(f.meanDelay), number(f.meanJobs), number(f.blockingProbability),
       number(f.sm1Share), number(f.sm2Share), String(f.reachableStates),
-      row.converged ? "yes" : "NO",
+      row.converged ? "yes" : "NO", errorBound(f.errorBounds?.meanDelay),
     ]
+  }
+
+  /// A figure's error bound in two significant digits; empty when there is none (a
+  /// non-default stationary method) or when it is unbounded (T undefined).
+  static func errorBound(_ bound: Double?) -> String {
+    guard let bound, bound.isFinite else { return "" }
+    return formatNumber(bound, significantDigits: 2)
   }
 
   static func table(_ rows: [PolicyDelay], format: OutputFormat) -> TextTable {
@@ -153,6 +160,10 @@ struct ModesPolicyJSON: Encodable {
   var meanDelayUndefined: String?
   var meanJobs, blockingProbability, sm1Share, sm2Share: Double
   var effectiveArrivalRate, stationaryResidual: Double
+  /// First-order bounds on the errors of T, L and P_block from the stationary solve
+  /// (docs/average-cost.md §4); T's is null when T is undefined.
+  var meanDelayErrorBound: NullOr<Double>?
+  var meanJobsErrorBound, blockingProbabilityErrorBound: Double?
   var reachableStates: Int
   /// The optimal policies' solver iterations (absent for fixed policies).
   var solverIterations: Int?
@@ -168,6 +179,11 @@ struct ModesPolicyJSON: Encodable {
     (meanJobs, blockingProbability) = (f.meanJobs, f.blockingProbability)
     (sm1Share, sm2Share) = (f.sm1Share, f.sm2Share)
     (effectiveArrivalRate, stationaryResidual) = (f.effectiveArrivalRate, f.residual)
+    if let bounds = f.errorBounds {
+      meanDelayErrorBound = NullOr(bounds.meanDelay.isFinite ? bounds.meanDelay : nil)
+      (meanJobsErrorBound, blockingProbabilityErrorBound) =
+        (bounds.meanJobs, bounds.blockingProbability)
+    }
     reachableStates = f.reachableStates
     solverIterations = row.solverIterations
     converged = row.converged
