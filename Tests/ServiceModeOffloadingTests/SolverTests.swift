@@ -180,3 +180,29 @@ struct SolverTests {
     #expect(isClose(gth.sm1Share + gth.sm2Share, 1, relative: 1e-10))
   }
 }
+
+@Suite("Average-cost policy iteration on a stiff model (a fuzz finding)")
+struct StiffAverageCostTests {
+  /// f = 1e-9 makes mu_l2 = 1e9 and nu = 1e9, so relative values reach 5e10 per-step costs.
+  /// Relaxed improvement steps then raised the gain and policy iteration cycled between three
+  /// policies until the iteration limit (1e6 in the CLI). It must stop within a few
+  /// iterations, and its bracket must overlap classical policy iteration's (no relaxation:
+  /// Howard's monotone steps, an independent variant).
+  @Test func relaxedStepsNeverMakePolicyIterationCycle() throws {
+    let model = try ServiceModeModel(
+      parameters: ServiceModeParameters(load: 0.5, cloudSpeedup: 5, localFraction: 1e-9),
+      bufferLimit: 10)
+    var solver = try ServiceModeSolver(criterion: .average)
+    solver.maxIterations = 1_000
+    let relaxed = solver.solve(model)
+    #expect(relaxed.iterations <= 20)
+    #expect(relaxed.status != .iterationLimitReached)
+    let bounds = try #require(relaxed.gainBounds)
+    let classical = AverageCostPolicyIteration(tolerance: .relative(1e-9), relaxationSweeps: 0)
+      .solve(model.process)
+    #expect(classical.status != .iterationLimitReached)
+    #expect(
+      bounds.lowerBound <= classical.gainUpperBound
+        && classical.gainLowerBound <= bounds.upperBound)
+  }
+}

@@ -111,15 +111,37 @@ public struct AverageCostPolicyIteration: Sendable {
     var factors: PinnedChainFactorization?
     var iterations = 0
     var status = SolverStatus.iterationLimitReached
+    // The policy, evaluation and row values before a relaxed improvement step, kept until
+    // the next evaluation confirms that the step did not raise the gain.
+    var beforeRelaxedStep: (policy: [Int], evaluation: Evaluation, rowValues: [Double])?
     while iterations < maxIterations {
       iterations += 1
       guard
         let evaluation = evaluate(
           process, policy: policy, factors: &factors,
-          residualTarget: tolerance.threshold(scale: abs(bracket.lower)) / 8)
+          residualTarget: max(
+            tolerance.threshold(scale: abs(bracket.lower)) / 8, Double.leastNormalMagnitude))
       else {
         status = .multichain
         break
+      }
+      if let before = beforeRelaxedStep,
+        evaluation.gain > before.evaluation.gain + Self.gainNoise(before.evaluation, evaluation)
+      {
+        // The relaxed values are a heuristic: this step raised the gain. Undo it and take
+        // the plain improvement of the evaluated h, which never raises it (Howard), so
+        // policy iteration cannot cycle.
+        beforeRelaxedStep = nil
+        policy = before.policy
+        guard
+          BellmanKernels.improve(
+            process, rowValues: before.rowValues,
+            guardBand: guardBand(before.evaluation, before.rowValues, rowLength), policy: &policy)
+        else {
+          status = .roundOffLimited
+          break
+        }
+        continue
       }
       bias = evaluation.bias
       // The certificate of this h: one Bellman step.
@@ -134,13 +156,19 @@ public struct AverageCostPolicyIteration: Sendable {
         status = .converged
         break
       }
-      let changed = improve(
+      let previous = policy
+      switch improve(
         process, evaluation: evaluation, rowLength: rowLength, rowValues: rowValues,
         policy: &policy)
-      if !changed {
+      {
+      case .unchanged:
         status = .roundOffLimited
-        break
+      case .byRelaxedValues:
+        beforeRelaxedStep = (previous, evaluation, rowValues)
+      case .byEvaluatedValues:
+        beforeRelaxedStep = nil
       }
+      if status == .roundOffLimited { break }
     }
     if status == .multichain && iterations == 1 {
       // No h was evaluated: the Odoni bracket of h = 0.
@@ -161,22 +189,24 @@ public struct AverageCostPolicyIteration: Sendable {
       status: status, iterations: iterations, method: "policy iteration (sparse LU)")
   }
 
+  /// One evaluation: h with h(reference) = 0, g, and the residual of the solve.
+  typealias Evaluation = (bias: [Double], gain: Double, residual: Double)
+
+  /// Which values an improvement step used, if it changed the policy.
+  enum ImprovementStep { case unchanged, byRelaxedValues, byEvaluatedValues }
+
   /// The improvement step: `relaxationSweeps` symmetric Gauss–Seidel pairs of
   /// `h ← min_y [c(y) − g + Σ P(y,x') h(x')]` from the evaluated h carry a change of action
   /// along chains of rarely visited states in one step (plain improvement fixes one state
   /// of such a chain per iteration), then each state switches to a candidate lower by more
   /// than the noise `2 (residual + δ)`. If the relaxed values change no action, the plain
-  /// improvement on the evaluated h (row values `rowValues`) decides. Returns whether any
-  /// state switched.
+  /// improvement on the evaluated h (row values `rowValues`) decides. The caller checks
+  /// that a relaxed step did not raise the gain (it may: the relaxed values are not a
+  /// policy's values) and otherwise undoes it for the plain step.
   private func improve(
-    _ process: DecisionProcess, evaluation: (bias: [Double], gain: Double, residual: Double),
-    rowLength: Int, rowValues: [Double], policy: inout [Int]
-  ) -> Bool {
-    func guardBand(_ rowValues: [Double]) -> Double {
-      2
-        * (evaluation.residual
-          + Self.roundOff(scale: BellmanKernels.supNorm(rowValues), rowLength: rowLength))
-    }
+    _ process: DecisionProcess, evaluation: Evaluation, rowLength: Int, rowValues: [Double],
+    policy: inout [Int]
+  ) -> ImprovementStep {
     if relaxationSweeps > 0 {
       var relaxed = evaluation.bias
       for _ in 0..<relaxationSweeps {
@@ -189,13 +219,33 @@ public struct AverageCostPolicyIteration: Sendable {
       var relaxedRows = rowValues
       BellmanKernels.rowValues(process, discount: 1, values: relaxed, into: &relaxedRows)
       if BellmanKernels.improve(
-        process, rowValues: relaxedRows, guardBand: guardBand(relaxedRows), policy: &policy)
+        process, rowValues: relaxedRows,
+        guardBand: guardBand(evaluation, relaxedRows, rowLength), policy: &policy)
       {
-        return true
+        return .byRelaxedValues
       }
     }
     return BellmanKernels.improve(
-      process, rowValues: rowValues, guardBand: guardBand(rowValues), policy: &policy)
+      process, rowValues: rowValues, guardBand: guardBand(evaluation, rowValues, rowLength),
+      policy: &policy)
+      ? .byEvaluatedValues : .unchanged
+  }
+
+  /// The noise below which a candidate does not replace the current action:
+  /// `2 (residual + δ)` at the row values' scale.
+  private func guardBand(_ evaluation: Evaluation, _ rowValues: [Double], _ rowLength: Int)
+    -> Double
+  {
+    2
+      * (evaluation.residual
+        + Self.roundOff(scale: BellmanKernels.supNorm(rowValues), rowLength: rowLength))
+  }
+
+  /// How much two evaluated gains may differ by the solves' errors alone: the residuals
+  /// plus 64 ulps of the larger gain.
+  static func gainNoise(_ first: Evaluation, _ second: Evaluation) -> Double {
+    first.residual + second.residual
+      + 64 * Double.ulpOfOne * max(abs(first.gain), abs(second.gain))
   }
 
   /// The round-off δ of one computed entry of `T h − h` at values of sup norm `scale`, for
@@ -217,7 +267,7 @@ public struct AverageCostPolicyIteration: Sendable {
   private func evaluate(
     _ process: DecisionProcess, policy: [Int], factors: inout PinnedChainFactorization?,
     residualTarget: Double
-  ) -> (bias: [Double], gain: Double, residual: Double)? {
+  ) -> Evaluation? {
     let chain = process.inducedChain(policy: policy).transitions
     let n = process.stateCount
     let classes = Reachability.bottomComponents(of: Array(0..<n), in: chain)
