@@ -107,6 +107,9 @@ struct FamilyOutputKitTests {
     let lines = csv.standardOutput.split(separator: "\n")
     #expect(lines.count >= 2)
     #expect(lines.first?.hasSuffix(",offload_version") == true)
+    // Column names are unique, so a data frame keeps every name as written.
+    let columns = (lines.first ?? "").split(separator: ",").map(String.init)
+    #expect(Set(columns).count == columns.count, "repeated columns in \(columns)")
     for line in lines.dropFirst() { #expect(line.hasSuffix("," + Self.version)) }
     let table = try run(index, [], in: folder)
     #expect(table.exitCode == 0, "\(table.standardError)")

@@ -113,10 +113,13 @@ struct Provenance: Encodable, Sendable, Equatable {
 
 extension TextTable {
   /// The table with one trailing column per parameter and an `offload_version` column,
-  /// every row carrying the same values (the CSV convention of docs/cli.md).
+  /// every row carrying the same values (the CSV convention of docs/cli.md). A parameter
+  /// whose name is already a result column (e.g. inference's `policy` setting beside each
+  /// row's scheduler) is named `param_<name>`, so every column name is unique.
   func describing(_ provenance: Provenance) -> TextTable {
     let constant = provenance.parameters.filter { !provenance.perRow.contains($0.name) }
-    var table = TextTable(header: header + constant.map(\.name) + ["offload_version"])
+    let names = constant.map { header.contains($0.name) ? "param_" + $0.name : $0.name }
+    var table = TextTable(header: header + names + ["offload_version"])
     let cells = constant.map(\.value.cell) + [toolVersion]
     for row in rows { table.append(row + cells) }
     return table
