@@ -34,6 +34,27 @@ private func allPolicies(_ process: DecisionProcess) -> [[Int]] {
 
 @Suite("Average cost: relative value iteration and policy gains")
 struct AverageCostTests {
+  /// `twoStateProcess` with every cost times 1e18: by hand the optimal gain is 7e18. An
+  /// absolute tolerance of 1e-6 is far below the ulp of such values (a fuzz finding ran
+  /// to the iteration limit): the iteration stops at its floating-point floor, says so,
+  /// and its bracket still holds 7e18.
+  @Test func toleranceBelowTheRoundOffFloorStopsEarly() throws {
+    let scaled = try DecisionProcess(stateCount: 2) { state in
+      state == 0
+        ? [
+          Choice(cost: 2e18, transitions: [(0, 0.5), (1, 0.5)]),
+          Choice(cost: 3e18, transitions: [(0, 0.1), (1, 0.9)]),
+        ]
+        : [Choice(cost: 10e18, transitions: [(0, 0.3), (1, 0.7)])]
+    }
+    let solution = RelativeValueIteration(tolerance: .absolute(1e-6), maxIterations: 1_000_000)
+      .solve(scaled)
+    #expect(solution.status == .roundOffLimited)
+    #expect(solution.iterations < 1_000)
+    #expect(solution.gainLowerBound <= 7e18 * (1 + 1e-14))
+    #expect(7e18 * (1 - 1e-14) <= solution.gainUpperBound)
+  }
+
   @Test func handExampleGains() throws {
     let process = try twoStateProcess()
     let first = try PolicyEvaluation.averageCost(process, policy: [0, 0])

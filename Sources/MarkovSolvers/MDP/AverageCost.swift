@@ -28,8 +28,10 @@ public struct AverageCostSolution: Sendable {
 /// Stopping rule and certificate (Odoni 1969): `min(T h − h) <= g* <= max(T h − h)` for
 /// every h when the optimal gain is the same from every state (unichain or weakly
 /// communicating models); it stops when the bracket width is at most `tolerance` (relative:
-/// times `max(1, |g|)`). τ < 1 makes every transformed chain aperiodic, so the bracket
-/// closes; τ = 1/2 is the classical choice.
+/// times `max(1, |g|)`), or with `.roundOffLimited` when the width is down to four times
+/// the round-off δ of one entry of `T h − h` (`8 ε max(1, ‖h‖)`) without meeting it. τ < 1
+/// makes every transformed chain aperiodic, so the bracket closes; τ = 1/2 is the
+/// classical choice.
 /// - Complexity: O(transitions + candidates) per iteration.
 public struct RelativeValueIteration: Sendable {
   /// Stop when the bracket width `upper − lower` meets this (precondition: > 0).
@@ -85,11 +87,18 @@ public struct RelativeValueIteration: Sendable {
     while iterations < maxIterations {
       iterations += 1
       BellmanKernels.rowValues(process, discount: 1, values: bias, into: &rowValues)
-      (lower, upper, _) = BellmanKernels.minimize(
+      let scale: Double
+      (lower, upper, scale) = BellmanKernels.minimize(
         process, rowValues: rowValues, previous: bias, into: &next)
       let gainScale = max(abs(lower), abs(upper))
       if tolerance.isMet(by: upper - lower, scale: gainScale) {
         status = .converged
+        break
+      }
+      // The bracket is down to the round-off of computing T h − h: more iterations cannot
+      // meet the tolerance (e.g. an absolute tolerance far below the costs' ulp).
+      if upper - lower <= 4 * BellmanKernels.roundOff(scale: scale) {
+        status = .roundOffLimited
         break
       }
       let reference =

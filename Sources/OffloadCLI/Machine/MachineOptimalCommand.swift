@@ -121,6 +121,14 @@ struct MachineOptimalCommand: ParsableCommand {
     }
     // Every stage of every row, the occupancy stage included (docs/markov-machine.md).
     let converged = rows.allSatisfy(\.report.converged)
+    let statuses = Set(
+      rows.flatMap { row in
+        let report = row.report
+        return [
+          report.optimal.status, report.bestRandomized.inModel.status,
+          report.bestMaxAge.inModel.status, report.occupancyStatus,
+        ]
+      })
     try output.emit(
       CommandResult(document: rows, table: Self.table(rows)),
       provenance: Provenance(
@@ -135,7 +143,13 @@ struct MachineOptimalCommand: ParsableCommand {
         perRow: ["q_values"]),
       diagnostics: diagnostics,
       notConverged: converged
-        ? [] : ["relative value iteration reached --max-iterations before the bracket closed"])
+        ? []
+        : statuses.contains(.roundOffLimited)
+          ? [
+            "a solve stopped at its floating-point floor before the bracket closed: raise "
+              + "--tolerance (the costs' scale sets the floor)"
+          ]
+          : ["relative value iteration reached --max-iterations before the bracket closed"])
   }
 
   /// The smallest cap whose truncation error on the best max-age pair's mean ages is at
