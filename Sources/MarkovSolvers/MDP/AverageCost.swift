@@ -95,9 +95,11 @@ public struct RelativeValueIteration: Sendable {
         status = .converged
         break
       }
-      // The bracket is down to the round-off of computing T h − h: more iterations cannot
-      // meet the tolerance (e.g. an absolute tolerance far below the costs' ulp).
-      if upper - lower <= 4 * BellmanKernels.roundOff(scale: scale) {
+      // The (finite) bracket is down to the round-off of computing T h − h: more
+      // iterations cannot meet the tolerance (e.g. an absolute tolerance far below the
+      // costs' ulp). An overflowing h keeps iterating to the limit, as it always did.
+      let width = upper - lower
+      if width.isFinite && width <= 4 * BellmanKernels.roundOff(scale: scale) {
         status = .roundOffLimited
         break
       }
