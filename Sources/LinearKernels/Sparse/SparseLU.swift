@@ -54,9 +54,10 @@ public struct SparseSolution: Sendable {
 ///   0.6 s against KLU's 1.3 s (docs/average-cost.md §2).
 ///
 /// Every solve is followed by one step of iterative refinement in double precision (kept
-/// only if it lowers the residual) and reports the residual `‖b − A x‖∞`. The factorisation
-/// is immutable after `init`, and solves copy it into their own workspace, so one
-/// factorisation may be shared across threads. Deterministic: the same matrix gives
+/// only if it lowers the residual) and reports the residual `‖b − A x‖∞`. The factors are
+/// not changed by solves, but KLU's solves use a scratch vector stored with them, so solves
+/// on one factorisation must not run at the same time on several threads (give each
+/// thread its own factorisation, as the library does). Deterministic: the same matrix gives
 /// bitwise the same factors and solutions (BLAS runs on one thread, `BLAS.threadCount`).
 /// - Complexity: factorisation and solves cost what the fill of L and U costs: for the
 ///   2-D grids of queueing models about O(n^1.5) time and O(n log n) memory; tridiagonal
